@@ -1,0 +1,1 @@
+console.log('gridctl: not built yet');

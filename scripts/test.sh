@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm test`: every test, on a fresh machine too. Installs what is missing, builds, lints,
+# then runs jest (unit specs, integration tests on a real redis-server and Docker engine, e2e).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-system.sh
+[ -d node_modules/@nestjs/core ] || npm ci --no-audit --no-fund
+npm run build
+npm run lint
+exec npx jest --runInBand "$@"
