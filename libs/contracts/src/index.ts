@@ -1,1 +1,11 @@
-export const PLACEHOLDER = true;
+export * from './names';
+export * from './roles';
+export * from './events';
+export * from './defaults';
+export * from './validators';
+export * from './tasks/task-create.dto';
+export * from './tasks/task-config.dto';
+export * from './tasks/task-record.dto';
+export * from './nodes/register-node.dto';
+export * from './nodes/heartbeat.dto';
+export * from './nodes/node-record.dto';

@@ -1,0 +1,24 @@
+/** Event types published on the hub's SSE stream (`GET /api/events`). */
+export const HUB_EVENT_TYPES = [
+  'task.registered',
+  'task.started',
+  'task.finished',
+  'task.removed',
+  'node.registered',
+  'node.online',
+  'node.offline',
+  'node.updated',
+  'node.stopping',
+  'node.deregistered',
+  'node.removed',
+  'progress',
+] as const;
+
+export type HubEventType = (typeof HUB_EVENT_TYPES)[number];
+
+export interface HubEvent<T = unknown> {
+  type: HubEventType;
+  /** Milliseconds since the epoch, hub clock. */
+  at: number;
+  data: T;
+}

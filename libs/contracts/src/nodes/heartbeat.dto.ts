@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { NODE_ID_PATTERN, TASK_NAME_PATTERN } from '../names';
+
+export const RUNTIME_STATUSES = ['Running', 'Idle', 'Error'] as const;
+export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
+
+export const INSTANCE_STATES = ['starting', 'running', 'waiting', 'backoff', 'stopping', 'error'] as const;
+export type InstanceState = (typeof INSTANCE_STATES)[number];
+
+export class InstanceStatusDto {
+  @ApiProperty() @IsInt() @Min(0) @Max(4096) instance: number;
+  @ApiProperty({ enum: INSTANCE_STATES }) @IsIn(INSTANCE_STATES) state: InstanceState;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) container_id?: string;
+  @ApiProperty() @IsInt() @Min(0) restarts: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) @IsOptional() @IsInt() last_exit_code?: number | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(2000) last_error?: string | null;
+}
+
+export class GpuUsageDto {
+  @ApiProperty() @IsInt() @Min(0) @Max(1024) index: number;
+  @ApiProperty() @IsNumber() @Min(0) @Max(100) util_pct: number;
+  @ApiProperty() @IsNumber() @Min(0) mem_used_mib: number;
+  @ApiProperty() @IsNumber() @Min(0) mem_total_mib: number;
+  @ApiPropertyOptional() @IsOptional() @IsNumber() temperature_c?: number;
+  @ApiPropertyOptional() @IsOptional() @IsNumber() @Min(0) power_w?: number;
+}
+
+export class HostUsageDto {
+  @ApiProperty() @IsNumber() @Min(0) @Max(100) cpu_pct: number;
+  @ApiProperty() @IsNumber() @Min(0) @Max(100) mem_pct: number;
+  @ApiProperty() @IsNumber() @Min(0) load1: number;
+  @ApiProperty() @IsNumber() @Min(0) load5: number;
+  @ApiProperty() @IsNumber() @Min(0) load15: number;
+  @ApiPropertyOptional({ type: [GpuUsageDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => GpuUsageDto)
+  gpus?: GpuUsageDto[];
+}
+
+/** `POST /gridnode/heartbeat`: the original's three fields, then ours (optional). */
+export class HeartbeatDto {
+  @ApiProperty()
+  @IsString()
+  @Matches(NODE_ID_PATTERN, { message: 'node_id must match [A-Za-z0-9._-]{1,64}' })
+  node_id: string;
+
+  @ApiProperty({ enum: RUNTIME_STATUSES }) @IsIn(RUNTIME_STATUSES) status: RuntimeStatus;
+
+  @ApiProperty() @IsInt() @Min(0) @Max(100_000) active_containers: number;
+
+  @ApiPropertyOptional({ nullable: true, type: String })
+  @IsOptional()
+  @IsString()
+  @Matches(TASK_NAME_PATTERN, { message: 'task_name must match [a-zA-Z0-9._-]{1,64}' })
+  task_name?: string | null;
+
+  @ApiPropertyOptional({ type: [InstanceStatusDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4096)
+  @ValidateNested({ each: true })
+  @Type(() => InstanceStatusDto)
+  instances?: InstanceStatusDto[];
+
+  @ApiPropertyOptional({ type: HostUsageDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HostUsageDto)
+  usage?: HostUsageDto;
+}
+
+export class HeartbeatResultDto {
+  @ApiProperty() stop_requested: boolean;
+}
+
+export class DeregisterDto {
+  @ApiProperty()
+  @IsString()
+  @Matches(NODE_ID_PATTERN, { message: 'node_id must match [A-Za-z0-9._-]{1,64}' })
+  node_id: string;
+}

@@ -1,0 +1,27 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { GpuInfoDto } from './register-node.dto';
+import { HostUsageDto, InstanceStatusDto, RUNTIME_STATUSES } from './heartbeat.dto';
+import type { RuntimeStatus } from './heartbeat.dto';
+
+/** A node as `GET /api/nodes` shows it: the original's fields, then ours. Never a token. */
+export class NodeRecordDto {
+  @ApiProperty() id: string;
+  @ApiProperty() hostname: string;
+  @ApiProperty() architecture: string;
+  @ApiProperty() cpu_count: number;
+  @ApiProperty({ description: 'RFC 3339' }) last_seen: string;
+  @ApiProperty({ enum: ['Online', 'Offline'] }) status: 'Online' | 'Offline';
+  @ApiProperty({ enum: RUNTIME_STATUSES, nullable: true }) runtime_status: RuntimeStatus | null;
+  @ApiProperty() active_containers: number;
+  @ApiProperty() platform: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) version: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels: Record<string, string>;
+  @ApiPropertyOptional({ nullable: true, type: Number }) memory_total_mb: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) parallelism: number | null;
+  @ApiProperty({ type: [GpuInfoDto] }) gpus: GpuInfoDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) task_name: string | null;
+  @ApiProperty({ type: [InstanceStatusDto] }) instances: InstanceStatusDto[];
+  @ApiPropertyOptional({ type: HostUsageDto, nullable: true }) usage: HostUsageDto | null;
+  @ApiProperty({ description: 'RFC 3339' }) registered_at: string;
+  @ApiProperty({ description: 'A stop was requested and not yet acted on' }) stopping: boolean;
+}

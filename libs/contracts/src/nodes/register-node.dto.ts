@@ -1,0 +1,76 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { NODE_ID_PATTERN } from '../names';
+import { IsStringMap } from '../validators';
+
+export class GpuInfoDto {
+  @ApiProperty() @IsInt() @Min(0) @Max(1024) index: number;
+  @ApiProperty({ example: 'NVIDIA H100 80GB HBM3' }) @IsString() @MaxLength(200) name: string;
+  @ApiProperty() @IsInt() @Min(0) @Max(16_777_216) memory_total_mib: number;
+}
+
+/** `POST /gridnode/register`: the original's four fields, then ours (optional). */
+export class RegisterNodeDto {
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'A saved id, or null for a new one' })
+  @IsOptional()
+  @IsString()
+  @Matches(NODE_ID_PATTERN, { message: 'node_id must match [A-Za-z0-9._-]{1,64}' })
+  node_id?: string | null;
+
+  @ApiProperty({ example: 'worker-01' }) @IsString() @MaxLength(255) hostname: string;
+
+  @ApiProperty({ example: 'x86_64', description: 'x86_64, aarch64, arm, ...' })
+  @IsString()
+  @MaxLength(32)
+  architecture: string;
+
+  @ApiProperty({ example: 8 }) @IsInt() @Min(0) @Max(1_000_000) cpu_count: number;
+
+  @ApiPropertyOptional({ example: 'linux/amd64' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, { message: 'platform must look like linux/amd64' })
+  platform?: string;
+
+  @ApiPropertyOptional({ example: '0.1.0' }) @IsOptional() @IsString() @MaxLength(64) version?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { zone: 'lab' } })
+  @IsOptional()
+  @IsStringMap(/^[A-Za-z0-9._\/-]{1,63}$/, { maxEntries: 64, maxValueLength: 256 })
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(1_000_000_000) memory_total_mb?: number;
+
+  @ApiPropertyOptional({ description: 'Containers the operator asked this node to run' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  parallelism?: number;
+
+  @ApiPropertyOptional({ type: [GpuInfoDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => GpuInfoDto)
+  gpus?: GpuInfoDto[];
+}
+
+export class RegisterNodeResultDto {
+  @ApiProperty() node_id: string;
+  @ApiProperty({ nullable: true, description: 'The TaskConfig of the running task, or null' })
+  current_task: unknown;
+}

@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/**
+ * What a node runs: the original's TaskConfig (`task_name`, one `image` chosen for the node's
+ * platform, `redis_url: null`) plus our fields beside them. Redis URLs are whole here: only the
+ * node routes carry them.
+ */
+export class TaskConfigDto {
+  @ApiProperty() task_name: string;
+  @ApiProperty() image: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Always null (the original\'s field)' }) redis_url: null;
+  @ApiProperty({ nullable: true, type: String }) input_redis: string | null;
+  @ApiProperty({ nullable: true, type: String }) output_redis: string | null;
+  @ApiProperty({ nullable: true, type: String }) input_queue: string | null;
+  @ApiProperty({ nullable: true, type: String }) output_queue: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) env: Record<string, string>;
+  @ApiProperty() cpus: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) memory_mb: number | null;
+  @ApiProperty() gpus: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) max_containers_per_node: number | null;
+  @ApiProperty() max_attempts: number;
+  @ApiProperty() batch_timeout_s: number;
+  @ApiProperty({ description: 'Grid-wide task revision this config belongs to' }) revision: number;
+}
+
+/** The long-poll answer of `GET /gridnode/task?wait=S`. */
+export class TaskEnvelopeDto {
+  @ApiProperty() revision: number;
+  @ApiProperty() stop_requested: boolean;
+  @ApiProperty({ type: TaskConfigDto, nullable: true }) task: TaskConfigDto | null;
+}

@@ -1,0 +1,130 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { TASK_NAME_PATTERN } from '../names';
+import { IsRedisUrl, IsStringMap } from '../validators';
+
+const QUEUE_NAME_PATTERN = /^[^\s]{1,200}$/;
+const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** Body of `POST /api/tasks`: the original's fields first, then ours (all optional). */
+export class TaskCreateDto {
+  @ApiProperty({ description: 'Unique among pending and running tasks; [a-zA-Z0-9._-]{1,64}', example: 'sqrt-calc' })
+  @IsString()
+  @Matches(TASK_NAME_PATTERN, { message: 'name must match [a-zA-Z0-9._-]{1,64}' })
+  name: string;
+
+  @ApiPropertyOptional({ description: 'Container image (fallback for platforms not in `images`)', example: 'idm-task:sqrt' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  image?: string;
+
+  @ApiPropertyOptional({
+    description: 'Image per platform (linux/amd64, linux/arm64, linux/arm/v7)',
+    example: { 'linux/amd64': 'idm-task:sqrt', 'linux/arm64': 'idm-task:sqrt-arm64' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
+  @IsOptional()
+  @IsStringMap(PLATFORM_PATTERN, { maxEntries: 16, maxValueLength: 512 })
+  images?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'Legacy field of the original; used as input/output Redis when those are absent', nullable: true })
+  @IsOptional()
+  @IsRedisUrl()
+  redis_url?: string | null;
+
+  @ApiPropertyOptional({ description: 'Redis URL of the input queue', example: 'redis://:password@127.0.0.1:6379' })
+  @IsOptional()
+  @IsRedisUrl()
+  input_redis?: string;
+
+  @ApiPropertyOptional({ description: 'Redis URL of the output queue (default: input_redis)' })
+  @IsOptional()
+  @IsRedisUrl()
+  output_redis?: string;
+
+  @ApiPropertyOptional({ description: 'Input list name', example: 'sqrt:input' })
+  @IsOptional()
+  @IsString()
+  @Matches(QUEUE_NAME_PATTERN, { message: 'input_queue must be 1-200 characters without whitespace' })
+  input_queue?: string;
+
+  @ApiPropertyOptional({ description: 'Output list name', example: 'sqrt:output' })
+  @IsOptional()
+  @IsString()
+  @Matches(QUEUE_NAME_PATTERN, { message: 'output_queue must be 1-200 characters without whitespace' })
+  output_queue?: string;
+
+  @ApiPropertyOptional({ description: 'Extra container environment', type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsStringMap(ENV_NAME_PATTERN, { maxEntries: 128, maxValueLength: 4096 })
+  env?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'CPUs per container (fractions allowed)', default: 1, example: 0.5 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  @Max(1024)
+  cpus?: number;
+
+  @ApiPropertyOptional({ description: 'Memory limit per container, MB (default: the node\'s container_memory)' })
+  @IsOptional()
+  @IsInt()
+  @Min(6)
+  @Max(16_777_216)
+  memory_mb?: number;
+
+  @ApiPropertyOptional({ description: 'GPUs per container', default: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  gpus?: number;
+
+  @ApiPropertyOptional({ description: 'Upper bound on containers per node' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  max_containers_per_node?: number;
+
+  @ApiPropertyOptional({ description: 'Failed attempts before an item goes to the dead list', default: 3 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  max_attempts?: number;
+
+  @ApiPropertyOptional({ description: 'Longest a batch may be held, seconds', default: 600 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(604_800)
+  batch_timeout_s?: number;
+
+  @ApiPropertyOptional({ description: 'Finish automatically once the queues are drained (default: hub-wide setting)' })
+  @IsOptional()
+  @IsBoolean()
+  auto_finish?: boolean;
+
+  @ApiPropertyOptional({ description: 'Quiet time before auto-finish, seconds (default: hub-wide setting)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  auto_finish_grace_s?: number;
+}

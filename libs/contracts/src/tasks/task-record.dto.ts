@@ -1,0 +1,76 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export type TaskStatus = 'pending' | 'running' | 'completed';
+
+export class TaskLeftDto {
+  @ApiProperty({ description: 'Items still in the input and retry lists' }) pending: number;
+  @ApiProperty({ description: 'Items held under lease by workers' }) in_flight: number;
+}
+
+export class TaskProgressDto {
+  @ApiProperty({ description: 'Input + retry' }) pending: number;
+  @ApiProperty() in_flight: number;
+  @ApiProperty({ description: 'Processed total (or output length for original-style consumers)' }) done: number;
+  @ApiProperty() dead: number;
+  @ApiProperty() requeued: number;
+  @ApiProperty() output_length: number;
+  @ApiProperty() items_per_s: number;
+  @ApiProperty({ nullable: true, type: Number }) eta_s: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) per_node: Record<string, number>;
+  @ApiProperty({ description: 'When the sample was taken (RFC 3339)' }) sampled_at: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the last sample failed (Redis unreachable, ...)' })
+  error: string | null;
+}
+
+/** A task as `/api` shows it: Redis passwords masked. */
+export class TaskRecordDto {
+  @ApiProperty({ description: 'Run id: a new one for every registration of the name' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['pending', 'running', 'completed'] }) status: TaskStatus;
+  @ApiPropertyOptional({ nullable: true, type: String }) image: string | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) images: Record<string, string>;
+  @ApiPropertyOptional({ nullable: true, type: String }) input_redis: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) output_redis: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) input_queue: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) output_queue: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) env: Record<string, string>;
+  @ApiProperty() cpus: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) memory_mb: number | null;
+  @ApiProperty() gpus: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) max_containers_per_node: number | null;
+  @ApiProperty() max_attempts: number;
+  @ApiProperty() batch_timeout_s: number;
+  @ApiPropertyOptional({ nullable: true, type: Boolean }) auto_finish: boolean | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) auto_finish_grace_s: number | null;
+  @ApiProperty() created_at: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) started_at: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) completed_at: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, enum: ['finish', 'next', 'auto_finish'] })
+  completed_by: 'finish' | 'next' | 'auto_finish' | null;
+  @ApiPropertyOptional({ type: TaskLeftDto, nullable: true }) left: TaskLeftDto | null;
+  @ApiPropertyOptional({ type: TaskProgressDto, nullable: true }) progress: TaskProgressDto | null;
+}
+
+/** `GET /api/tasks`: the original's name lists plus full records. */
+export class TaskListDto {
+  @ApiProperty({ nullable: true, type: String }) current: string | null;
+  @ApiProperty({ type: [String] }) pending: string[];
+  @ApiProperty({ type: [String] }) completed: string[];
+  @ApiProperty({ type: [TaskRecordDto] }) tasks: TaskRecordDto[];
+}
+
+export class FinishResultDto {
+  @ApiProperty() completed: string;
+  @ApiProperty({ nullable: true, type: String }) started: string | null;
+  @ApiProperty() message: string;
+  @ApiPropertyOptional({ type: TaskLeftDto, nullable: true }) left: TaskLeftDto | null;
+}
+
+export class NextResultDto {
+  @ApiProperty({ description: '"none" when nothing ran' }) previous: string;
+  @ApiProperty() current: string;
+}
+
+export class DeadRequeueResultDto {
+  @ApiProperty() requeued: number;
+}
