@@ -1,0 +1,118 @@
+import { ConfigError } from './config-error';
+
+interface Base<T> {
+  default?: T;
+  /** Never printed (tokens, passwords). */
+  secret?: boolean;
+  description?: string;
+}
+export type FieldSpec =
+  | ({ type: 'string'; pattern?: RegExp; nullable?: boolean } & Base<string | null>)
+  | ({ type: 'int'; min?: number; max?: number } & Base<number>)
+  | ({ type: 'number'; min?: number; max?: number } & Base<number>)
+  | ({ type: 'bool' } & Base<boolean>)
+  | ({ type: 'string[]' } & Base<string[]>)
+  | ({ type: 'map' } & Base<Record<string, string>>);
+
+export type ConfigSchema = Record<string, FieldSpec>;
+
+type ValueOf<F> = F extends { type: 'string' }
+  ? string | null
+  : F extends { type: 'int' | 'number' }
+    ? number
+    : F extends { type: 'bool' }
+      ? boolean
+      : F extends { type: 'string[]' }
+        ? string[]
+        : Record<string, string>;
+
+export type ConfigValues<S extends ConfigSchema> = { readonly [K in keyof S]: ValueOf<S[K]> };
+
+function describe(spec: FieldSpec): string {
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      const kind = spec.type === 'int' ? 'an integer' : 'a number';
+      if (spec.min !== undefined && spec.max !== undefined) return `${kind} from ${spec.min} to ${spec.max}`;
+      if (spec.min !== undefined) return `${kind} >= ${spec.min}`;
+      return kind;
+    }
+    case 'bool':
+      return 'true or false';
+    case 'string[]':
+      return 'a list of strings';
+    case 'map':
+      return 'a table of strings';
+    default:
+      return spec.pattern ? `a string matching ${spec.pattern}` : 'a string';
+  }
+}
+
+function fail(key: string, where: string, spec: FieldSpec, got: unknown): never {
+  const shown = spec.secret ? '<hidden>' : JSON.stringify(got);
+  throw new ConfigError(`config: ${key} ${where} must be ${describe(spec)} (got ${shown})`);
+}
+
+function checkRange(key: string, where: string, spec: FieldSpec & { min?: number; max?: number }, n: number): number {
+  if (!Number.isFinite(n)) fail(key, where, spec, n);
+  if (spec.type === 'int' && !Number.isInteger(n)) fail(key, where, spec, n);
+  if (spec.min !== undefined && n < spec.min) fail(key, where, spec, n);
+  if (spec.max !== undefined && n > spec.max) fail(key, where, spec, n);
+  return n;
+}
+
+/** Checks a value read from a TOML file (already typed). */
+export function coerceFileValue(key: string, where: string, spec: FieldSpec, raw: unknown): unknown {
+  switch (spec.type) {
+    case 'string':
+      if (typeof raw !== 'string' || (spec.pattern && !spec.pattern.test(raw))) fail(key, where, spec, raw);
+      return raw;
+    case 'int':
+    case 'number':
+      if (typeof raw !== 'number' && typeof raw !== 'bigint') fail(key, where, spec, raw);
+      return checkRange(key, where, spec, Number(raw));
+    case 'bool':
+      if (typeof raw !== 'boolean') fail(key, where, spec, raw);
+      return raw;
+    case 'string[]':
+      if (!Array.isArray(raw) || !raw.every((v) => typeof v === 'string')) fail(key, where, spec, raw);
+      return [...(raw as string[])];
+    case 'map':
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, where, spec, raw);
+      for (const v of Object.values(raw as object)) if (typeof v !== 'string') fail(key, where, spec, raw);
+      return { ...(raw as Record<string, string>) };
+  }
+}
+
+/** Parses a value given as an environment variable: lists comma-separated, maps `k=v` pairs. */
+export function coerceEnvValue(key: string, where: string, spec: FieldSpec, raw: string): unknown {
+  switch (spec.type) {
+    case 'string':
+      if (spec.pattern && !spec.pattern.test(raw)) fail(key, where, spec, raw);
+      return raw;
+    case 'int':
+    case 'number':
+      if (raw.trim() === '') fail(key, where, spec, raw);
+      return checkRange(key, where, spec, Number(raw));
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      return fail(key, where, spec, raw);
+    }
+    case 'string[]':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    case 'map': {
+      const map: Record<string, string> = {};
+      for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) fail(key, where, spec, raw);
+        map[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+      }
+      return map;
+    }
+  }
+}
