@@ -1,0 +1,86 @@
+/**
+ * What the node asks of a container engine, in its own words. No engine types cross this port:
+ * the dockerode adapter is one implementation, a fake in a unit spec is another.
+ */
+
+/** One container to run. Sizes are the task's; the adapter maps them to engine fields. */
+export interface ContainerSpec {
+  image: string;
+  /** Optional container name (unique on the engine). */
+  name?: string;
+  /** Overrides the image's CMD. */
+  cmd?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** CPUs, fractions allowed (0.5); enforced as NanoCpus, never the Windows-only CpuCount. */
+  cpus?: number;
+  /** Memory limit in MB. */
+  memoryMb?: number;
+  /** GPUs requested per container, as `docker run --gpus N` does (DeviceRequests). */
+  gpus?: number;
+  /** `host`, `bridge`, `none`, or a network name. */
+  networkMode?: string;
+}
+
+/** How a container ended. */
+export interface ContainerExit {
+  exitCode: number;
+  /** The kernel's OOM killer ended it (exit code 137 then). */
+  oomKilled: boolean;
+  /** The engine's own error text, if any (e.g. a failed start). */
+  error?: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** A container as inspected: what the reconciler needs to requeue a crashed agent's work. */
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  /** The container's env as a map (`K=V` pairs split at the first `=`). */
+  env: Record<string, string>;
+  state: ContainerState;
+  running: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+}
+
+/** A labelled container as listed. */
+export interface ManagedContainer {
+  id: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+}
+
+/**
+ * The container runtime port. Every method fails with a {@link RuntimeError} whose
+ * `recoverable` says whether trying again later can help.
+ */
+export abstract class ContainerRuntime {
+  /** Checks that the engine answers. */
+  abstract ping(): Promise<void>;
+  /**
+   * Makes sure `image` is present: pulls only when it is missing, once per image however many
+   * callers ask at the same time, with retry on recoverable failures.
+   */
+  abstract ensureImage(image: string): Promise<void>;
+  /** Creates a container without starting it; returns its id. */
+  abstract create(spec: ContainerSpec): Promise<string>;
+  /** Starts a created container. */
+  abstract startCreated(id: string): Promise<void>;
+  /** Creates and starts a container; returns its id. A container that fails to start is removed. */
+  abstract start(spec: ContainerSpec): Promise<string>;
+  /** SIGTERM, up to `timeoutS` seconds of grace, then SIGKILL. A stopped or missing container is fine. */
+  abstract stop(id: string, timeoutS: number): Promise<void>;
+  /** Sends one signal (SIGKILL by default) without waiting. */
+  abstract kill(id: string, signal?: string): Promise<void>;
+  /** Removes a container (forcefully, with its anonymous volumes). A missing container is fine. */
+  abstract remove(id: string): Promise<void>;
+  /** Resolves when the container has exited. `signal` aborts the wait (not the container). */
+  abstract wait(id: string, signal?: AbortSignal): Promise<ContainerExit>;
+  abstract inspect(id: string): Promise<ContainerDetails>;
+  /** Containers (running or not) that carry every one of `labels`. */
+  abstract listManaged(labels: Record<string, string>): Promise<ManagedContainer[]>;
+}

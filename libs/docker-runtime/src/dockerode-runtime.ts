@@ -1,0 +1,284 @@
+import Docker from 'dockerode';
+import {
+  ContainerDetails,
+  ContainerExit,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ManagedContainer,
+} from './container-runtime';
+import { dockerDetail, mapDockerError } from './docker-errors';
+import { ContainerNotFoundError } from './errors/container-not-found.error';
+import { ImageNotFoundError } from './errors/image-not-found.error';
+import { ImagePullError } from './errors/image-pull.error';
+import { RuntimeError } from './errors/runtime-error';
+import { RuntimeTimeoutError } from './errors/runtime-timeout.error';
+import { SingleFlight } from './single-flight';
+
+export interface DockerodeRuntimeOptions {
+  /** Unix socket of the engine; default `/var/run/docker.sock`. */
+  socketPath?: string;
+  /** Deadline of every short call (inspect, create, start, remove, list); default 15 s. */
+  callTimeoutMs?: number;
+  /** Deadline of one pull attempt; default 10 min. */
+  pullTimeoutMs?: number;
+  /** Pull attempts before giving up on a recoverable failure; default 3. */
+  pullAttempts?: number;
+  /** First pause between pull attempts, doubled each time; default 1 s. */
+  pullBackoffMs?: number;
+  /** An existing client (tests). */
+  docker?: Docker;
+}
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+/** Registry answers that mean "this image does not exist there": retrying cannot help. */
+const MISSING_IMAGE = /not found|manifest unknown|pull access denied|repository does not exist|invalid reference/i;
+
+function envToMap(env: string[] | null | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of env ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) map[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return map;
+}
+
+/**
+ * The dockerode adapter of {@link ContainerRuntime}. Every call but `wait` has a deadline (it
+ * aborts the HTTP request and rejects with a recoverable {@link RuntimeTimeoutError}); `wait` is a
+ * watch, not a call, so it runs until the container exits or the caller aborts it.
+ */
+export class DockerodeRuntime extends ContainerRuntime {
+  readonly socket: string;
+  private readonly docker: Docker;
+  private readonly callTimeoutMs: number;
+  private readonly pullTimeoutMs: number;
+  private readonly pullAttempts: number;
+  private readonly pullBackoffMs: number;
+  private readonly pulls = new SingleFlight<void>();
+
+  constructor(options: DockerodeRuntimeOptions = {}) {
+    super();
+    this.socket = options.socketPath ?? DEFAULT_SOCKET;
+    this.docker = options.docker ?? new Docker({ socketPath: this.socket });
+    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+    this.pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
+    this.pullAttempts = Math.max(1, options.pullAttempts ?? 3);
+    this.pullBackoffMs = options.pullBackoffMs ?? 1_000;
+  }
+
+  /** Runs one engine call with a deadline; maps whatever fails to a typed error. */
+  private async call<T>(
+    what: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    opts: { timeoutMs?: number; notFound?: () => RuntimeError } = {},
+  ): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? this.callTimeoutMs;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // The abort ends the HTTP request; the race guarantees the deadline even if a call ignored it.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new RuntimeTimeoutError(what, timeoutMs));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(controller.signal), deadline]);
+    } catch (err) {
+      throw mapDockerError(err, { what, socket: this.socket, timeoutMs, notFound: opts.notFound });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', (abortSignal) => this.docker.ping({ abortSignal } as never) as unknown as Promise<unknown>);
+  }
+
+  ensureImage(image: string): Promise<void> {
+    return this.pulls.run(image, async () => {
+      if (await this.hasImage(image)) return;
+      await this.pullWithRetry(image);
+    });
+  }
+
+  private async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.call(`inspect image ${image}`, (abortSignal) => this.docker.getImage(image).inspect({ abortSignal } as never) as unknown as Promise<unknown>, {
+        notFound: () => new ImageNotFoundError(image, 'not present'),
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof ImageNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  private async pullWithRetry(image: string): Promise<void> {
+    let last: RuntimeError | undefined;
+    for (let attempt = 1; attempt <= this.pullAttempts; attempt++) {
+      try {
+        await this.pullOnce(image);
+        return;
+      } catch (err) {
+        last = err as RuntimeError;
+        if (!last.recoverable) throw last;
+        if (attempt < this.pullAttempts) await new Promise((r) => setTimeout(r, this.pullBackoffMs * 2 ** (attempt - 1)));
+      }
+    }
+    throw new ImagePullError(image, this.pullAttempts, last?.message ?? 'unknown error', { cause: last });
+  }
+
+  private pullOnce(image: string): Promise<void> {
+    return this.call(
+      `pull ${image}`,
+      async (abortSignal) => {
+        let stream: NodeJS.ReadableStream;
+        try {
+          stream = await this.docker.pull(image, { abortSignal });
+        } catch (err) {
+          throw this.pullError(image, err);
+        }
+        await new Promise<void>((resolve, reject) => {
+          this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(this.pullError(image, err)) : resolve()));
+        });
+      },
+      { timeoutMs: this.pullTimeoutMs },
+    );
+  }
+
+  private pullError(image: string, err: unknown): RuntimeError {
+    const detail = dockerDetail(err);
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 404 || MISSING_IMAGE.test(detail)) return new ImageNotFoundError(image, detail, { cause: err });
+    return mapDockerError(err, { what: `pull ${image}`, socket: this.socket, timeoutMs: this.pullTimeoutMs });
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const hostConfig: Docker.HostConfig = {};
+    if (spec.cpus !== undefined && spec.cpus > 0) hostConfig.NanoCpus = Math.round(spec.cpus * 1e9);
+    if (spec.memoryMb !== undefined && spec.memoryMb > 0) hostConfig.Memory = Math.round(spec.memoryMb * 1024 * 1024);
+    if (spec.gpus !== undefined && spec.gpus > 0) {
+      // What `docker run --gpus N` sends: any driver that offers the "gpu" capability.
+      hostConfig.DeviceRequests = [{ Driver: '', Count: spec.gpus, DeviceIDs: null as unknown as string[], Capabilities: [['gpu']], Options: {} }];
+    }
+    if (spec.networkMode) hostConfig.NetworkMode = spec.networkMode;
+    const options: Docker.ContainerCreateOptions = {
+      Image: spec.image,
+      name: spec.name,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: { ...spec.labels },
+      HostConfig: hostConfig,
+    };
+    if (spec.cmd) options.Cmd = spec.cmd;
+    const container = await this.call(`create container from ${spec.image}`, (abortSignal) =>
+      this.docker.createContainer({ ...options, abortSignal } as Docker.ContainerCreateOptions),
+      { notFound: () => new ImageNotFoundError(spec.image, 'not present') },
+    );
+    return container.id;
+  }
+
+  async startCreated(id: string): Promise<void> {
+    await this.call(`start ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), {
+      notFound: () => new ContainerNotFoundError(id),
+    });
+  }
+
+  async start(spec: ContainerSpec): Promise<string> {
+    const id = await this.create(spec);
+    try {
+      await this.startCreated(id);
+    } catch (err) {
+      await this.remove(id).catch(() => undefined);
+      throw err;
+    }
+    return id;
+  }
+
+  async stop(id: string, timeoutS: number): Promise<void> {
+    const t = Math.max(0, Math.round(timeoutS));
+    try {
+      // The engine sends SIGTERM, waits t seconds, then SIGKILL; our deadline covers that grace.
+      await this.call(`stop ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).stop({ t, abortSignal }), {
+        timeoutMs: t * 1000 + this.callTimeoutMs,
+        notFound: () => new ContainerNotFoundError(id),
+      });
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return;
+      // 304: already stopped.
+      if ((err as { cause?: { statusCode?: number } }).cause?.statusCode === 304) return;
+      throw err;
+    }
+  }
+
+  async kill(id: string, signal = 'SIGKILL'): Promise<void> {
+    await this.call(`kill ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).kill({ signal, abortSignal }), {
+      notFound: () => new ContainerNotFoundError(id),
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.call(`remove ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }), {
+        notFound: () => new ContainerNotFoundError(id),
+      });
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return;
+      // 409 "removal already in progress": someone else is removing it.
+      if ((err as { cause?: { statusCode?: number } }).cause?.statusCode === 409) return;
+      throw err;
+    }
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<ContainerExit> {
+    for (;;) {
+      if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${id.slice(0, 12)} aborted`, true);
+      try {
+        const result = (await this.docker.getContainer(id).wait({ abortSignal: signal })) as { StatusCode: number; Error?: { Message?: string } | null };
+        const details = await this.inspect(id).catch(() => null);
+        return {
+          exitCode: result.StatusCode,
+          oomKilled: details?.oomKilled ?? false,
+          error: result.Error?.Message || undefined,
+        };
+      } catch (err) {
+        if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${id.slice(0, 12)} aborted`, true, { cause: err });
+        const mapped = mapDockerError(err, { what: `wait ${id.slice(0, 12)}`, socket: this.socket, timeoutMs: 0, notFound: () => new ContainerNotFoundError(id) });
+        if (!mapped.recoverable) throw mapped;
+        // The watch connection broke (engine restart, socket hiccup): look, then watch again.
+        const details = await this.inspect(id).catch(() => null);
+        if (details && !details.running && details.state !== 'created') {
+          return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled };
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerDetails> {
+    const info = await this.call(`inspect ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }), {
+      notFound: () => new ContainerNotFoundError(id),
+    });
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      image: info.Config.Image,
+      labels: { ...(info.Config.Labels ?? {}) },
+      env: envToMap(info.Config.Env),
+      state: info.State.Status as ContainerState,
+      running: info.State.Running,
+      exitCode: typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null,
+      oomKilled: Boolean(info.State.OOMKilled),
+    };
+  }
+
+  async listManaged(labels: Record<string, string>): Promise<ManagedContainer[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const list = await this.call('list containers', (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: JSON.stringify(filters), abortSignal } as Docker.ContainerListOptions),
+    );
+    return list.map((c) => ({ id: c.Id, labels: { ...(c.Labels ?? {}) }, state: c.State as ContainerState }));
+  }
+}
