@@ -1,5 +1,33 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from './auth/auth.module';
+import { CleanupModule } from './cleanup/cleanup.module';
+import { HubConfig } from './config/hub-config';
+import { HubConfigModule } from './config/hub-config.module';
+import { EventsModule } from './events/events.module';
+import { GridnodeModule } from './gridnode/gridnode.module';
 import { HealthModule } from './health/health.module';
+import { NodesModule } from './nodes/nodes.module';
+import { PersistenceModule } from './persistence/persistence.module';
+import { TasksModule } from './tasks/tasks.module';
 
-@Module({ imports: [HealthModule] })
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: HubConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HubConfigModule.forRoot(config),
+        ScheduleModule.forRoot(),
+        PersistenceModule,
+        EventsModule,
+        AuthModule,
+        TasksModule,
+        NodesModule,
+        GridnodeModule,
+        CleanupModule,
+        HealthModule,
+      ],
+    };
+  }
+}

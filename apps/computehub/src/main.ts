@@ -1,10 +1,35 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { homedir } from 'node:os';
+import { ConfigError } from '@gridcore/config';
 import { AppModule } from './app.module';
+import { loadHubConfig } from './config/hub-config';
+import { configureHubApp } from './http/configure-app';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  await app.listen(8080, '0.0.0.0');
+  const logger = new Logger('ComputeHub');
+  let loaded;
+  try {
+    loaded = loadHubConfig({ argv: process.argv.slice(2), env: process.env, homeDir: homedir() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  for (const warning of loaded.warnings) logger.warn(warning);
+  if (loaded.createdFile) logger.log(`first run: wrote ${loaded.createdFile} with a new random token (mode 0600)`);
+  const { config } = loaded;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
+  configureHubApp(app);
+  await app.listen(config.port, config.host);
+  logger.log(`listening on ${config.values.bind} (config: ${config.file ?? 'env only'}, state: ${config.values.state_store})`);
 }
 
-void bootstrap();
+bootstrap().catch((err: Error) => {
+  console.error(`computehub: ${err.message}`);
+  process.exit(1);
+});

@@ -11,20 +11,22 @@ export type FieldSpec =
   | ({ type: 'int'; min?: number; max?: number } & Base<number>)
   | ({ type: 'number'; min?: number; max?: number } & Base<number>)
   | ({ type: 'bool' } & Base<boolean>)
-  | ({ type: 'string[]' } & Base<string[]>)
-  | ({ type: 'map' } & Base<Record<string, string>>);
+  | ({ type: 'string[]' } & Base<readonly string[]>)
+  | ({ type: 'map' } & Base<Readonly<Record<string, string>>>);
 
 export type ConfigSchema = Record<string, FieldSpec>;
 
-type ValueOf<F> = F extends { type: 'string' }
+type ValueOf<F> = F extends { type: 'string'; default: string }
+  ? string
+  : F extends { type: 'string' }
   ? string | null
   : F extends { type: 'int' | 'number' }
     ? number
     : F extends { type: 'bool' }
       ? boolean
       : F extends { type: 'string[]' }
-        ? string[]
-        : Record<string, string>;
+        ? readonly string[]
+        : Readonly<Record<string, string>>;
 
 export type ConfigValues<S extends ConfigSchema> = { readonly [K in keyof S]: ValueOf<S[K]> };
 

@@ -1,19 +1,38 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { Open } from '../auth/access.decorator';
+import { StateStoreHealthIndicator } from './state-store.health';
 
+@ApiTags('health')
 @Controller('health')
+@Open()
 export class HealthController {
-  constructor(private readonly health: HealthCheckService) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly stateStore: StateStoreHealthIndicator,
+  ) {}
 
   @Get()
   @Header('content-type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'The original\'s health check: the text OK' })
+  @ApiOkResponse({ schema: { type: 'string', example: 'OK' } })
   ok(): string {
     return 'OK';
   }
 
   @Get('live')
   @HealthCheck()
-  live() {
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  live(): Promise<HealthCheckResult> {
     return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the state store can be written' })
+  @ApiServiceUnavailableResponse({ description: 'The state store is unavailable' })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.stateStore.check()]);
   }
 }

@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { TasksModule } from '../tasks/tasks.module';
 import { HealthController } from './health.controller';
+import { StateStoreHealthIndicator } from './state-store.health';
 
-@Module({ imports: [TerminusModule], controllers: [HealthController] })
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), TasksModule],
+  controllers: [HealthController],
+  providers: [StateStoreHealthIndicator],
+})
 export class HealthModule {}

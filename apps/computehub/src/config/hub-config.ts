@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, ConfigSource, ConfigValues, defaultStateDir, loadConfig, userConfigDirs } from '@gridcore/config';
+import { HUB_CONFIG_SCHEMA, HUB_IGNORED_KEYS } from './hub-config.schema';
+
+type HubValues = ConfigValues<typeof HUB_CONFIG_SCHEMA>;
+
+/**
+ * The hub's resolved configuration: file + env, validated once at start. Injected by class, so
+ * nothing else in the hub reads `process.env`.
+ */
+export class HubConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly stateDir: string;
+
+  constructor(
+    readonly values: HubValues,
+    readonly file: string | null,
+  ) {
+    const colon = values.bind.lastIndexOf(':');
+    this.host = values.bind.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    this.port = Number(values.bind.slice(colon + 1));
+    if (this.port > 65_535) throw new ConfigError(`config: bind port must be at most 65535 (got ${this.port})`);
+    this.stateDir = values.state_dir ?? defaultStateDir(file);
+    if (values.state_store === 'redis' && !values.state_redis_url) {
+      throw new ConfigError('config: state_store = "redis" needs state_redis_url');
+    }
+    const tokens = [values.token, ...values.admin_tokens, ...values.viewer_tokens, ...values.node_tokens];
+    if (!tokens.some(Boolean)) {
+      throw new ConfigError('config: no token configured (set token, admin_tokens or COMPUTEHUB_TOKEN)');
+    }
+    Object.freeze(this);
+  }
+
+  static fromValues(values: Partial<HubValues>): HubConfig {
+    const defaults: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(HUB_CONFIG_SCHEMA)) if ('default' in spec) defaults[key] = spec.default;
+    return new HubConfig({ ...defaults, ...values } as HubValues, null);
+  }
+}
+
+export interface LoadedHubConfig {
+  config: HubConfig;
+  warnings: string[];
+  /** Set when this run wrote a first config file: where it is (never the token itself). */
+  createdFile: string | null;
+}
+
+const SPEC = {
+  appVariable: 'COMPUTEHUB_CONFIG',
+  envPrefix: 'COMPUTEHUB_',
+  fileNames: ['computehub.toml'],
+  schema: HUB_CONFIG_SCHEMA,
+  ignoredKeys: HUB_IGNORED_KEYS,
+};
+
+function hasEnvToken(source: ConfigSource): boolean {
+  return ['TOKEN', 'ADMIN_TOKENS', 'VIEWER_TOKENS', 'NODE_TOKENS'].some((k) => !!source.env[`COMPUTEHUB_${k}`]);
+}
+
+/**
+ * Loads the hub's config. On a first run (no file found, no token in env) it writes a
+ * `computehub.toml` with a fresh random token to the user config dir, mode 0600, and serves.
+ */
+export function loadHubConfig(source: ConfigSource): LoadedHubConfig {
+  let loaded = loadConfig(SPEC, source);
+  let createdFile: string | null = null;
+  if (!loaded.file && !hasEnvToken(source)) {
+    const dir = userConfigDirs(source)[0];
+    createdFile = join(dir, 'computehub.toml');
+    mkdirSync(dir, { recursive: true });
+    const token = randomBytes(24).toString('base64url');
+    writeFileSync(createdFile, `# Written by ComputeHub on its first run.\nbind = "0.0.0.0:8080"\ntoken = "${token}"\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+    chmodSync(createdFile, 0o600);
+    loaded = loadConfig(SPEC, source);
+  }
+  return { config: new HubConfig(loaded.values, loaded.file), warnings: loaded.warnings, createdFile };
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { NodesModule } from '../nodes/nodes.module';
+import { TasksModule } from '../tasks/tasks.module';
+import { GridnodeController } from './gridnode.controller';
+import { TaskWatch } from './task-watch.service';
+
+@Module({ imports: [TasksModule, NodesModule], controllers: [GridnodeController], providers: [TaskWatch] })
+export class GridnodeModule {}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { MAX_TASK_WAIT_S, TaskConfigDto, TaskEnvelopeDto } from '@gridcore/contracts';
+import { EventBus } from '../events/event-bus';
+import { NodesService } from '../nodes/nodes.service';
+import { taskConfigFor } from '../tasks/task-views';
+import { TasksService } from '../tasks/tasks.service';
+
+export interface WatchRequest {
+  platform?: string;
+  wait: number;
+  revision?: number;
+  nodeId?: string;
+}
+
+/**
+ * The node's view of the grid: the current task for its platform, and the long-poll that
+ * answers as soon as the revision moves or a stop is asked for that node.
+ */
+@Injectable()
+export class TaskWatch {
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly nodes: NodesService,
+    private readonly bus: EventBus,
+  ) {}
+
+  currentConfig(platform: string | undefined): TaskConfigDto | null {
+    return taskConfigFor(this.tasks.current(), platform, this.tasks.revision);
+  }
+
+  async envelope(request: WatchRequest, abort: AbortSignal): Promise<TaskEnvelopeDto> {
+    const changed = () =>
+      request.revision === undefined || this.tasks.revision !== request.revision || this.nodes.isStopRequested(request.nodeId);
+    if (!changed()) await this.waitUntil(changed, Math.min(request.wait, MAX_TASK_WAIT_S) * 1000, abort);
+    return {
+      revision: this.tasks.revision,
+      stop_requested: this.nodes.isStopRequested(request.nodeId),
+      task: this.currentConfig(request.platform),
+    };
+  }
+
+  private waitUntil(changed: () => boolean, timeoutMs: number, abort: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        subscription.unsubscribe();
+        abort.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const subscription = this.bus.events$.subscribe((event) => {
+        if ((event.type.startsWith('task.') || event.type === 'node.stopping') && changed()) done();
+      });
+      abort.addEventListener('abort', done);
+    });
+  }
+}

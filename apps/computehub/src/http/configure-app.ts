@@ -1,0 +1,39 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { MAX_BODY_BYTES } from '@gridcore/contracts';
+import { HttpErrorFilter } from '../errors/http-error.filter';
+
+/** Body parsing, validation, errors and Swagger: shared by main and the e2e tests. */
+export function configureHubApp(app: NestExpressApplication): INestApplication {
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  app.use(express.urlencoded({ limit: MAX_BODY_BYTES, extended: false }));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
+  );
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('GridCore ComputeHub')
+      .setDescription('Tasks, nodes and the node protocol of the grid (compatible with IDM-GridCore)')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  return app;
+}

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { join } from 'node:path';
+import { HubConfig } from '../config/hub-config';
+import { AtomicJsonFile } from '../persistence/atomic-json-file';
+import type { PersistedNode } from './node-record';
+import { NodeStore } from './node-store';
+
+@Injectable()
+export class FileNodeStore extends NodeStore {
+  private readonly file: AtomicJsonFile<PersistedNode[]>;
+
+  constructor(config: HubConfig) {
+    super();
+    this.file = new AtomicJsonFile(join(config.stateDir, 'nodes.json'));
+  }
+
+  load(): Promise<PersistedNode[] | null> {
+    return this.file.read();
+  }
+
+  save(nodes: PersistedNode[]): Promise<void> {
+    return this.file.write(nodes);
+  }
+}

@@ -1,0 +1,27 @@
+import type { NodeRecordDto } from '@gridcore/contracts';
+import type { NodeRecord } from './node-record';
+
+/** A node as `/api/nodes` shows it: the original's fields first. Never a token. */
+export function publicNode(node: NodeRecord): NodeRecordDto {
+  return {
+    id: node.id,
+    hostname: node.hostname,
+    architecture: node.architecture,
+    cpu_count: node.cpu_count,
+    last_seen: new Date(node.last_seen_ms).toISOString(),
+    status: node.online ? 'Online' : 'Offline',
+    runtime_status: node.runtime_status,
+    active_containers: node.active_containers,
+    platform: node.platform,
+    version: node.version,
+    labels: node.labels,
+    memory_total_mb: node.memory_total_mb,
+    parallelism: node.parallelism,
+    gpus: node.gpus,
+    task_name: node.task_name,
+    instances: node.instances,
+    usage: node.usage,
+    registered_at: node.registered_at,
+    stopping: node.stop_requested,
+  };
+}

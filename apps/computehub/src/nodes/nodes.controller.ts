@@ -1,0 +1,33 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { NodeRecordDto, Role } from '@gridcore/contracts';
+import { RequireRole } from '../auth/access.decorator';
+import { NoBody } from '../http/no-body.guard';
+import { NodeIdPipe } from './node-id.pipe';
+import { NodesService } from './nodes.service';
+
+@ApiTags('nodes')
+@ApiBearerAuth()
+@Controller('api/nodes')
+export class NodesController {
+  constructor(private readonly nodes: NodesService) {}
+
+  @Get()
+  @RequireRole(Role.Viewer)
+  @ApiOperation({ summary: 'Node records: the original\'s fields plus usage, instances, GPUs' })
+  @ApiOkResponse({ type: [NodeRecordDto] })
+  list(): NodeRecordDto[] {
+    return this.nodes.list();
+  }
+
+  @Post(':id/stop')
+  @HttpCode(200)
+  @NoBody()
+  @RequireRole(Role.Admin)
+  @ApiOperation({ summary: 'Ask a node to stop gracefully (delivered at once to its long-poll)' })
+  @ApiOkResponse({ type: NodeRecordDto })
+  @ApiNotFoundResponse({ description: 'Node <id> not found' })
+  stop(@Param('id', NodeIdPipe) id: string): Promise<NodeRecordDto> {
+    return this.nodes.requestStop(id);
+  }
+}

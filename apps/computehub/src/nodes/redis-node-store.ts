@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { STATE_KEY_PREFIX, StateRedis } from '../persistence/state-redis.provider';
+import type { PersistedNode } from './node-record';
+import { NodeStore } from './node-store';
+
+const KEY = `${STATE_KEY_PREFIX}nodes`;
+
+@Injectable()
+export class RedisNodeStore extends NodeStore {
+  constructor(private readonly redis: StateRedis) {
+    super();
+  }
+
+  async load(): Promise<PersistedNode[] | null> {
+    const text = await this.redis.client.get(KEY);
+    return text ? (JSON.parse(text) as PersistedNode[]) : null;
+  }
+
+  async save(nodes: PersistedNode[]): Promise<void> {
+    await this.redis.client.set(KEY, JSON.stringify(nodes));
+  }
+}

@@ -1,0 +1,60 @@
+import { open, readFile, rename, mkdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * A JSON document on disk that is replaced atomically: written to a temporary file, fsynced, then
+ * renamed over the old one (and the folder fsynced), so a crash mid-write leaves either the old
+ * or the new document, never a torn one.
+ */
+export class AtomicJsonFile<T> {
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {}
+
+  async read(): Promise<T | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new Error(`state file ${this.path} is not valid JSON; move it aside to start empty`);
+    }
+  }
+
+  /** Writes are serialised, so the last call's document is the one left on disk. */
+  write(value: T): Promise<void> {
+    const text = JSON.stringify(value);
+    const next = this.writes.then(() => this.replace(text));
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+
+  private async replace(text: string): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(tmp, this.path);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}

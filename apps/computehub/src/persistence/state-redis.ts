@@ -1,0 +1,35 @@
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+
+/** Redis URL with the password replaced, for messages. */
+export function maskRedisUrl(url: string | null | undefined): string | null {
+  if (!url) return url ?? null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '****';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return 'redis://(unparsable url)';
+  }
+}
+
+/** A connection for the hub's own state: fails fast instead of queueing while Redis is away. */
+export function connectStateRedis(url: string, logger: Logger): Redis {
+  const client = new Redis(url, {
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let reported = false;
+  client.on('error', (err) => {
+    if (!reported) logger.warn(`state Redis ${maskRedisUrl(url)} unreachable: ${err.message}`);
+    reported = true;
+  });
+  client.on('ready', () => {
+    if (reported) logger.log(`state Redis ${maskRedisUrl(url)} reachable again`);
+    reported = false;
+  });
+  return client;
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { STATE_KEY_PREFIX, StateRedis } from '../persistence/state-redis.provider';
+import type { TaskState } from './task-record';
+import { TaskStore } from './task-store';
+
+const KEY = `${STATE_KEY_PREFIX}tasks`;
+
+/** The whole task state as one JSON value: a single SET replaces it atomically. */
+@Injectable()
+export class RedisTaskStore extends TaskStore {
+  constructor(private readonly redis: StateRedis) {
+    super();
+  }
+
+  async load(): Promise<TaskState | null> {
+    const text = await this.redis.client.get(KEY);
+    return text ? (JSON.parse(text) as TaskState) : null;
+  }
+
+  async save(state: TaskState): Promise<void> {
+    await this.redis.client.set(KEY, JSON.stringify(state));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.client.ping();
+  }
+}

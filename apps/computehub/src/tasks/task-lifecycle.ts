@@ -1,0 +1,84 @@
+import { ConflictError } from '../errors/conflict.error';
+import { InvalidRequestError } from '../errors/invalid-request.error';
+import { NotFoundError } from '../errors/not-found.error';
+import { TaskRecord, TaskState } from './task-record';
+
+export interface Transition {
+  completed: TaskRecord | null;
+  started: TaskRecord | null;
+}
+
+/**
+ * The task state machine, pending → running → completed, as pure operations on a TaskState
+ * draft. The revision grows exactly when the current task changes.
+ */
+export class TaskLifecycle {
+  constructor(readonly state: TaskState) {}
+
+  current(): TaskRecord | null {
+    return this.state.tasks.find((t) => t.id === this.state.current_id) ?? null;
+  }
+
+  pending(): TaskRecord[] {
+    return this.state.tasks.filter((t) => t.status === 'pending');
+  }
+
+  completed(): TaskRecord[] {
+    return this.state.tasks.filter((t) => t.status === 'completed');
+  }
+
+  /** The latest run of a name: a pending or running one, else the newest completed one. */
+  latest(name: string): TaskRecord | null {
+    const runs = this.state.tasks.filter((t) => t.name === name);
+    return runs.find((t) => t.status !== 'completed') ?? runs[runs.length - 1] ?? null;
+  }
+
+  /** Adds a task; it starts at once when nothing runs (as the original). */
+  register(record: TaskRecord): Transition {
+    const held = this.state.tasks.find((t) => t.name === record.name && t.status !== 'completed');
+    if (held) throw new ConflictError(`Task ${record.name} is already ${held.status}`);
+    this.state.tasks.push({ ...record, status: 'pending' });
+    if (this.state.current_id === null) return { completed: null, started: this.startNext(record.created_at) };
+    return { completed: null, started: null };
+  }
+
+  /** Completes the running task and starts the next pending one, if any. */
+  finish(now: string, by: 'finish' | 'next' | 'auto_finish'): Transition {
+    const current = this.current();
+    if (!current) throw new InvalidRequestError('No current task running');
+    current.status = 'completed';
+    current.completed_at = now;
+    current.completed_by = by;
+    this.state.current_id = null;
+    const started = this.startNext(now);
+    if (!started) this.state.revision += 1;
+    return { completed: current, started };
+  }
+
+  /** The original's `next`: completes whatever runs, then starts the next pending task. */
+  next(now: string): Transition {
+    if (this.current()) return this.finish(now, 'next');
+    return { completed: null, started: this.startNext(now) };
+  }
+
+  /** Removes the pending run of a name, or else its completed records. */
+  remove(name: string): TaskRecord[] {
+    const runs = this.state.tasks.filter((t) => t.name === name);
+    if (runs.length === 0) throw new NotFoundError(`Task ${name} not found`);
+    if (runs.some((t) => t.status === 'running')) throw new ConflictError(`Task ${name} is running; finish it first`);
+    const pending = runs.filter((t) => t.status === 'pending');
+    const removed = pending.length > 0 ? pending : runs;
+    this.state.tasks = this.state.tasks.filter((t) => !removed.includes(t));
+    return removed;
+  }
+
+  private startNext(now: string): TaskRecord | null {
+    const next = this.pending()[0];
+    if (!next) return null;
+    next.status = 'running';
+    next.started_at = now;
+    this.state.current_id = next.id;
+    this.state.revision += 1;
+    return next;
+  }
+}

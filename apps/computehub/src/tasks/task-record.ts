@@ -1,0 +1,37 @@
+import type { TaskLeftDto, TaskStatus } from '@gridcore/contracts';
+
+/** A task as the hub keeps it (Redis URLs whole; masked only in views). */
+export interface TaskRecord {
+  id: string;
+  name: string;
+  status: TaskStatus;
+  image: string | null;
+  images: Record<string, string>;
+  input_redis: string | null;
+  output_redis: string | null;
+  input_queue: string | null;
+  output_queue: string | null;
+  env: Record<string, string>;
+  cpus: number;
+  memory_mb: number | null;
+  gpus: number;
+  max_containers_per_node: number | null;
+  max_attempts: number;
+  batch_timeout_s: number;
+  auto_finish: boolean | null;
+  auto_finish_grace_s: number | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  completed_by: 'finish' | 'next' | 'auto_finish' | null;
+  left: TaskLeftDto | null;
+}
+
+/** Everything that must survive a hub restart: records in registration order, current, revision. */
+export interface TaskState {
+  revision: number;
+  current_id: string | null;
+  tasks: TaskRecord[];
+}
+
+export const EMPTY_TASK_STATE: TaskState = { revision: 0, current_id: null, tasks: [] };

@@ -1,0 +1,75 @@
+import { TaskConfigDto, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
+import { maskRedisUrl } from '../persistence/state-redis';
+import type { TaskRecord } from './task-record';
+
+/** Builds a new pending record from a validated create body. */
+export function recordFromDto(dto: TaskCreateDto, id: string, now: string): TaskRecord {
+  const inputRedis = dto.input_redis ?? dto.redis_url ?? null;
+  return {
+    id,
+    name: dto.name,
+    status: 'pending',
+    image: dto.image ?? null,
+    images: dto.images ?? {},
+    input_redis: inputRedis,
+    output_redis: dto.output_redis ?? inputRedis,
+    input_queue: dto.input_queue ?? null,
+    output_queue: dto.output_queue ?? null,
+    env: dto.env ?? {},
+    cpus: dto.cpus ?? TASK_DEFAULTS.cpus,
+    memory_mb: dto.memory_mb ?? null,
+    gpus: dto.gpus ?? TASK_DEFAULTS.gpus,
+    max_containers_per_node: dto.max_containers_per_node ?? null,
+    max_attempts: dto.max_attempts ?? TASK_DEFAULTS.max_attempts,
+    batch_timeout_s: dto.batch_timeout_s ?? TASK_DEFAULTS.batch_timeout_s,
+    auto_finish: dto.auto_finish ?? null,
+    auto_finish_grace_s: dto.auto_finish_grace_s ?? null,
+    created_at: now,
+    started_at: null,
+    completed_at: null,
+    completed_by: null,
+    left: null,
+  };
+}
+
+/** A task as `/api` shows it: every Redis password masked, to every role. */
+export function publicTask(record: TaskRecord, progress: TaskProgressDto | null = null): TaskRecordDto {
+  return {
+    ...record,
+    input_redis: maskRedisUrl(record.input_redis),
+    output_redis: maskRedisUrl(record.output_redis),
+    progress,
+  };
+}
+
+/** The image a node of `platform` runs: its own entry, else the fallback `image`. */
+export function imageFor(record: TaskRecord, platform: string | undefined): string | null {
+  if (platform && record.images[platform]) return record.images[platform];
+  if (record.image) return record.image;
+  if (!platform) return record.images['linux/amd64'] ?? Object.values(record.images)[0] ?? null;
+  return null;
+}
+
+/** The original's TaskConfig plus our fields; null when the task has no image for the platform. */
+export function taskConfigFor(record: TaskRecord | null, platform: string | undefined, revision: number): TaskConfigDto | null {
+  if (!record) return null;
+  const image = imageFor(record, platform);
+  if (!image) return null;
+  return {
+    task_name: record.name,
+    image,
+    redis_url: null,
+    input_redis: record.input_redis,
+    output_redis: record.output_redis,
+    input_queue: record.input_queue,
+    output_queue: record.output_queue,
+    env: record.env,
+    cpus: record.cpus,
+    memory_mb: record.memory_mb,
+    gpus: record.gpus,
+    max_containers_per_node: record.max_containers_per_node,
+    max_attempts: record.max_attempts,
+    batch_timeout_s: record.batch_timeout_s,
+    revision,
+  };
+}

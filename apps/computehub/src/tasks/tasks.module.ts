@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { HubConfig } from '../config/hub-config';
+import { StateRedis } from '../persistence/state-redis.provider';
+import { FileTaskStore } from './file-task-store';
+import { RedisTaskStore } from './redis-task-store';
+import { TaskCommands } from './task-commands.service';
+import { TaskQueries } from './task-queries.service';
+import { TaskStore } from './task-store';
+import { TasksController } from './tasks.controller';
+import { TasksService } from './tasks.service';
+
+@Module({
+  controllers: [TasksController],
+  providers: [
+    {
+      provide: TaskStore,
+      inject: [HubConfig, StateRedis],
+      useFactory: (config: HubConfig, redis: StateRedis) =>
+        config.values.state_store === 'redis' ? new RedisTaskStore(redis) : new FileTaskStore(config),
+    },
+    TasksService,
+    TaskCommands,
+    TaskQueries,
+  ],
+  exports: [TasksService, TaskStore],
+})
+export class TasksModule {}

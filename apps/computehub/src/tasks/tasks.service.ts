@@ -1,0 +1,128 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TaskCreateDto } from '@gridcore/contracts';
+import { InvalidRequestError } from '../errors/invalid-request.error';
+import { NotFoundError } from '../errors/not-found.error';
+import { StateUnavailableError } from '../errors/state-unavailable.error';
+import { EventBus } from '../events/event-bus';
+import { TaskLifecycle, Transition } from './task-lifecycle';
+import { EMPTY_TASK_STATE, TaskRecord, TaskState } from './task-record';
+import { TaskStore } from './task-store';
+import { publicTask, recordFromDto } from './task-views';
+
+export type CompletionCause = 'finish' | 'next' | 'auto_finish';
+
+/**
+ * Owns the task state. Every change runs on a copy, is saved, and only then becomes the state
+ * the hub serves, so a failed save changes nothing. Changes are serialised.
+ */
+@Injectable()
+export class TasksService implements OnModuleInit {
+  private readonly logger = new Logger('Tasks');
+  private state: TaskState = structuredClone(EMPTY_TASK_STATE);
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly bus: EventBus,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const saved = await this.store.load();
+    if (saved) this.state = saved;
+    const current = this.view().current();
+    this.logger.log(
+      `task state loaded: revision ${this.state.revision}, ${this.state.tasks.length} records, current ${current?.name ?? 'none'}`,
+    );
+  }
+
+  get revision(): number {
+    return this.state.revision;
+  }
+
+  /** A read-only view of the present state (callers must not mutate it). */
+  view(): TaskLifecycle {
+    return new TaskLifecycle(this.state);
+  }
+
+  current(): TaskRecord | null {
+    return this.view().current();
+  }
+
+  get(name: string): TaskRecord {
+    const record = this.view().latest(name);
+    if (!record) throw new NotFoundError(`Task ${name} not found`);
+    return record;
+  }
+
+  register(dto: TaskCreateDto): Promise<TaskRecord> {
+    if (!dto.image && (!dto.images || Object.keys(dto.images).length === 0)) {
+      throw new InvalidRequestError('image or images is required');
+    }
+    const now = new Date().toISOString();
+    const record = recordFromDto(dto, randomUUID(), now);
+    return this.change((lc) => {
+      const transition = lc.register(record);
+      return { result: lc.state.tasks.find((t) => t.id === record.id)!, transition, registered: record.id };
+    });
+  }
+
+  finish(by: CompletionCause = 'finish'): Promise<Transition> {
+    return this.change((lc) => {
+      const transition = lc.finish(new Date().toISOString(), by);
+      return { result: transition, transition };
+    });
+  }
+
+  next(): Promise<Transition> {
+    return this.change((lc) => {
+      const transition = lc.next(new Date().toISOString());
+      return { result: transition, transition };
+    });
+  }
+
+  remove(name: string): Promise<TaskRecord[]> {
+    return this.change((lc) => {
+      const removed = lc.remove(name);
+      return { result: removed, transition: { completed: null, started: null }, removed };
+    });
+  }
+
+  /** Records extra facts about a task (what it left behind, ...) without a lifecycle change. */
+  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left'>>): Promise<void> {
+    return this.change((lc) => {
+      const record = lc.state.tasks.find((t) => t.id === id);
+      if (record) Object.assign(record, patch);
+      return { result: undefined, transition: { completed: null, started: null } };
+    });
+  }
+
+  private change<T>(
+    op: (lc: TaskLifecycle) => { result: T; transition: Transition; registered?: string; removed?: TaskRecord[] },
+  ): Promise<T> {
+    const run = this.queue.then(async () => {
+      const draft = new TaskLifecycle(structuredClone(this.state));
+      const outcome = op(draft);
+      try {
+        await this.store.save(draft.state);
+      } catch (err) {
+        this.logger.error(`could not save task state: ${(err as Error).message}`);
+        throw new StateUnavailableError('the task state could not be saved; nothing was changed');
+      }
+      this.state = draft.state;
+      this.announce(outcome);
+      return outcome.result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private announce(outcome: { transition: Transition; registered?: string; removed?: TaskRecord[] }): void {
+    const byId = (id: string) => this.state.tasks.find((t) => t.id === id);
+    if (outcome.registered) this.bus.publish('task.registered', publicTask(byId(outcome.registered)!));
+    for (const removed of outcome.removed ?? []) this.bus.publish('task.removed', publicTask(removed));
+    const { completed, started } = outcome.transition;
+    if (completed) this.bus.publish('task.finished', { ...publicTask(completed), revision: this.state.revision });
+    if (started) this.bus.publish('task.started', { ...publicTask(started), revision: this.state.revision });
+  }
+}
