@@ -1,0 +1,88 @@
+import { Cluster } from 'ioredis';
+import { QueueConfig } from './queue-defaults';
+import type { RedisClient } from './redis-client';
+import { ScriptRunner } from './script-loader';
+import { QueueStats, RequeueResult, WorkQueue } from './work-queue';
+
+/**
+ * The queue operations the hub and gridctl use, by input queue name, on one Redis connection
+ * (standalone or cluster). Each call is one script per round trip; loops are bounded.
+ */
+export class QueueAdmin {
+  private readonly queues = new Map<string, WorkQueue>();
+  private readonly scripts = new ScriptRunner();
+
+  constructor(
+    readonly client: RedisClient,
+    /** Fallbacks for queues whose P:config is missing. */
+    private readonly defaults: Partial<QueueConfig> = {},
+  ) {}
+
+  private queue(name: string): WorkQueue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new WorkQueue(this.client, name, { exactlyOnce: false, defaults: this.defaults, scripts: this.scripts });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Write P:config when a task starts (lease_s 60 for now; max_attempts and batch_timeout_s from the task). */
+  writeConfig(queue: string, config: Partial<QueueConfig>): Promise<QueueConfig> {
+    return this.queue(queue).writeConfig(config);
+  }
+
+  /** One snapshot: pending, in flight, processed, requeued, dead, per node, last reap. */
+  stats(queue: string): Promise<QueueStats> {
+    return this.queue(queue).stats();
+  }
+
+  /** Requeue every lease past its deadline (cleanup tick). */
+  reapExpired(queue: string, limitPerCall = 100, maxCalls = 100): Promise<RequeueResult & { dropped: number }> {
+    return this.queue(queue).reapExpired(limitPerCall, maxCalls);
+  }
+
+  /**
+   * The occasional scan: SCAN `P:batch:*` (on every master of a cluster) and requeue lists that
+   * have no lease and are older than lease_s. Bounded by `maxKeys` keys looked at.
+   */
+  async scanOrphanBatches(queue: string, options: { count?: number; maxKeys?: number } = {}): Promise<RequeueResult & { scanned: number }> {
+    const q = this.queue(queue);
+    const count = options.count ?? 500;
+    const maxKeys = options.maxKeys ?? 100_000;
+    const total = { batches: 0, items: 0, dead: 0, scanned: 0 };
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', q.keys.batchPattern(), 'COUNT', count);
+        cursor = next;
+        total.scanned += keys.length;
+        for (let i = 0; i < keys.length; i += 100) {
+          const r = await q.requeueOrphans(keys.slice(i, i + 100));
+          total.batches += r.batches;
+          total.items += r.items;
+          total.dead += r.dead;
+        }
+      } while (cursor !== '0' && total.scanned < maxKeys);
+    }
+    return total;
+  }
+
+  /** Move dead items back to the input and clear their attempts; returns how many moved. */
+  requeueDead(queue: string): Promise<number> {
+    return this.queue(queue).requeueDead();
+  }
+
+  /** After an exit the node did not cause: the slot's batches, with an attempt per item. */
+  requeueSlot(queue: string, nodeId: string, instance: string | number, runId?: string): Promise<RequeueResult> {
+    const q = this.queue(queue);
+    return q.returnSlot(q.keys.slotPrefix(nodeId, instance, runId), 'requeue');
+  }
+
+  /** After a stop the node made (task switch, stop, SIGKILL after stop_timeout): no attempt. */
+  handBackSlot(queue: string, nodeId: string, instance: string | number, runId?: string): Promise<RequeueResult> {
+    const q = this.queue(queue);
+    return q.returnSlot(q.keys.slotPrefix(nodeId, instance, runId), 'hand-back');
+  }
+}

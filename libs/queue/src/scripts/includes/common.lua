@@ -1,0 +1,91 @@
+-- Shared helpers, pasted into a script where it says `-- @include common` (both SDKs do the
+-- same textual include before computing the SHA). Error replies are {negative code, detail};
+-- the codes are listed in CONTRACT.md and errors/script-error.ts.
+
+local E_INPUT, E_OUTPUT, E_RETRY, E_DEAD, E_ATTEMPTS = -1, -2, -3, -4, -5
+local E_LEASES, E_TAKEN, E_STATS, E_CONFIG, E_SEQ, E_BATCH = -6, -7, -8, -9, -10, -11
+local E_RESULT_COUNT, E_TOO_MANY, E_BAD_ARG = -12, -13, -14
+local MAX_ITEMS = 1000
+
+-- Redis's own clock, in milliseconds.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- nil when `key` is absent or of type `expected`, else the error reply for `code`.
+local function bad_type(key, expected, code)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= expected then return {code, key} end
+  return nil
+end
+
+-- Checks a list of {key, type, code}; the first mismatch as an error reply, else nil.
+local function check_types(specs)
+  for i = 1, #specs do
+    local err = bad_type(specs[i][1], specs[i][2], specs[i][3])
+    if err then return err end
+  end
+  return nil
+end
+
+-- A positive number from P:config, else the caller's default.
+local function config_number(config_key, field, default)
+  local v = tonumber(redis.call('HGET', config_key, field))
+  if v == nil or v <= 0 then return tonumber(default) end
+  return v
+end
+
+-- Requeues one batch list with an attempt per item: to retry, or to dead at max_attempts.
+-- Deletes the list, its lease and its taken time. Pushes before it deletes.
+-- k = {retry=, attempts=, dead=, leases=, taken=}. Returns items, dead.
+local function requeue_batch(k, batch_key, max_attempts)
+  local items = redis.call('LRANGE', batch_key, 0, -1)
+  local dead = 0
+  for i = 1, #items do
+    local n = redis.call('HINCRBY', k.attempts, items[i], 1)
+    if n >= max_attempts then
+      redis.call('LPUSH', k.dead, items[i])
+      dead = dead + 1
+    else
+      redis.call('LPUSH', k.retry, items[i])
+    end
+  end
+  redis.call('DEL', batch_key)
+  redis.call('ZREM', k.leases, batch_key)
+  redis.call('HDEL', k.taken, batch_key)
+  return #items, dead
+end
+
+-- Returns a batch without an attempt: items that failed before go to retry, the others to
+-- the input's right end in their order (taken next). Returns the item count.
+local function hand_back_batch(k, batch_key)
+  local items = redis.call('LRANGE', batch_key, 0, -1)
+  local has_attempts = redis.call('EXISTS', k.attempts) == 1
+  for i = #items, 1, -1 do
+    if has_attempts and redis.call('HEXISTS', k.attempts, items[i]) == 1 then
+      redis.call('LPUSH', k.retry, items[i])
+    else
+      redis.call('RPUSH', k.input, items[i])
+    end
+  end
+  redis.call('DEL', batch_key)
+  redis.call('ZREM', k.leases, batch_key)
+  redis.call('HDEL', k.taken, batch_key)
+  return #items
+end
+
+-- A batch key must lie under this queue's batch prefix (so it shares Q's slot) and be a list.
+local function check_batch_key(batch_prefix, batch_key)
+  if string.sub(batch_key, 1, #batch_prefix) ~= batch_prefix then
+    return {E_BAD_ARG, 'not a batch key of this queue: ' .. batch_key}
+  end
+  return bad_type(batch_key, 'list', E_BATCH)
+end
+
+-- Sum of LLEN over batch keys, to check a call stays within MAX_ITEMS before writing.
+local function total_items(keys, from)
+  local total = 0
+  for i = from, #keys do total = total + redis.call('LLEN', keys[i]) end
+  return total
+end

@@ -1,0 +1,47 @@
+--[[ reap-7: requeue leases past their deadline (the hub's cleanup). Each expired batch with
+items is requeued with an attempt per item; an expired empty batch only loses its lease and
+taken (housekeeping, not counted as a reap).
+KEYS[1] P:leases KEYS[2] P:taken KEYS[3] P:retry KEYS[4] P:attempts KEYS[5] P:dead
+KEYS[6] P:stats  KEYS[7] P:config
+ARGV[1] at most this many expired leases per call (1..1000)
+ARGV[2] default max_attempts (P:config wins)
+Returns {batches, items, dead, dropped, more}: dropped = empty leases removed; more = 1 when
+expired leases remain (call again)
+or {negative code, detail} having written nothing. ]]
+-- @include common
+
+local k = {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
+  stats = KEYS[6], config = KEYS[7]}
+local limit = tonumber(ARGV[1])
+if limit == nil or limit < 1 or limit > 1000 then return {E_BAD_ARG, 'limit ' .. tostring(ARGV[1])} end
+local err = check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
+  {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+if err then return err end
+
+local now = now_ms()
+local max_attempts = config_number(k.config, 'max_attempts', ARGV[2])
+local batches, items, dead, dropped, total = 0, 0, 0, 0, 0
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, limit)) do
+  if bad_type(key, 'list', E_BATCH) then
+    -- Not a list: nothing to requeue; drop the lease so it cannot block the reaper forever.
+    redis.call('ZREM', k.leases, key)
+    dropped = dropped + 1
+  else
+    local len = redis.call('LLEN', key)
+    if len == 0 then
+      redis.call('ZREM', k.leases, key)
+      redis.call('HDEL', k.taken, key)
+      dropped = dropped + 1
+    elseif total + len <= MAX_ITEMS then
+      local moved, died = requeue_batch(k, key, max_attempts)
+      batches, items, dead, total = batches + 1, items + moved, dead + died, total + len
+    end
+  end
+end
+if items > 0 then
+  redis.call('HINCRBY', k.stats, 'requeued', items)
+  redis.call('HSET', k.stats, 'last_reap_ms', now)
+end
+local more = 0
+if redis.call('ZCOUNT', k.leases, '-inf', now) > 0 then more = 1 end
+return {batches, items, dead, dropped, more}

@@ -1,0 +1,40 @@
+--[[ requeue-7: requeue batches with an attempt per item (SPEC §4 requeue): each item gets +1 in
+attempts and goes to retry, or to dead at max_attempts; list, lease and taken go.
+KEYS[1] P:leases KEYS[2] P:taken KEYS[3] P:retry KEYS[4] P:attempts KEYS[5] P:dead
+KEYS[6] P:stats  KEYS[7] P:config
+ARGV[1] default max_attempts (P:config wins)
+ARGV[2..] batch keys (together at most 1000 items)
+Returns {batches, items, dead}: batches that held items; an empty or gone batch only loses its
+lease and taken (housekeeping, not counted)
+or {negative code, detail} having written nothing. ]]
+-- @include common
+
+local k = {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
+  stats = KEYS[6], config = KEYS[7]}
+local batch_prefix = string.sub(k.leases, 1, -8) .. ':batch:'
+local err = check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
+  {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+if err then return err end
+for i = 2, #ARGV do
+  err = check_batch_key(batch_prefix, ARGV[i])
+  if err then return err end
+end
+local total = total_items(ARGV, 2)
+if total > MAX_ITEMS then return {E_TOO_MANY, total} end
+
+local max_attempts = config_number(k.config, 'max_attempts', ARGV[1])
+local batches, items, dead = 0, 0, 0
+for i = 2, #ARGV do
+  if redis.call('LLEN', ARGV[i]) > 0 then
+    local moved, died = requeue_batch(k, ARGV[i], max_attempts)
+    batches, items, dead = batches + 1, items + moved, dead + died
+  else
+    redis.call('ZREM', k.leases, ARGV[i])
+    redis.call('HDEL', k.taken, ARGV[i])
+  end
+end
+if items > 0 then
+  redis.call('HINCRBY', k.stats, 'requeued', items)
+  redis.call('HSET', k.stats, 'last_reap_ms', now_ms())
+end
+return {batches, items, dead}

@@ -1,0 +1,120 @@
+--[[ take-10: ack the slot's previous batch (optional), heal up to 10 expired leases, take the
+next batch (SPEC §4 take and waiting). One round trip per batch.
+KEYS[1]  Q          input list
+KEYS[2]  P:seq      batch counter
+KEYS[3]  P:leases   zset batch key -> lease deadline (ms, Redis time)
+KEYS[4]  P:taken    hash batch key -> taken time (ms)
+KEYS[5]  P:retry    list
+KEYS[6]  P:attempts hash item -> failed attempts
+KEYS[7]  P:dead     list
+KEYS[8]  P:stats    hash
+KEYS[9]  P:config   hash
+KEYS[10] output list when ARGV[2] = '1' (exactly-once); otherwise the caller passes Q here
+ARGV[1]  previous batch key to ack, or ''
+ARGV[2]  '1' push the previous batch's results to KEYS[10]; '0' they were pushed already
+ARGV[3]  node id (stats per node)
+ARGV[4]  lane prefix P:batch:<node>:<instance>:<run>:<lane>: (new key = prefix .. INCR P:seq);
+         '' to take nothing (ack and heal only)
+ARGV[5]  K, batch size, 1..1000
+ARGV[6]  '1' take one item from retry when retry has any (isolation)
+ARGV[7]  block time in ms: a waiting key is leased for block time + lease_s
+ARGV[8]  default lease_s   ARGV[9] default batch_timeout_s   ARGV[10] default max_attempts
+         (P:config wins when it has the field)
+ARGV[11] n, the previous batch's result count (the batch must hold exactly n items)
+ARGV[12..11+n] the results in item order, when ARGV[2] = '1'
+Returns {ack, batch_key, items, retry_len, lease_ms, source, healed}
+  ack 0 no previous batch, 1 acked, 2 previous batch gone (it was requeued): nothing pushed
+  items oldest first; empty for a waiting key (source 'wait'); source 'input' | 'retry' | 'wait'
+  retry_len LLEN retry after the take; lease_ms the lease granted from now; healed: expired
+  leases with items requeued by this call
+or {negative code, detail} having written nothing (CONTRACT.md). ]]
+-- @include common
+-- @include ack
+
+local k = {input = KEYS[1], seq = KEYS[2], leases = KEYS[3], taken = KEYS[4], retry = KEYS[5],
+  attempts = KEYS[6], dead = KEYS[7], stats = KEYS[8], config = KEYS[9], output = KEYS[10]}
+local prev, push, node, lane = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4]
+local size, from_retry, block_ms = tonumber(ARGV[5]), ARGV[6] == '1', tonumber(ARGV[7])
+local n = tonumber(ARGV[11])
+local batch_prefix = string.sub(k.seq, 1, -5) .. ':batch:'
+
+-- Check everything before the first write.
+if lane ~= '' then
+  if size == nil or size < 1 or size > MAX_ITEMS then return {E_BAD_ARG, 'batch size ' .. tostring(ARGV[5])} end
+  if string.sub(lane, 1, #batch_prefix) ~= batch_prefix then return {E_BAD_ARG, 'lane prefix ' .. lane} end
+end
+if block_ms == nil or block_ms < 0 then return {E_BAD_ARG, 'block ms ' .. tostring(ARGV[7])} end
+if n == nil or n < 0 or n > MAX_ITEMS then return {E_TOO_MANY, tostring(ARGV[11])} end
+if push and #ARGV ~= 11 + n then return {E_BAD_ARG, 'result count ' .. n .. ' but ' .. (#ARGV - 11) .. ' results'} end
+local err = check_types({{k.input, 'list', E_INPUT}, {k.seq, 'string', E_SEQ}, {k.leases, 'zset', E_LEASES},
+  {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY}, {k.attempts, 'hash', E_ATTEMPTS},
+  {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+if err then return err end
+if prev ~= '' then
+  err = check_batch_key(batch_prefix, prev)
+  if err then return err end
+  if push then
+    err = bad_type(k.output, 'list', E_OUTPUT)
+    if err then return err end
+  end
+  local len = redis.call('LLEN', prev)
+  if len > 0 and len ~= n then return {E_RESULT_COUNT, len} end
+end
+
+local now = now_ms()
+local ack = 0
+if prev ~= '' then
+  ack = ack_batch(k, prev, push, node, n, ARGV, 12)
+end
+
+-- Heal: requeue a few expired leases (at most 1000 items), drop empty ones (housekeeping).
+local healed, healed_items = 0, 0
+local expired = redis.call('ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, 10)
+if #expired > 0 then
+  local max_attempts = config_number(k.config, 'max_attempts', ARGV[10])
+  for i = 1, #expired do
+    local key = expired[i]
+    if bad_type(key, 'list', E_BATCH) then
+      redis.call('ZREM', k.leases, key)
+    else
+      local len = redis.call('LLEN', key)
+      if len == 0 then
+        redis.call('ZREM', k.leases, key)
+        redis.call('HDEL', k.taken, key)
+      elseif healed_items + len <= MAX_ITEMS then
+        requeue_batch(k, key, max_attempts)
+        healed, healed_items = healed + 1, healed_items + len
+      end
+    end
+  end
+  if healed_items > 0 then
+    redis.call('HINCRBY', k.stats, 'requeued', healed_items)
+    redis.call('HSET', k.stats, 'last_reap_ms', now)
+  end
+end
+
+if lane == '' then return {ack, '', {}, redis.call('LLEN', k.retry), 0, 'none', healed} end
+
+local items, source = nil, 'input'
+if from_retry then
+  local one = redis.call('RPOP', k.retry)
+  if one then items, source = {one}, 'retry' end
+end
+if items == nil then
+  items = redis.call('RPOP', k.input, size)
+  if not items then items, source = {}, 'wait' end
+end
+
+local key = lane .. redis.call('INCR', k.seq)
+local lease_s = config_number(k.config, 'lease_s', ARGV[8])
+local timeout_s = config_number(k.config, 'batch_timeout_s', ARGV[9])
+local lease_ms = lease_s * 1000
+if #items > 0 then
+  redis.call('RPUSH', key, unpack(items))
+else
+  lease_ms = lease_ms + block_ms
+end
+if lease_ms > timeout_s * 1000 + block_ms then lease_ms = timeout_s * 1000 + block_ms end
+redis.call('ZADD', k.leases, now + lease_ms, key)
+redis.call('HSET', k.taken, key, now)
+return {ack, key, items, redis.call('LLEN', k.retry), lease_ms, source, healed}
