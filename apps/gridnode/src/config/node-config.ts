@@ -1,0 +1,79 @@
+import { hostname as osHostname } from 'node:os';
+import { ConfigError, ConfigSource, defaultStateDir, loadConfig } from '@gridcore/config';
+import { NODE_ID_PATTERN } from '@gridcore/contracts/names';
+
+/** gridnode.toml keys (SPEC §8); each also comes from `GRIDNODE_<KEY>`. */
+export const NODE_CONFIG_SCHEMA = {
+  server_url: { type: 'string', pattern: /^https?:\/\/[^\s]+$/ },
+  token: { type: 'string', secret: true },
+  node_id: { type: 'string', pattern: NODE_ID_PATTERN },
+  hostname: { type: 'string' },
+  parallelism: { type: 'int', min: 1, max: 4096 },
+  heartbeat_interval: { type: 'int', min: 1, max: 3600, default: 30 },
+  stop_timeout: { type: 'int', min: 0, max: 3600, default: 30 },
+  container_memory: { type: 'int', min: 6, max: 16_777_216, default: 1024 },
+  network_mode: { type: 'string' },
+  docker_socket: { type: 'string', default: '/var/run/docker.sock' },
+  state_dir: { type: 'string' },
+  labels: { type: 'map', default: {} },
+} as const;
+
+export const NODE_CONFIG_SPEC = {
+  appVariable: 'GRIDNODE_CONFIG',
+  envPrefix: 'GRIDNODE_',
+  fileNames: ['gridnode.toml', 'agent.toml'],
+  schema: NODE_CONFIG_SCHEMA,
+  // The original's keys we detect ourselves.
+  ignoredKeys: ['architecture'],
+};
+
+/** The node's configuration, resolved once at start (file + env), frozen. Also the DI token. */
+export class NodeConfig {
+  readonly serverUrl: string;
+  readonly token: string | null;
+  /** An id the user fixed in the file or env; it wins over the saved one. */
+  readonly nodeId: string | null;
+  readonly hostname: string;
+  readonly parallelism: number | null;
+  readonly heartbeatIntervalS: number;
+  readonly stopTimeoutS: number;
+  readonly containerMemoryMb: number;
+  readonly networkMode: string | null;
+  readonly dockerSocket: string;
+  readonly stateDir: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly file: string | null;
+  readonly warnings: readonly string[];
+
+  constructor(fields: Omit<NodeConfig, never>) {
+    Object.assign(this, fields);
+    Object.freeze(this);
+  }
+}
+
+/** Reads gridnode.toml / agent.toml and GRIDNODE_* env. Throws ConfigError with one line. */
+export function loadNodeConfig(source: ConfigSource): NodeConfig {
+  const { values, file, warnings } = loadConfig(NODE_CONFIG_SPEC, source);
+  if (!values.server_url) {
+    throw new ConfigError(
+      `config: server_url is required: set it in ${file ?? 'gridnode.toml'} or GRIDNODE_SERVER_URL (e.g. http://hub:8080)`,
+    );
+  }
+  const docker = values.docker_socket ?? '/var/run/docker.sock';
+  return new NodeConfig({
+    serverUrl: values.server_url.replace(/\/+$/, ''),
+    token: values.token ?? null,
+    nodeId: values.node_id ?? null,
+    hostname: values.hostname || osHostname(),
+    parallelism: values.parallelism ?? null,
+    heartbeatIntervalS: values.heartbeat_interval,
+    stopTimeoutS: values.stop_timeout,
+    containerMemoryMb: values.container_memory,
+    networkMode: values.network_mode || null,
+    dockerSocket: docker.replace(/^unix:\/\//, ''),
+    stateDir: values.state_dir || defaultStateDir(file),
+    labels: Object.freeze({ ...values.labels }),
+    file,
+    warnings,
+  });
+}

@@ -1,0 +1,46 @@
+import { Logger } from '@nestjs/common';
+import { connectRedis, QueueAdmin, QueueKeys, RedisClient } from '@gridcore/queue';
+import { QueueRef, SlotQueue, SlotRef } from './slot-queue';
+
+/**
+ * {@link SlotQueue} on libs/queue: one connection per Redis URL, opened on first use and kept
+ * (tasks come and go, their Redis rarely changes). A connection that fails to open is dropped so
+ * the next call tries again.
+ */
+export class RedisSlotQueue extends SlotQueue {
+  private readonly logger = new Logger('SlotQueue');
+  private readonly admins = new Map<string, Promise<QueueAdmin>>();
+
+  private admin(url: string): Promise<QueueAdmin> {
+    let admin = this.admins.get(url);
+    if (!admin) {
+      admin = connectRedis(url, { name: 'gridnode', log: (line) => this.logger.warn(line) }).then((client) => new QueueAdmin(client));
+      admin.catch(() => this.admins.delete(url));
+      this.admins.set(url, admin);
+    }
+    return admin;
+  }
+
+  async requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
+    const admin = await this.admin(queue.redisUrl);
+    return (await admin.requeueSlot(queue.queue, slot.nodeId, slot.instance, slot.runId)).items;
+  }
+
+  async handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
+    const admin = await this.admin(queue.redisUrl);
+    return (await admin.handBackSlot(queue.queue, slot.nodeId, slot.instance, slot.runId)).items;
+  }
+
+  async pending(queue: QueueRef): Promise<number> {
+    const client: RedisClient = (await this.admin(queue.redisUrl)).client;
+    const keys = new QueueKeys(queue.queue);
+    const [input, retry] = await Promise.all([client.llen(keys.input), client.llen(keys.retry)]);
+    return input + retry;
+  }
+
+  async close(): Promise<void> {
+    const admins = [...this.admins.values()];
+    this.admins.clear();
+    await Promise.all(admins.map((a) => a.then((x) => x.client.quit()).catch(() => undefined)));
+  }
+}

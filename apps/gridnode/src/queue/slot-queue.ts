@@ -1,0 +1,26 @@
+/** A task's input queue as a container sees it: its Redis URL and queue name. */
+export interface QueueRef {
+  redisUrl: string;
+  queue: string;
+}
+
+/** One container's worker slot: node, instance, run (SPEC §4 batch key prefix). */
+export interface SlotRef {
+  nodeId: string;
+  instance: number | string;
+  runId: string;
+}
+
+/**
+ * What the node does to a task's queue (port; libs/queue is the adapter): return a slot's
+ * in-flight batches after a container ends, and look whether items wait.
+ */
+export abstract class SlotQueue {
+  /** After an exit the node did not cause: every item gets an attempt. Returns the items moved. */
+  abstract requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
+  /** After a stop the node made: items go back without an attempt. Returns the items moved. */
+  abstract handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
+  /** Items waiting in the input and retry lists. */
+  abstract pending(queue: QueueRef): Promise<number>;
+  abstract close(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
+import { containerCount, containerSpec, NodeFacts, queueVisible, refusal } from './container-plan';
+
+function task(over: Partial<TaskConfigDto> = {}): TaskConfigDto {
+  return {
+    task_name: 'sqrt',
+    image: 'img:1',
+    redis_url: null,
+    input_redis: 'redis://127.0.0.1:6379',
+    output_redis: null,
+    input_queue: 'in',
+    output_queue: 'out',
+    env: {},
+    cpus: 1,
+    memory_mb: null,
+    gpus: 0,
+    max_containers_per_node: null,
+    max_attempts: 3,
+    batch_timeout_s: 600,
+    revision: 1,
+    ...over,
+  };
+}
+
+const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: null, containerMemoryMb: 1024, networkMode: 'host' };
+
+describe('containerCount', () => {
+  it.each([
+    ['no task', null, {}, 0],
+    ['cpus 1 on 2 CPUs', task(), {}, 2],
+    ['cpus 0.5 on 2 CPUs', task({ cpus: 0.5 }), {}, 4],
+    ['cpus 4 on 2 CPUs: at least one', task({ cpus: 4 }), {}, 1],
+    ['cpus 0.3 on 2 CPUs', task({ cpus: 0.3 }), {}, 6],
+    ['parallelism above the CPU count', task(), { parallelism: 16 }, 16],
+    ['parallelism ignores cpus', task({ cpus: 2 }), { parallelism: 4 }, 4],
+    ['capped by max_containers_per_node', task({ max_containers_per_node: 3 }), { parallelism: 16 }, 3],
+    ['cap above N', task({ max_containers_per_node: 30 }), {}, 2],
+  ])('%s', (_name, t, over, expected) => {
+    expect(containerCount(t, { ...node, ...over })).toBe(expected);
+  });
+});
+
+describe('containerSpec', () => {
+  it('sets env, labels and sizes as SPEC §3 says', () => {
+    const spec = containerSpec(task({ cpus: 0.5, env: { FOO: 'bar', NODE_ID: 'forged' } }), node, 3, 'run-1');
+    expect(spec).toEqual({
+      image: 'img:1',
+      env: {
+        FOO: 'bar',
+        TASK_NAME: 'sqrt',
+        NODE_ID: 'n1',
+        INSTANCE_ID: '3',
+        INPUT_REDIS_URL: 'redis://127.0.0.1:6379',
+        OUTPUT_REDIS_URL: 'redis://127.0.0.1:6379',
+        INPUT_QUEUE: 'in',
+        OUTPUT_QUEUE: 'out',
+        RUN_ID: 'run-1',
+        MAX_ATTEMPTS: '3',
+        BATCH_TIMEOUT_S: '600',
+      },
+      labels: { 'gridcore.task': 'sqrt', 'gridcore.node': 'n1', 'gridcore.instance': '3', 'gridcore.run': 'run-1' },
+      cpus: 0.5,
+      memoryMb: 1024,
+      gpus: undefined,
+      networkMode: 'host',
+    });
+  });
+
+  it("uses the task's memory and gpus", () => {
+    expect(containerSpec(task({ memory_mb: 256, gpus: 2 }), node, 0, 'r')).toMatchObject({ memoryMb: 256, gpus: 2 });
+  });
+});
+
+describe('refusal and queue visibility', () => {
+  it('refuses a task that needs more GPUs than the node has, saying why', () => {
+    expect(refusal(task({ gpus: 1 }), { gpuCount: 0 })).toBe('task sqrt needs 1 GPU per container and this node has 0: running none of its containers here');
+    expect(refusal(task({ gpus: 2 }), { gpuCount: 2 })).toBeNull();
+    expect(refusal(task(), { gpuCount: 0 })).toBeNull();
+  });
+
+  it('sees a queue only with both input_redis and input_queue', () => {
+    expect(queueVisible(task())).toBe(true);
+    expect(queueVisible(task({ input_queue: null }))).toBe(false);
+    expect(queueVisible(task({ input_redis: null }))).toBe(false);
+  });
+});

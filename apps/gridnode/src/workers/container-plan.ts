@@ -1,0 +1,76 @@
+import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
+import type { ContainerSpec } from '@gridcore/docker-runtime';
+
+/** Labels every container of ours carries (SPEC §3), plus the run id for the reconciler. */
+export const LABEL_TASK = 'gridcore.task';
+export const LABEL_NODE = 'gridcore.node';
+export const LABEL_INSTANCE = 'gridcore.instance';
+export const LABEL_RUN = 'gridcore.run';
+
+export interface NodeFacts {
+  nodeId: string;
+  cpuCount: number;
+  gpuCount: number;
+  parallelism: number | null;
+  containerMemoryMb: number;
+  networkMode: string | null;
+}
+
+/**
+ * How many containers of `task` this node runs (SPEC §3): `parallelism` when set (it may exceed
+ * the CPU count), else floor(CPUs / task cpus), at least 1; then capped by
+ * `max_containers_per_node`. No task: none.
+ */
+export function containerCount(task: TaskConfigDto | null, node: Pick<NodeFacts, 'cpuCount' | 'parallelism'>): number {
+  if (!task) return 0;
+  const cpus = task.cpus > 0 ? task.cpus : 1;
+  let n = node.parallelism ?? Math.max(1, Math.floor(node.cpuCount / cpus + 1e-9));
+  if (task.max_containers_per_node && task.max_containers_per_node > 0) n = Math.min(n, task.max_containers_per_node);
+  return Math.max(0, n);
+}
+
+/** Why this node runs none of the task's containers, or null when it can. */
+export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount'>): string | null {
+  const gpus = task.gpus ?? 0;
+  if (gpus > node.gpuCount) {
+    return `task ${task.task_name} needs ${gpus} GPU${gpus === 1 ? '' : 's'} per container and this node has ${node.gpuCount}: running none of its containers here`;
+  }
+  return null;
+}
+
+/** True when the node can see the task's queue (SPEC §2.1): it then waits for items after exit 0. */
+export function queueVisible(task: TaskConfigDto): boolean {
+  return Boolean(task.input_redis && task.input_queue);
+}
+
+/** The container for slot `instance` of `task`: image, sizes, labels and the env of SPEC §3. */
+export function containerSpec(task: TaskConfigDto, node: NodeFacts, instance: number, runId: string): ContainerSpec {
+  const env: Record<string, string> = {
+    // The task's own env first: ours win, so a task cannot forge its slot.
+    ...(task.env ?? {}),
+    TASK_NAME: task.task_name,
+    NODE_ID: node.nodeId,
+    INSTANCE_ID: String(instance),
+    INPUT_REDIS_URL: task.input_redis ?? '',
+    OUTPUT_REDIS_URL: task.output_redis ?? task.input_redis ?? '',
+    INPUT_QUEUE: task.input_queue ?? '',
+    OUTPUT_QUEUE: task.output_queue ?? '',
+    RUN_ID: runId,
+    MAX_ATTEMPTS: String(task.max_attempts),
+    BATCH_TIMEOUT_S: String(task.batch_timeout_s),
+  };
+  return {
+    image: task.image,
+    env,
+    labels: {
+      [LABEL_TASK]: task.task_name,
+      [LABEL_NODE]: node.nodeId,
+      [LABEL_INSTANCE]: String(instance),
+      [LABEL_RUN]: runId,
+    },
+    cpus: task.cpus > 0 ? task.cpus : 1,
+    memoryMb: task.memory_mb ?? node.containerMemoryMb,
+    gpus: task.gpus > 0 ? task.gpus : undefined,
+    networkMode: node.networkMode ?? undefined,
+  };
+}

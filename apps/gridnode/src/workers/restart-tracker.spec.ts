@@ -1,0 +1,59 @@
+import { DEFAULT_RESTART_POLICY, ExitReport, RestartTracker } from './restart-tracker';
+
+const crash = (exitCode: number, ranForMs = 1_000, oomKilled = false): ExitReport => ({ exitCode, oomKilled, stoppedByNode: false, ranForMs });
+const stopped: ExitReport = { exitCode: 137, oomKilled: false, stoppedByNode: true, ranForMs: 5_000 };
+const clean: ExitReport = { exitCode: 0, oomKilled: false, stoppedByNode: false, ranForMs: 40_000 };
+
+describe('RestartTracker', () => {
+  // random() = 0.5 puts the jitter exactly in the middle: the delay is the pure exponential.
+  const mid = () => 0.5;
+
+  it.each([
+    ['a crash', [crash(1)], { action: 'restart', delayMs: 1_000, recovery: 'requeue' }],
+    ['a second crash in a row', [crash(1), crash(2)], { action: 'restart', delayMs: 2_000, recovery: 'requeue' }],
+    ['a SIGKILL from outside', [crash(137)], { action: 'restart', delayMs: 1_000, recovery: 'requeue' }],
+    ['the OOM killer', [crash(137, 100, true)], { action: 'restart', delayMs: 1_000, recovery: 'requeue' }],
+    ['the sixth crash in a row', [crash(1), crash(1), crash(1), crash(1), crash(1), crash(1)], { action: 'restart', delayMs: 32_000 }],
+    ['the eighth crash in a row (capped)', Array.from({ length: 8 }, () => crash(1)), { action: 'restart', delayMs: 60_000 }],
+    ['the twentieth crash in a row (capped)', Array.from({ length: 20 }, () => crash(1)), { action: 'restart', delayMs: 60_000 }],
+    ['a crash after a long healthy run', [crash(1), crash(1), crash(1), crash(1, 61_000)], { action: 'restart', delayMs: 1_000 }],
+    ['exit 0 on a visible queue', [clean], { action: 'wait-for-items', recovery: 'requeue' }],
+    ['exit 0 after crashes', [crash(1), crash(1), clean, crash(1)], { action: 'restart', delayMs: 1_000 }],
+    ['a stop made by the node', [stopped], { action: 'none', recovery: 'hand-back' }],
+    ['a stop made by the node after crashes', [crash(1), crash(1), stopped], { action: 'none', recovery: 'hand-back' }],
+    ['exit 0 killed by OOM is a failure', [{ ...clean, oomKilled: true }], { action: 'restart', delayMs: 1_000 }],
+  ])('%s', (_name, exits, expected) => {
+    const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, mid);
+    let decision;
+    for (const exit of exits) decision = tracker.onExit(exit, { queueVisible: true });
+    expect(decision).toMatchObject(expected);
+  });
+
+  it('restarts after 30 s when exit 0 comes from a queue the node cannot see', () => {
+    const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, mid);
+    expect(tracker.onExit(clean, { queueVisible: false })).toMatchObject({ action: 'restart', delayMs: 30_000, recovery: 'requeue' });
+  });
+
+  it.each([
+    [0, 1, 800],
+    [1, 1, 1_200],
+    [0, 3, 3_200],
+    [0.999999, 3, 4_800],
+    [1, 7, 60_000],
+    [0, 7, 48_000],
+  ])('jitter: random()=%p on failure %p gives %p ms', (r, failures, expected) => {
+    const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, () => r);
+    let decision;
+    for (let i = 0; i < failures; i++) decision = tracker.onExit(crash(1), { queueVisible: true });
+    expect(decision).toMatchObject({ action: 'restart', delayMs: expected });
+  });
+
+  it('starts a new series after a task change', () => {
+    const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, mid);
+    for (let i = 0; i < 4; i++) tracker.onExit(crash(1), { queueVisible: true });
+    expect(tracker.consecutiveFailures).toBe(4);
+    tracker.reset();
+    expect(tracker.consecutiveFailures).toBe(0);
+    expect(tracker.onExit(crash(1), { queueVisible: true })).toMatchObject({ delayMs: 1_000 });
+  });
+});
