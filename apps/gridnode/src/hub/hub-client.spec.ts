@@ -76,7 +76,7 @@ describe('HubClient', () => {
     expect(down.message).toBe('hub unreachable at http://127.0.0.1:1 (ECONNREFUSED)');
     const { url, server } = await fakeHub(() => undefined);
     servers.push(server);
-    const silent = await new HubClient(url, 't', 200).deregister('n1').catch((e) => e);
+    const silent = (await new HubClient(url, 't', 200).deregister('n1').catch((e: Error) => e)) as Error;
     expect(silent).toBeInstanceOf(HubUnreachableError);
     expect(silent.message).toContain('ETIMEDOUT');
     server.closeAllConnections();
