@@ -9,3 +9,4 @@ export * from './work-queue';
 export * from './queue-admin';
 export * from './prefix-collision';
 export * from './test-vectors';
+export * from './sdk';

@@ -1,0 +1,7 @@
+/**
+ * The reference workload as a GridCore worker: each item is a number `n`, each result `n:sqrt(n)`.
+ * Runs with plain `node` once compiled; reads the env GridNode injects (libs/queue/CONTRACT.md).
+ */
+import { runWorker } from '../../libs/queue/src/sdk/run-worker';
+
+void runWorker((items) => items.map((n) => `${n}:${Math.sqrt(Number(n))}`), { batch: 100, concurrency: 1 });

@@ -1,0 +1,3 @@
+export * from './run-worker';
+export { Worker } from './worker';
+export { resolveWorkerSettings, WorkerSettingsError } from './worker-settings';
