@@ -1,1 +1,34 @@
-console.log('gridnode: not built yet');
+import 'reflect-metadata';
+import { homedir } from 'node:os';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@gridcore/config';
+import { AgentModule } from './agent.module';
+import { AgentService } from './agent.service';
+import { loadNodeConfig, NodeConfig } from './config/node-config';
+
+async function bootstrap(): Promise<void> {
+  let config: NodeConfig;
+  try {
+    config = loadNodeConfig({ argv: process.argv.slice(2), env: process.env, homeDir: homedir() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
+  const agent = app.get(AgentService);
+  // The first signal stops gracefully; a second one while stopping is ignored on purpose: a
+  // supervisor that loses patience sends SIGKILL, and the next start-up reconciles.
+  process.on('SIGTERM', () => void agent.stop('signal'));
+  process.on('SIGINT', () => void agent.stop('signal'));
+  await agent.run();
+  await app.close();
+  process.exit(0);
+}
+
+bootstrap().catch((err: Error) => {
+  console.error(`gridnode: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+import { cpus } from 'node:os';
+import { Logger } from '@nestjs/common';
+import { architectureToPlatform } from '@gridcore/contracts/names';
+import { ContainerRuntime, RuntimeError } from '@gridcore/docker-runtime';
+import { NodeConfig } from './config/node-config';
+import { NodeIdentity } from './config/node-identity';
+import { HubClient } from './hub/hub-client';
+import { hostArchitecture, NodeSession } from './hub/node-session';
+import { TaskWatcher } from './hub/task-watcher';
+import { SlotQueue } from './queue/slot-queue';
+import { StopReason, TaskStream } from './task/task-stream';
+import { backoffDelay, sleep } from './workers/backoff';
+import { NodeFacts } from './workers/container-plan';
+import { OrphanReconciler } from './workers/orphan-reconciler';
+import { WorkerPool } from './workers/worker-pool';
+
+/** How often the reconciler looks for untracked containers of ours after start-up. */
+const RECONCILE_EVERY_MS = 60_000;
+
+/**
+ * The agent's lifecycle: Docker reachable → own orphans reconciled → registered → heartbeat,
+ * long-poll and workers running; on SIGTERM/SIGINT or a hub stop request: every container
+ * stopped and handed back, deregistered, done.
+ */
+export class AgentService {
+  private readonly logger = new Logger('GridNode');
+  private readonly stopping = new AbortController();
+  private stopped?: Promise<void>;
+  private pool: WorkerPool | null = null;
+  private watcher: TaskWatcher | null = null;
+  private reconcileTimer?: NodeJS.Timeout;
+  readonly platform = architectureToPlatform(hostArchitecture());
+  readonly session: NodeSession;
+  private readonly reconciler: OrphanReconciler;
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly runtime: ContainerRuntime,
+    private readonly queue: SlotQueue,
+    private readonly hub: HubClient,
+    private readonly stream: TaskStream,
+    private readonly identity: NodeIdentity,
+  ) {
+    this.session = new NodeSession(config, identity, hub, stream, () => this.pool, this.platform);
+    this.reconciler = new OrphanReconciler(runtime, queue, config.stopTimeoutS);
+    this.stream.stop$.subscribe((reason) => void this.stop(reason));
+  }
+
+  private facts(): NodeFacts {
+    return {
+      nodeId: this.identity.id!,
+      cpuCount: cpus().length,
+      gpuCount: this.session.gpus.length,
+      parallelism: this.config.parallelism,
+      containerMemoryMb: this.config.containerMemoryMb,
+      networkMode: this.config.networkMode,
+    };
+  }
+
+  /** Runs until the agent has stopped. */
+  async run(): Promise<void> {
+    for (const warning of this.config.warnings) this.logger.warn(warning);
+    const signal = this.stopping.signal;
+    await this.identity.load();
+    if (!(await this.waitForDocker(signal))) return this.stopped;
+    if (this.identity.id) await this.reconcile();
+    if (!(await this.session.registerUntilDone())) return this.stopped;
+    if (signal.aborted) return this.stopped;
+    this.pool = new WorkerPool({
+      runtime: this.runtime,
+      queue: this.queue,
+      stream: this.stream,
+      node: () => this.facts(),
+      stopTimeoutS: this.config.stopTimeoutS,
+    });
+    this.pool.start();
+    this.session.start();
+    this.watcher = new TaskWatcher(this.hub, this.stream, this.platform, () => this.identity.id);
+    this.watcher.start();
+    this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
+    this.logger.log(`running on ${this.platform} with ${cpus().length} CPUs${this.config.parallelism ? `, parallelism ${this.config.parallelism}` : ''}`);
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    return this.stopped;
+  }
+
+  private async waitForDocker(signal: AbortSignal): Promise<boolean> {
+    for (let failures = 0; !signal.aborted; ) {
+      try {
+        await this.runtime.ping();
+        if (failures > 0) this.logger.log('the Docker engine answers now');
+        return true;
+      } catch (err) {
+        failures++;
+        const delay = backoffDelay(failures, 1_000, 30_000, 0.2);
+        const message = err instanceof RuntimeError ? err.message : String(err);
+        this.logger.error(`${message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        await sleep(delay, signal);
+      }
+    }
+    return false;
+  }
+
+  private async reconcile(): Promise<void> {
+    const id = this.identity.id;
+    if (!id) return;
+    try {
+      const tracked = this.pool ? { runs: this.pool.trackedRuns(), containers: this.pool.trackedContainers() } : undefined;
+      await this.reconciler.reconcile(id, tracked);
+    } catch (err) {
+      this.logger.warn(`reconcile failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stops everything once; later calls get the same promise. */
+  stop(reason: StopReason): Promise<void> {
+    if (this.stopped) return this.stopped;
+    this.logger.log(reason === 'hub' ? 'stopping: the hub asked' : 'stopping: signal received');
+    this.stopping.abort();
+    clearInterval(this.reconcileTimer);
+    this.stopped = (async () => {
+      await Promise.all([this.watcher?.close(), this.session.close()]);
+      await this.pool?.shutdown();
+      if (this.pool) await this.session.deregister();
+      await this.queue.close();
+      this.hub.close();
+      this.logger.log('stopped');
+    })();
+    return this.stopped;
+  }
+}

@@ -1,0 +1,192 @@
+import { arch, cpus, totalmem } from 'node:os';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { HeartbeatDto } from '@gridcore/contracts/nodes/heartbeat.dto';
+import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dto';
+import { NodeConfig } from '../config/node-config';
+import { NodeIdentity } from '../config/node-identity';
+import { HostUsageMeter } from '../host/host-usage';
+import { GpuSample, probeGpus } from '../host/nvidia-smi';
+import { TaskStream } from '../task/task-stream';
+import { backoffDelay, sleep } from '../workers/backoff';
+import { WorkerPool } from '../workers/worker-pool';
+import { HubClient } from './hub-client';
+import { HubHttpError } from './hub-errors';
+
+/** `uname -m` names, as the original sends them. */
+export function hostArchitecture(nodeArch: string = arch()): string {
+  switch (nodeArch) {
+    case 'x64':
+      return 'x86_64';
+    case 'arm64':
+      return 'aarch64';
+    case 'arm':
+      return 'arm';
+    default:
+      return nodeArch;
+  }
+}
+
+export const AGENT_VERSION = '0.1.0';
+
+/**
+ * The node's membership: register (with the saved id), heartbeat every `heartbeat_interval`
+ * with the §2.6 body, register again on a 404 or after the hub was unreachable, write
+ * `state_dir/status.json` after each good heartbeat, deregister on stop.
+ */
+export class NodeSession {
+  private readonly logger = new Logger('NodeSession');
+  private readonly closed = new AbortController();
+  private readonly meter = new HostUsageMeter();
+  private loop?: Promise<void>;
+  private mustRegister = false;
+  gpus: GpuSample[] = [];
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly identity: NodeIdentity,
+    private readonly hub: HubClient,
+    private readonly stream: TaskStream,
+    private readonly pool: () => WorkerPool | null,
+    readonly platform: string,
+    private readonly gpuProbe: () => Promise<GpuSample[]> = () => probeGpus(),
+  ) {}
+
+  /** Registers, retrying with backoff until the hub answers (or the agent stops). */
+  async registerUntilDone(): Promise<boolean> {
+    this.gpus = await this.gpuProbe();
+    for (let failures = 0; !this.closed.signal.aborted; ) {
+      try {
+        await this.register();
+        return true;
+      } catch (err) {
+        failures++;
+        const delay = backoffDelay(failures, 1_000, 30_000, 0.2);
+        this.logger.warn(`register failed: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        await sleep(delay, this.closed.signal);
+      }
+    }
+    return false;
+  }
+
+  registerBody(): RegisterNodeDto {
+    const body: RegisterNodeDto = {
+      node_id: this.identity.id,
+      hostname: this.config.hostname,
+      architecture: hostArchitecture(),
+      cpu_count: cpus().length,
+      platform: this.platform,
+      version: AGENT_VERSION,
+      labels: { ...this.config.labels },
+      memory_total_mb: Math.round(totalmem() / (1024 * 1024)),
+      gpus: this.gpus.map((g) => ({ index: g.index, name: g.name, memory_total_mib: Math.round(g.memory_total_mib) })),
+    };
+    if (this.config.parallelism) body.parallelism = this.config.parallelism;
+    return body;
+  }
+
+  private async register(): Promise<void> {
+    const answer = await this.hub.register(this.registerBody());
+    if (answer.node_id !== this.identity.id) await this.identity.save(answer.node_id);
+    this.mustRegister = false;
+    this.logger.log(`registered with ${this.hub.url} as ${answer.node_id}`);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.closed.signal;
+    while (!signal.aborted) {
+      await this.beat();
+      await sleep(this.config.heartbeatIntervalS * 1000, signal);
+    }
+  }
+
+  async heartbeatBody(): Promise<HeartbeatDto> {
+    const pool = this.pool();
+    const task = this.stream.task$.value;
+    const gpus = this.gpus.length ? await this.gpuProbe() : [];
+    return {
+      node_id: this.identity.id!,
+      status: pool ? pool.runtimeStatus() : 'Idle',
+      active_containers: pool ? pool.activeContainers() : 0,
+      task_name: task ? task.task_name : null,
+      instances: pool ? pool.instances() : [],
+      usage: {
+        cpu_pct: this.meter.cpuPct(),
+        mem_pct: await this.meter.memPct(),
+        ...this.meter.loads(),
+        ...(gpus.length
+          ? {
+              gpus: gpus.map((g) => {
+                const usage: { index: number; util_pct: number; mem_used_mib: number; mem_total_mib: number; temperature_c?: number; power_w?: number } = {
+                  index: g.index,
+                  util_pct: g.util_pct,
+                  mem_used_mib: g.mem_used_mib,
+                  mem_total_mib: g.memory_total_mib,
+                };
+                if (g.temperature_c !== undefined) usage.temperature_c = g.temperature_c;
+                if (g.power_w !== undefined) usage.power_w = g.power_w;
+                return usage;
+              }),
+            }
+          : {}),
+      },
+    };
+  }
+
+  /** One heartbeat; never throws. */
+  async beat(): Promise<void> {
+    try {
+      if (this.mustRegister) await this.register();
+      let answer;
+      try {
+        answer = await this.hub.heartbeat(await this.heartbeatBody());
+      } catch (err) {
+        if (!(err instanceof HubHttpError && err.status === 404)) throw err;
+        // The hub does not know us (it lost its records): register again with the saved id.
+        this.logger.warn(`the hub does not know node ${this.identity.id}; registering again`);
+        await this.register();
+        answer = await this.hub.heartbeat(await this.heartbeatBody());
+      }
+      await this.writeStatus();
+      if (answer.stop_requested) {
+        this.logger.log('the hub asks this node to stop');
+        this.stream.stop$.next('hub');
+      }
+    } catch (err) {
+      // A hub that comes back after a restart gets a fresh registration first.
+      this.mustRegister = true;
+      this.logger.warn(`heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** `{last_heartbeat_ok, node_id, pid}` for the HEALTHCHECK and the k8s liveness probe. */
+  private async writeStatus(): Promise<void> {
+    const file = join(this.config.stateDir, 'status.json');
+    const tmp = `${file}.${process.pid}.tmp`;
+    await mkdir(this.config.stateDir, { recursive: true });
+    await writeFile(tmp, JSON.stringify({ last_heartbeat_ok: Date.now(), node_id: this.identity.id, pid: process.pid }));
+    await rename(tmp, file);
+  }
+
+  /** Ends the heartbeat loop. */
+  async close(): Promise<void> {
+    this.closed.abort();
+    await this.loop;
+  }
+
+  async deregister(): Promise<void> {
+    const id = this.identity.id;
+    if (!id) return;
+    try {
+      await this.hub.deregister(id);
+      this.logger.log(`deregistered ${id}`);
+    } catch (err) {
+      this.logger.warn(`deregister failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import type { InstanceState, InstanceStatusDto } from '@gridcore/contracts/nodes/heartbeat.dto';
+import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
+import { ContainerExit, ContainerNotFoundError, ContainerRuntime, RuntimeError } from '@gridcore/docker-runtime';
+import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
+import { TaskStream } from '../task/task-stream';
+import { aborted, backoffDelay, sleep } from './backoff';
+import { containerCount, containerSpec, NodeFacts, queueVisible, refusal } from './container-plan';
+import { Recovery, RestartTracker } from './restart-tracker';
+
+export interface WorkerDeps {
+  runtime: ContainerRuntime;
+  queue: SlotQueue;
+  stream: TaskStream;
+  node: () => NodeFacts;
+  stopTimeoutS: number;
+  tracker?: RestartTracker;
+  /** How often a waiting worker looks at LLEN input + retry. */
+  pendingPollMs?: number;
+}
+
+/** A run id: new for every container start, `[A-Za-z0-9._-]` only. */
+export function newRunId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/**
+ * One worker slot (INSTANCE_ID = `instance`, stable across restarts). It reacts to every change
+ * of `task$`: stops its container gracefully, hands back what it held, then runs the new task's
+ * container under the restart policy. Everything it does for one task happens inside `runTask`,
+ * which a task change or shutdown interrupts through an AbortSignal.
+ */
+export class ContainerWorker {
+  private readonly logger: Logger;
+  private readonly tracker: RestartTracker;
+  private desired: TaskConfigDto | null = null;
+  private change = new AbortController();
+  private closing = false;
+  private subscription?: Subscription;
+  private loop?: Promise<void>;
+
+  state: InstanceState | 'idle' = 'idle';
+  containerId: string | null = null;
+  /** The run of the container being started or running (the reconciler leaves it alone). */
+  runId: string | null = null;
+  restarts = 0;
+  lastExitCode: number | null = null;
+  lastError: string | null = null;
+  taskName: string | null = null;
+
+  constructor(
+    readonly instance: number,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.logger = new Logger(`Worker ${instance}`);
+    this.tracker = deps.tracker ?? new RestartTracker();
+  }
+
+  /** Subscribes to task$ and starts the loop. */
+  start(): void {
+    this.subscription = this.deps.stream.task$.subscribe((task) => {
+      const mine = task && this.instance < containerCount(task, this.deps.node()) ? task : null;
+      if (mine === this.desired) return;
+      this.desired = mine;
+      this.change.abort();
+      this.change = new AbortController();
+    });
+    this.loop = this.run();
+  }
+
+  /** Stops the container gracefully, hands back its batches and ends the loop. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.subscription?.unsubscribe();
+    this.change.abort();
+    await this.loop;
+  }
+
+  /** The heartbeat's view of this slot, or null when it runs nothing. */
+  status(): InstanceStatusDto | null {
+    if (this.state === 'idle' && !this.containerId) return null;
+    const status: InstanceStatusDto = {
+      instance: this.instance,
+      state: this.state === 'idle' ? 'stopping' : this.state,
+      restarts: this.restarts,
+      last_exit_code: this.lastExitCode,
+      last_error: this.lastError,
+    };
+    if (this.containerId) status.container_id = this.containerId;
+    return status;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closing) {
+      const task = this.desired;
+      const signal = this.change.signal;
+      if (!task) {
+        this.state = 'idle';
+        this.taskName = null;
+        await aborted(signal);
+        continue;
+      }
+      try {
+        await this.runTask(task, signal);
+      } catch (err) {
+        // Not expected: every step handles its own errors. Never let a slot die silently.
+        this.fail(`unexpected: ${(err as Error).message}`);
+        await sleep(5_000, signal);
+      }
+    }
+    this.state = 'idle';
+  }
+
+  private fail(message: string): void {
+    this.state = 'error';
+    this.lastError = message;
+    this.logger.warn(message);
+  }
+
+  private async runTask(task: TaskConfigDto, signal: AbortSignal): Promise<void> {
+    this.tracker.reset();
+    this.restarts = 0;
+    this.lastExitCode = null;
+    this.lastError = null;
+    this.taskName = task.task_name;
+    const why = refusal(task, this.deps.node());
+    if (why) {
+      this.fail(why);
+      await aborted(signal);
+      return;
+    }
+    let setupFailures = 0;
+    let started = 0;
+    while (!signal.aborted) {
+      this.state = 'starting';
+      try {
+        await this.deps.runtime.ensureImage(task.image);
+      } catch (err) {
+        await this.setupFailed(err, ++setupFailures, signal);
+        continue;
+      }
+      if (signal.aborted) return;
+      const runId = newRunId();
+      this.runId = runId;
+      let id: string;
+      try {
+        id = await this.deps.runtime.start(containerSpec(task, this.deps.node(), this.instance, runId));
+      } catch (err) {
+        this.runId = null;
+        await this.setupFailed(err, ++setupFailures, signal);
+        continue;
+      }
+      setupFailures = 0;
+      if (started++ > 0) this.restarts++;
+      this.containerId = id;
+      this.state = 'running';
+      this.lastError = null;
+      const slot: SlotRef = { nodeId: this.deps.node().nodeId, instance: this.instance, runId };
+      const t0 = Date.now();
+      const watch = new AbortController();
+      const exited = this.deps.runtime.wait(id, watch.signal).then(
+        (exit) => ({ exit }),
+        (err: unknown) => ({ exit: this.lostContainer(err) }),
+      );
+      const outcome = await Promise.race([exited, aborted(signal).then(() => null)]);
+      if (outcome === null) {
+        // A task change or shutdown: the node stops the container, so nothing gets an attempt.
+        this.state = 'stopping';
+        await this.stopContainer(id);
+        watch.abort();
+        await this.finishContainer(task, slot, 'hand-back');
+        return;
+      }
+      const { exit } = outcome;
+      this.lastExitCode = exit.exitCode;
+      const decision = this.tracker.onExit(
+        { exitCode: exit.exitCode, oomKilled: exit.oomKilled, stoppedByNode: false, ranForMs: Date.now() - t0 },
+        { queueVisible: queueVisible(task) },
+      );
+      if (exit.exitCode !== 0 || exit.oomKilled) {
+        this.lastError = exit.oomKilled ? 'killed by the OOM killer' : `exited with code ${exit.exitCode}${exit.error ? `: ${exit.error}` : ''}`;
+      }
+      this.logger.log(`container ${id.slice(0, 12)} of ${task.task_name}: ${decision.reason}`);
+      await this.deps.runtime.remove(id).catch((err: Error) => this.logger.warn(`remove ${id.slice(0, 12)}: ${err.message}`));
+      await this.finishContainer(task, slot, decision.recovery);
+      if (decision.action === 'restart') {
+        this.state = 'backoff';
+        await sleep(decision.delayMs, signal);
+      } else if (decision.action === 'wait-for-items') {
+        this.state = 'waiting';
+        await this.waitForItems(task, signal);
+      }
+    }
+  }
+
+  /** A container removed from outside ends like a crash. */
+  private lostContainer(err: unknown): ContainerExit {
+    if (err instanceof ContainerNotFoundError) return { exitCode: -1, oomKilled: false, error: 'the container was removed from outside' };
+    return { exitCode: -1, oomKilled: false, error: (err as Error).message };
+  }
+
+  private async stopContainer(id: string): Promise<void> {
+    try {
+      await this.deps.runtime.stop(id, this.deps.stopTimeoutS);
+    } catch (err) {
+      this.logger.warn(`stop ${id.slice(0, 12)}: ${(err as Error).message}; killing it`);
+      await this.deps.runtime.kill(id).catch(() => undefined);
+    }
+    await this.deps.runtime.remove(id).catch((err: Error) => this.logger.warn(`remove ${id.slice(0, 12)}: ${err.message}`));
+  }
+
+  /** Returns the slot's in-flight batches (SPEC §3/§4) before any replacement starts. */
+  private async finishContainer(task: TaskConfigDto, slot: SlotRef, recovery: Recovery): Promise<void> {
+    this.containerId = null;
+    this.runId = null;
+    if (!queueVisible(task)) return;
+    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue! };
+    try {
+      const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot) : await this.deps.queue.handBackSlot(queue, slot);
+      if (items > 0) this.logger.log(`${recovery === 'requeue' ? 'requeued' : 'handed back'} ${items} item(s) of run ${slot.runId}`);
+    } catch (err) {
+      // The leases still run out and the protocol heals itself; say so and go on.
+      this.logger.warn(`could not ${recovery} the batches of run ${slot.runId} (their leases will expire): ${(err as Error).message}`);
+    }
+  }
+
+  private async setupFailed(err: unknown, failures: number, signal: AbortSignal): Promise<void> {
+    const recoverable = err instanceof RuntimeError ? err.recoverable : true;
+    this.fail((err as Error).message);
+    // A missing image will not appear by itself soon: wait longer, but still look again.
+    const delay = recoverable ? backoffDelay(failures, 2_000, 60_000, 0.2) : 60_000;
+    await sleep(delay, signal);
+  }
+
+  private async waitForItems(task: TaskConfigDto, signal: AbortSignal): Promise<void> {
+    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue! };
+    const every = this.deps.pendingPollMs ?? 1_000;
+    while (!signal.aborted) {
+      try {
+        if ((await this.deps.queue.pending(queue)) > 0) return;
+      } catch (err) {
+        this.lastError = `cannot read the queue: ${(err as Error).message}`;
+      }
+      await sleep(every, signal);
+    }
+  }
+}

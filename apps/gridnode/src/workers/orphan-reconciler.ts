@@ -1,0 +1,51 @@
+import { Logger } from '@nestjs/common';
+import { ContainerRuntime } from '@gridcore/docker-runtime';
+import { SlotQueue } from '../queue/slot-queue';
+import { LABEL_NODE, LABEL_RUN } from './container-plan';
+
+/**
+ * Removes containers labelled with this node's id that no worker tracks (a crashed agent's, or
+ * one a worker lost) and requeues their in-flight batches with an attempt, reading the queue and
+ * Redis URL from each container's own env (its task may no longer be the current one).
+ * Containers of other nodes on the same engine are never touched: the list is filtered by our id.
+ */
+export class OrphanReconciler {
+  private readonly logger = new Logger('Reconciler');
+
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly queue: SlotQueue,
+    private readonly stopTimeoutS: number,
+  ) {}
+
+  /** Returns how many orphans it removed. */
+  async reconcile(nodeId: string, tracked: { runs: Set<string>; containers: Set<string> } = { runs: new Set(), containers: new Set() }): Promise<number> {
+    const containers = await this.runtime.listManaged({ [LABEL_NODE]: nodeId });
+    let removed = 0;
+    for (const c of containers) {
+      if (tracked.containers.has(c.id)) continue;
+      const run = c.labels[LABEL_RUN];
+      if (run && tracked.runs.has(run)) continue;
+      removed++;
+      const details = await this.runtime.inspect(c.id).catch(() => null);
+      if (details?.running) await this.runtime.stop(c.id, this.stopTimeoutS).catch(() => this.runtime.kill(c.id).catch(() => undefined));
+      await this.runtime.remove(c.id);
+      const env = details?.env ?? {};
+      const label = `orphan ${c.id.slice(0, 12)} (task ${c.labels['gridcore.task'] ?? '?'}, instance ${env.INSTANCE_ID ?? '?'})`;
+      if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE || !env.RUN_ID || env.INSTANCE_ID === undefined) {
+        this.logger.log(`removed ${label}; its queue is not visible to the node`);
+        continue;
+      }
+      try {
+        const items = await this.queue.requeueSlot(
+          { redisUrl: env.INPUT_REDIS_URL, queue: env.INPUT_QUEUE },
+          { nodeId: env.NODE_ID || nodeId, instance: env.INSTANCE_ID, runId: env.RUN_ID },
+        );
+        this.logger.log(`removed ${label}; requeued ${items} in-flight item(s)`);
+      } catch (err) {
+        this.logger.warn(`removed ${label}; could not requeue its batches (their leases will expire): ${(err as Error).message}`);
+      }
+    }
+    return removed;
+  }
+}
