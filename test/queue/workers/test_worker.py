@@ -1,0 +1,26 @@
+"""The conformance suite's Python worker: the twin of test-worker.ts (same env switches)."""
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "libs", "queue", "python"))
+from gridcore_worker import run_worker  # noqa: E402
+
+POISON = os.environ.get("TEST_POISON")
+HANG = os.environ.get("TEST_HANG")
+DELAY_S = float(os.environ.get("TEST_DELAY_MS", "0")) / 1000.0
+
+
+def handler(items):
+    if HANG and HANG in items:
+        while True:
+            time.sleep(1)
+    if POISON and POISON in items:
+        raise RuntimeError("poison item %s" % POISON)
+    if DELAY_S > 0:
+        time.sleep(DELAY_S)
+    return ["%s:%s" % (n, math.sqrt(float(n))) for n in items]
+
+
+run_worker(handler)
