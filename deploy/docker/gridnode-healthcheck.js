@@ -29,4 +29,4 @@ const last = status && status.last_heartbeat_ok;
 if (typeof last !== 'number' || !Number.isFinite(last)) fail(`${file} has no numeric last_heartbeat_ok`);
 const age = Date.now() - last;
 if (age > maxAgeMs) fail(`last accepted heartbeat ${Math.round(age / 1000)} s ago (limit ${maxAgeMs / 1000} s)`);
-console.log(`healthy: node ${status.node_id} heartbeat ${Math.max(0, Math.round(age / 1000))} s ago`);
+console.log(`healthy: node ${status.node_id} heartbeat ${Math.max(0, Math.round(age / 1000))} s ago (${file})`);

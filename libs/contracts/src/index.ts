@@ -9,3 +9,4 @@ export * from './tasks/task-record.dto';
 export * from './nodes/register-node.dto';
 export * from './nodes/heartbeat.dto';
 export * from './nodes/node-record.dto';
+export * from './config-keys';
