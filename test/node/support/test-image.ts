@@ -72,7 +72,7 @@ export function requireDockerEngine(): void {
 
 /** `docker inspect` read back as JSON, for asserting what the engine really got. */
 export function dockerInspect(id: string): any {
-  return JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8' }))[0];
+  return JSON.parse(execFileSync('docker', ['inspect', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
 }
 
 /** Removes every container that carries `label` (k=v). */

@@ -156,7 +156,6 @@ export class ContainerWorker {
       if (started++ > 0) this.restarts++;
       this.containerId = id;
       this.state = 'running';
-      this.lastError = null;
       const slot: SlotRef = { nodeId: this.deps.node().nodeId, instance: this.instance, runId };
       const t0 = Date.now();
       const watch = new AbortController();

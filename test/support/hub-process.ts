@@ -1,0 +1,129 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, waitFor } from './ports';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** The built entry point of an app (`npm run build` makes them). */
+export function appEntry(app: 'computehub' | 'gridnode' | 'gridctl'): string {
+  return join(ROOT, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.lua')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds `app` with the Nest CLI when its entry point is missing or older than its sources or
+ * the libs (scripts/test.sh builds everything first, so this is normally a no-op). A lock keeps
+ * parallel test files from building at once.
+ */
+export function ensureBuilt(app: 'computehub' | 'gridnode'): string {
+  const entry = appEntry(app);
+  const sources = Math.max(newestMtime(join(ROOT, 'apps', app, 'src')), newestMtime(join(ROOT, 'libs')));
+  if (existsSync(entry) && statSync(entry).mtimeMs >= sources) return entry;
+  execFileSync('flock', [join(tmpdir(), `gridcore-build-${app}.lock`), 'npx', 'nest', 'build', app], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+  return entry;
+}
+
+export interface HubProcess {
+  url: string;
+  port: number;
+  token: string;
+  stateDir: string;
+  process: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+  /** GET/POST with the admin token; returns status and parsed JSON (or text). */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+export interface HubProcessOptions {
+  port?: number;
+  stateDir?: string;
+  token?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts the built ComputeHub as a real process on loopback (`node dist/.../main.js`), with the
+ * legacy token (admin + node), a state folder and a free port, and waits for `/health`.
+ */
+export async function startHubProcess(options: HubProcessOptions = {}): Promise<HubProcess> {
+  const entry = ensureBuilt('computehub');
+  const port = options.port ?? (await freePort());
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'gridcore-hubproc-'));
+  const token = options.token ?? 'hub-process-token-0001';
+  let out = '';
+  const child = spawn(process.execPath, [entry], {
+    cwd: stateDir,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: stateDir,
+      COMPUTEHUB_TOKEN: token,
+      COMPUTEHUB_BIND: `127.0.0.1:${port}`,
+      COMPUTEHUB_STATE_DIR: stateDir,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  await waitFor(
+    async () => {
+      if (exited()) throw new Error(`hub exited early: ${out.slice(-2000)}`);
+      const res = await fetch(`${url}/health`);
+      return res.ok;
+    },
+    30_000,
+    `hub on port ${port}`,
+    100,
+  ).catch((err: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n${out.slice(-2000)}`);
+  });
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolveEnd) => {
+      if (exited()) return resolveEnd();
+      child.once('exit', () => resolveEnd());
+      child.kill(signal);
+    });
+  return {
+    url,
+    port,
+    token,
+    stateDir,
+    process: child,
+    output: () => out,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    async api(method, path, body) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // plain text (e.g. /health)
+      }
+      return { status: res.status, body: parsed };
+    },
+  };
+}
