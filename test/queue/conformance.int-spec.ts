@@ -1,0 +1,266 @@
+/**
+ * One suite, both SDKs: every case runs against the TypeScript and the Python worker as real
+ * processes on a real redis-server, with a random queue per test.
+ */
+import { spawnSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS } from '@gridcore/queue';
+import { startRedis, RunningRedis } from '../support/redis-server';
+import { waitFor } from '../support/ports';
+import { CutProxy } from './helpers/cut-proxy';
+import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
+import { assertPythonRedis, compileTsWorkers, exitWithin, PYTHON, ROOT, Sdk, spawnWorker } from './helpers/worker-process';
+
+jest.setTimeout(60_000);
+
+let server: RunningRedis;
+let redis: Redis;
+let admin: QueueAdmin;
+
+beforeAll(async () => {
+  assertPythonRedis();
+  compileTsWorkers();
+  server = await startRedis();
+  redis = new Redis(server.url);
+  admin = new QueueAdmin(redis);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+const sqrtOf = (n: string) => Math.sqrt(Number(n));
+/** Each expected item's result exactly once, numerically right (TS writes 2, Python 2.0). */
+function expectExactlyOnce(results: string[], items: string[]): void {
+  const seen = new Map<string, number>();
+  for (const r of results) {
+    const [n, v] = r.split(':');
+    expect(Math.abs(Number(v) - sqrtOf(n))).toBeLessThan(1e-9);
+    const key = String(Number(n));
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  expect([...seen.keys()].sort()).toEqual(items.map((i) => String(Number(i))).sort());
+  expect([...seen.values()].every((c) => c === 1)).toBe(true);
+}
+
+function baseEnv(queue: string, output: string, url = server.url, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TASK_NAME: 'conf',
+    NODE_ID: 'node-a',
+    INSTANCE_ID: '0',
+    RUN_ID: `run-${Math.random().toString(36).slice(2, 8)}`,
+    INPUT_REDIS_URL: url,
+    OUTPUT_REDIS_URL: url,
+    INPUT_QUEUE: queue,
+    OUTPUT_QUEUE: output,
+    GRIDCORE_BLOCK_S: '0.5',
+    GRIDCORE_IDLE_EXIT_S: '1.5',
+    ...extra,
+  };
+}
+
+describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
+  let queue: string;
+  let output: string;
+  let keys: QueueKeys;
+  beforeEach(() => {
+    queue = randomQueue(sdk);
+    output = `${queue}:out`;
+    keys = new QueueKeys(queue);
+  });
+  afterEach(() => cleanupQueue(redis, queue, output));
+
+  it('blocks on an empty input, wakes on a push, processes each item once, exits 0 when idle', async () => {
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '7' }));
+    const line = await w.waitForStdout(/^gridcore-worker /);
+    expect(line).toContain(`input=${queue} output=${output} batch=7 concurrency=1 lease_s=60 batch_timeout_s=600 max_attempts=3 mode=exactly-once`);
+    await waitFor(async () => (await redis.zcard(keys.leases)) === 1, 5000, 'a waiting key');
+    const items = range(1, 50);
+    await pushItems(redis, queue, items);
+    expect(await exitWithin(w, 15_000)).toBe(0);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+    const stats = await admin.stats(queue);
+    expect(stats).toMatchObject({ processed: 50, inFlight: 0, pending: 0, dead: 0, perNode: { 'node-a': 50 } });
+    expect(await redis.zcard(keys.leases)).toBe(0);
+    expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
+  });
+
+  it('SIGKILL mid-batch: the slot requeue brings the batch back with one attempt; nothing lost or doubled', async () => {
+    const env = baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '3000' });
+    const items = range(1, 30);
+    await pushItems(redis, queue, items);
+    const w = spawnWorker(sdk, env);
+    await waitFor(async () => (await admin.stats(queue)).inFlight === 10, 10_000, 'a batch in flight');
+    w.proc.kill('SIGKILL');
+    await w.exited;
+    const back = await admin.requeueSlot(queue, 'node-a', 0, env.RUN_ID);
+    expect(back).toEqual({ batches: 1, items: 10, dead: 0 });
+    const attempts = await redis.hgetall(keys.attempts);
+    expect(Object.values(attempts)).toEqual(Array(10).fill('1'));
+    const again = spawnWorker(sdk, { ...env, RUN_ID: 'run-2', TEST_DELAY_MS: '0' });
+    expect(await exitWithin(again, 15_000)).toBe(0);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+  });
+
+  it('SIGTERM while blocked in BLMOVE with an item arriving: nothing stranded', async () => {
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BLOCK_S: '5', GRIDCORE_IDLE_EXIT_S: '60' }));
+    await w.waitForStdout(/^gridcore-worker /);
+    await waitFor(async () => /cmd=blmove/.test(String(await redis.client('LIST'))), 5000, 'a blocked BLMOVE');
+    w.proc.kill('SIGTERM');
+    await redis.lpush(queue, '49');
+    expect(await exitWithin(w, 10_000)).toBe(0);
+    const inQueue = await redis.lrange(queue, 0, -1);
+    const out = await redis.lrange(output, 0, -1);
+    expect(inQueue.length + out.length).toBe(1);
+    expect(await redis.zcard(keys.leases)).toBe(0);
+    expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
+  });
+
+  it.each([1, 4])('a poison item among batches of 100 (concurrency %i) ends in dead; every other item once', async (concurrency) => {
+    const items = range(1, 600);
+    await pushItems(redis, queue, items);
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_CONCURRENCY: String(concurrency), TEST_POISON: '250' }));
+    expect(await exitWithin(w, 30_000)).toBe(0);
+    expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['250']);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items.filter((i) => i !== '250'));
+    expect(await redis.hgetall(keys.attempts)).toEqual({ '250': '3' });
+    const stats = await admin.stats(queue);
+    expect(stats).toMatchObject({ processed: 599, dead: 1, retry: 0, inFlight: 0 });
+    // 100 items of the first failed batch once, then the poison alone twice more.
+    expect(stats.requeued).toBe(102);
+  });
+
+  it('a handler that hangs: exit 1 at batch_timeout_s, the batch comes back with an attempt', async () => {
+    await admin.writeConfig(queue, { leaseS: 1, batchTimeoutS: 2, maxAttempts: 3 });
+    await pushItems(redis, queue, ['1', '2', '3']);
+    const started = Date.now();
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { TEST_HANG: '2' }));
+    expect(await exitWithin(w, 15_000)).toBe(1);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(2000);
+    expect(w.stderr.join('\n')).toMatch(/batch_timeout_s=2/);
+    expect((await redis.lrange(keys.retry, 0, -1)).sort()).toEqual(['1', '2', '3']);
+    expect(await redis.hgetall(keys.attempts)).toEqual({ '1': '1', '2': '1', '3': '1' });
+    expect(await redis.zcard(keys.leases)).toBe(0);
+  });
+
+  it('an output key of the wrong type: a clear error, exit 1, nothing lost', async () => {
+    await redis.hset(output, 'not', 'a list');
+    const items = range(1, 20);
+    await pushItems(redis, queue, items);
+    const w = spawnWorker(sdk, baseEnv(queue, output));
+    expect(await exitWithin(w, 15_000)).toBe(1);
+    expect(w.stderr.join('\n')).toContain(`key "${output}" (output queue) is not a list`);
+    expect((await redis.lrange(queue, 0, -1)).sort()).toEqual([...items].sort());
+    expect(await redis.zcard(keys.leases)).toBe(0);
+    expect((await admin.stats(queue)).processed).toBe(0);
+  });
+
+  describe('lost replies (a cut connection)', () => {
+    let proxy: CutProxy;
+    beforeEach(async () => {
+      proxy = new CutProxy();
+      await proxy.start(server.port);
+    });
+    afterEach(() => proxy.stop());
+
+    it('a take whose reply is lost (it acked and took): nothing lost or doubled', async () => {
+      const items = range(1, 200);
+      await pushItems(redis, queue, items);
+      const takeSha = new QueueKeys(queue) && (await import('@gridcore/queue')).loadScripts().get('take')!.sha;
+      const w = spawnWorker(sdk, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '30' }));
+      await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
+      await proxy.armCut(takeSha);
+      expect(await exitWithin(w, 20_000)).toBe(0);
+      expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+      expect(w.stderr.join('\n')).toMatch(/gridcore: lost connection to redis .*reconnecting/);
+      expect(await redis.zcard(keys.leases)).toBe(0);
+      expect(await redis.llen(keys.retry)).toBe(0);
+    });
+
+    it('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', async () => {
+      const w = spawnWorker(sdk, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BLOCK_S: '3', GRIDCORE_IDLE_EXIT_S: '4' }));
+      await w.waitForStdout(/^gridcore-worker /);
+      await waitFor(async () => /cmd=blmove/.test(String(await redis.client('LIST'))), 5000, 'a blocked BLMOVE');
+      const cut = proxy.armCut('BLMOVE');
+      await redis.lpush(queue, '16');
+      await cut;
+      expect(await exitWithin(w, 20_000)).toBe(0);
+      expectExactlyOnce(await redis.lrange(output, 0, -1), ['16']);
+      expect(await redis.zcard(keys.leases)).toBe(0);
+      expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
+    });
+  });
+});
+
+describe('both SDKs together', () => {
+  let queue: string;
+  let output: string;
+  beforeEach(() => {
+    queue = randomQueue('mix');
+    output = `${queue}:out`;
+  });
+  afterEach(() => cleanupQueue(redis, queue, output));
+
+  it('print the same start-up line for the same env, in both modes', async () => {
+    for (const out of [server.url, `${server.url}/3`]) {
+      const env = { ...baseEnv(queue, output), OUTPUT_REDIS_URL: out, RUN_ID: 'same', GRIDCORE_IDLE_EXIT_S: '0.2', GRIDCORE_BLOCK_S: '0.2', GRIDCORE_BATCH: '250', GRIDCORE_CONCURRENCY: '3' };
+      const [a, b] = [spawnWorker('ts', env), spawnWorker('py', env)];
+      const [la, lb] = await Promise.all([a.waitForStdout(/^gridcore-worker /), b.waitForStdout(/^gridcore-worker /)]);
+      expect(la).toBe(lb);
+      expect(la).toMatch(out === server.url ? / mode=exactly-once$/ : / mode=at-least-once reason=different-db$/);
+      await Promise.all([exitWithin(a, 10_000), exitWithin(b, 10_000)]);
+    }
+  });
+
+  it('a TypeScript and a Python worker on one queue: every item exactly once', async () => {
+    const items = range(1, 3000);
+    await pushItems(redis, queue, items);
+    const ts = spawnWorker('ts', { ...baseEnv(queue, output), NODE_ID: 'ts-node', GRIDCORE_BATCH: '50' });
+    const py = spawnWorker('py', { ...baseEnv(queue, output), NODE_ID: 'py-node', GRIDCORE_BATCH: '50' });
+    expect(await exitWithin(ts, 30_000)).toBe(0);
+    expect(await exitWithin(py, 30_000)).toBe(0);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+    const stats = await admin.stats(queue);
+    expect(stats.processed).toBe(3000);
+    expect(stats.perNode['ts-node']).toBeGreaterThan(0);
+    expect(stats.perNode['py-node']).toBeGreaterThan(0);
+  });
+
+  it('at-least-once mode (output on another db) still delivers every item', async () => {
+    const items = range(1, 300);
+    await pushItems(redis, queue, items);
+    for (const sdk of ['ts', 'py'] as Sdk[]) {
+      const w = spawnWorker(sdk, { ...baseEnv(queue, output), OUTPUT_REDIS_URL: `${server.url}/2` });
+      expect(await w.waitForStdout(/^gridcore-worker /)).toMatch(/mode=at-least-once reason=different-db$/);
+      expect(await exitWithin(w, 15_000)).toBe(0);
+    }
+    const db2 = new Redis(`${server.url}/2`);
+    expectExactlyOnce(await db2.lrange(output, 0, -1), items);
+    await db2.del(output);
+    db2.disconnect();
+  });
+
+  it('the Python SDK computes the same tag-rule vectors and script SHAs', async () => {
+    const code = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(`${ROOT}/libs/queue/python`)})
+import gridcore_worker as g
+out = []
+for v in json.load(open(${JSON.stringify(`${ROOT}/libs/queue/src/queue-keys.vectors.json`)})):
+    try:
+        out.append({"queue": v["queue"], "prefix": g.queue_prefix(v["queue"]), "slot": g.key_slot(v["queue"])})
+    except g.InvalidQueueName:
+        out.append({"queue": v["queue"], "refused": True})
+print(json.dumps({"vectors": out, "shas": {k: s[2] for k, s in g.load_scripts().items()}}))
+`;
+    const r = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const got = JSON.parse(r.stdout);
+    expect(got.vectors).toEqual(QUEUE_KEY_VECTORS.map((v) => (v.refused ? { queue: v.queue, refused: true } : { queue: v.queue, prefix: v.prefix, slot: v.slot })));
+    const { loadScripts } = await import('@gridcore/queue');
+    const tsShas = Object.fromEntries([...loadScripts().values()].map((s) => [s.name, s.sha]));
+    expect(got.shas).toEqual(tsShas);
+  });
+});
