@@ -107,6 +107,13 @@ describe('application images', () => {
     expect(cmdline.stdout.split('\0')[0]).toBe('node');
     const uid = await docker(['exec', id, 'id', '-u']);
     expect(uid.stdout.trim()).toBe('10001');
+    // SIGTERM reaches node (exec form, no shell): the hub closes and exits 0 well before the 10 s timeout.
+    const stopStarted = Date.now();
+    await docker(['stop', '-t', '10', id], { timeoutMs: 30_000 });
+    const stopMs = Date.now() - stopStarted;
+    console.log(`hub container stopped in ${stopMs} ms`);
+    expect(stopMs).toBeLessThan(5_000);
+    expect((await docker(['inspect', '-f', '{{.State.ExitCode}}', id])).stdout.trim()).toBe('0');
   });
 
   it('checks the node with its status file, as root, with node as the entrypoint', async () => {
