@@ -12,7 +12,7 @@ export interface QueueScript {
 }
 
 const FILE = /^([a-z-]+)-(\d+)\.lua$/;
-const INCLUDE = /^-- @include ([a-z-]+)\s*$/gm;
+const INCLUDE = /^-- @include ([a-z-]+)[ \t]*$/gm;
 
 /**
  * Where the .lua files are: `GRIDCORE_SCRIPTS_DIR`, else `scripts/` beside this module (a build

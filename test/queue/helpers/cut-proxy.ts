@@ -2,7 +2,7 @@ import { createServer, Server, Socket, connect } from 'node:net';
 
 /**
  * A loopback TCP proxy in front of a redis-server that can lose a reply: once armed with a
- * marker, the first client command containing it is forwarded, the server executes it, and
+ * marker, the first client command containing it (case-insensitive) is forwarded, the server executes it, and
  * its reply is dropped by cutting both sockets — a connection cut at the worst moment.
  */
 export class CutProxy {
@@ -24,7 +24,7 @@ export class CutProxy {
         this.sockets.delete(upstream);
       };
       client.on('data', (chunk) => {
-        if (this.armed && chunk.toString('latin1').includes(this.armed.marker)) {
+        if (this.armed && chunk.toString('latin1').toLowerCase().includes(this.armed.marker.toLowerCase())) {
           cutOnReply = true;
           onCut = this.armed.resolve;
           this.armed = undefined;

@@ -25,7 +25,7 @@ interface Lane {
   prefix: string;
   state: LaneState;
   blockingConn?: Redis;
-  blockingId?: Promise<number>;
+  blockingId?: Promise<number | undefined>;
   blocking?: Promise<unknown>;
 }
 
@@ -202,7 +202,7 @@ export class Worker {
     lane.state = 'blocked';
     try {
       const conn = await this.blockingConnection(lane);
-      lane.blockingId = conn.client('ID') as Promise<number>;
+      lane.blockingId = (conn.client('ID') as Promise<number>).catch(() => undefined);
       const moved = conn.blmove(this.s.inputQueue, key, 'RIGHT', 'LEFT', this.s.blockS);
       lane.blocking = moved.catch(() => undefined);
       item = await moved;
