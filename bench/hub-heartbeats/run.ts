@@ -321,6 +321,8 @@ async function main(): Promise<void> {
     await runCommand(join(REPO_ROOT, 'node_modules/.bin/nest'), ['build', 'computehub'], 300_000);
   }
   const work = mkdtempSync(join(tmpdir(), 'gridcore-bench-heartbeats-'));
+  // A profile is kept for a closer look; everything else goes, also on an interrupt.
+  if (!opts.profile) process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const token = randomBytes(24).toString('hex');
   try {
     log('compiling the load generator and the baselines ...');
@@ -329,8 +331,6 @@ async function main(): Promise<void> {
     else await benchmark(opts, work, token);
   } finally {
     killAll();
-    // A profile is kept for a closer look; everything else goes.
-    if (!opts.profile) rmSync(work, { recursive: true, force: true });
   }
 }
 
