@@ -1,0 +1,141 @@
+import request from 'supertest';
+import { CleanupScheduler } from '../../apps/computehub/src/cleanup/cleanup.scheduler';
+import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { waitFor } from '../support/ports';
+import { openSse } from '../support/sse';
+
+const node = bearer(TOKENS.node);
+const admin = bearer(TOKENS.admin);
+
+const fullRegister = {
+  node_id: null,
+  hostname: 'gpu-box',
+  architecture: 'x86_64',
+  cpu_count: 32,
+  platform: 'linux/amd64',
+  version: '0.1.0',
+  labels: { zone: 'lab', gpu: 'h100' },
+  memory_total_mb: 515_000,
+  parallelism: 16,
+  gpus: [{ index: 0, name: 'NVIDIA H100 80GB HBM3', memory_total_mib: 81_559 }],
+};
+
+function fullHeartbeat(nodeId: string) {
+  return {
+    node_id: nodeId,
+    status: 'Running',
+    active_containers: 2,
+    task_name: 'sqrt',
+    instances: [
+      { instance: 0, state: 'running', container_id: 'abc', restarts: 0 },
+      { instance: 1, state: 'backoff', restarts: 3, last_exit_code: 137, last_error: 'OOM killed' },
+    ],
+    usage: {
+      cpu_pct: 55.5,
+      mem_pct: 20,
+      load1: 1.5,
+      load5: 1.2,
+      load15: 0.9,
+      gpus: [{ index: 0, util_pct: 100, mem_used_mib: 70_000, mem_total_mib: 81_559, temperature_c: 61, power_w: 690.5 }],
+    },
+  };
+}
+
+describe('nodes (SPEC §2.4–2.6)', () => {
+  let hub: TestHub;
+
+  afterEach(() => hub?.close());
+
+  it('takes the full register and heartbeat bodies and shows them, never a token', async () => {
+    hub = await startTestHub();
+    const reg = await request(hub.url).post('/gridnode/register').set(node).send(fullRegister).expect(200);
+    const id = reg.body.node_id;
+    await request(hub.url).post('/gridnode/heartbeat').set(node).send(fullHeartbeat(id)).expect(200);
+    const list = await request(hub.url).get('/api/nodes').set(bearer(TOKENS.viewer)).expect(200);
+    expect(list.body[0]).toMatchObject({
+      id,
+      status: 'Online',
+      runtime_status: 'Running',
+      platform: 'linux/amd64',
+      labels: { zone: 'lab', gpu: 'h100' },
+      parallelism: 16,
+      gpus: fullRegister.gpus,
+      task_name: 'sqrt',
+      instances: fullHeartbeat(id).instances,
+      usage: fullHeartbeat(id).usage,
+    });
+    expect(JSON.stringify(list.body)).not.toContain(TOKENS.node);
+  });
+
+  it('re-registers with a saved id, 404s a heartbeat or deregister of an unknown id', async () => {
+    hub = await startTestHub();
+    await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'saved-id.1' }).expect(200);
+    const unknown = await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: 'ghost', status: 'Idle', active_containers: 0 }).expect(404);
+    expect(unknown.body.message).toBe('Node ghost not found');
+    await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'ghost' }).expect(404);
+    await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'saved-id.1' }).expect(200);
+    await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: 'saved-id.1', status: 'Idle', active_containers: 0 }).expect(404);
+    expect((await request(hub.url).get('/api/nodes').set(admin)).body).toEqual([]);
+  });
+
+  it('keeps a stop request until the node deregisters or registers anew', async () => {
+    hub = await startTestHub();
+    const beat = () => request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: 'n1', status: 'Idle', active_containers: 0 });
+    await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'n1' }).expect(200);
+    await request(hub.url).post('/api/nodes/n1/stop').set(admin).expect(200);
+    expect((await beat()).body).toEqual({ stop_requested: true });
+    expect((await beat()).body).toEqual({ stop_requested: true });
+    // The flag survives a hub restart.
+    const stateDir = hub.stateDir;
+    await hub.close();
+    hub = await startTestHub({ state_dir: stateDir });
+    expect((await beat()).body).toEqual({ stop_requested: true });
+    await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'n1' }).expect(200);
+    expect((await beat()).body).toEqual({ stop_requested: false });
+  });
+
+  it('marks silent nodes offline, then removes them, and says so on SSE', async () => {
+    hub = await startTestHub({ node_offline_after_s: 0.4, node_remove_after_s: 1.2, cleanup_interval_s: 0.1 });
+    const sse = openSse(`${hub.url}/api/events`, TOKENS.viewer);
+    await sse.ready;
+    await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'quiet' }).expect(200);
+    await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'chatty' }).expect(200);
+    const beats = setInterval(() => {
+      void request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: 'chatty', status: 'Idle', active_containers: 0 }).then(() => undefined);
+    }, 100);
+    try {
+      await waitFor(async () => {
+        const nodes = (await request(hub.url).get('/api/nodes').set(admin)).body as { id: string; status: string }[];
+        return nodes.find((n) => n.id === 'quiet')?.status === 'Offline';
+      }, 3000, 'quiet node offline');
+      await waitFor(async () => {
+        const nodes = (await request(hub.url).get('/api/nodes').set(admin)).body as { id: string; status: string }[];
+        return !nodes.some((n) => n.id === 'quiet') && nodes.find((n) => n.id === 'chatty')?.status === 'Online';
+      }, 4000, 'quiet node removed, chatty one kept');
+    } finally {
+      clearInterval(beats);
+    }
+    expect(sse.events.map((e) => e.type)).toEqual(expect.arrayContaining(['node.registered', 'node.offline', 'node.removed', 'node.updated']));
+    const updates = sse.events.filter((e) => e.type === 'node.updated' && (e.data as { data: { id: string } }).data.id === 'chatty');
+    // Beats every 100 ms, node.updated at most once a second.
+    expect(updates.length).toBeLessThanOrEqual(4);
+    sse.close();
+  });
+
+  it('persists node records across a restart; they show offline until their next heartbeat', async () => {
+    hub = await startTestHub();
+    await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'keeper' }).expect(200);
+    await request(hub.url).post('/gridnode/heartbeat').set(node).send(fullHeartbeat('keeper')).expect(200);
+    await hub.app.get(CleanupScheduler).tick();
+    const stateDir = hub.stateDir;
+    await hub.close();
+    hub = await startTestHub({ state_dir: stateDir });
+    const nodes = (await request(hub.url).get('/api/nodes').set(admin).expect(200)).body;
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ id: 'keeper', hostname: 'gpu-box', status: 'Offline', gpus: fullRegister.gpus });
+    // An original node never re-registers: its next heartbeat brings it back.
+    await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: 'keeper', status: 'Running', active_containers: 1 }).expect(200);
+    const back = (await request(hub.url).get('/api/nodes').set(admin)).body;
+    expect(back[0]).toMatchObject({ status: 'Online', runtime_status: 'Running' });
+  });
+});
