@@ -1,0 +1,72 @@
+import { ConflictError } from '../errors/conflict.error';
+import { InvalidRequestError } from '../errors/invalid-request.error';
+import { NotFoundError } from '../errors/not-found.error';
+import { TaskLifecycle } from './task-lifecycle';
+import { EMPTY_TASK_STATE, TaskRecord } from './task-record';
+import { recordFromDto } from './task-views';
+
+let seq = 0;
+const task = (name: string): TaskRecord => recordFromDto({ name, image: 'img' }, `id-${++seq}`, '2026-01-01T00:00:00.000Z');
+const fresh = () => new TaskLifecycle(structuredClone(EMPTY_TASK_STATE));
+
+describe('TaskLifecycle', () => {
+  it('starts the first task at once and queues the rest', () => {
+    const lc = fresh();
+    expect(lc.register(task('a')).started?.name).toBe('a');
+    expect(lc.register(task('b')).started).toBeNull();
+    expect(lc.current()?.name).toBe('a');
+    expect(lc.pending().map((t) => t.name)).toEqual(['b']);
+    expect(lc.state.revision).toBe(1);
+  });
+
+  it('moves the revision once per change of the current task, never on queueing or removal', () => {
+    const lc = fresh();
+    lc.register(task('a'));
+    lc.register(task('b'));
+    lc.register(task('c'));
+    lc.remove('c');
+    expect(lc.state.revision).toBe(1);
+    lc.finish('t', 'finish');
+    expect(lc.state.revision).toBe(2);
+    lc.finish('t', 'finish');
+    expect(lc.state.revision).toBe(3);
+    expect(lc.current()).toBeNull();
+  });
+
+  it('refuses a name held by a pending or running task, but allows a new run of a completed one', () => {
+    const lc = fresh();
+    lc.register(task('a'));
+    expect(() => lc.register(task('a'))).toThrow(ConflictError);
+    lc.finish('t', 'finish');
+    expect(lc.register(task('a')).started?.name).toBe('a');
+    expect(lc.state.tasks.filter((t) => t.name === 'a').map((t) => t.status)).toEqual(['completed', 'running']);
+    expect(lc.latest('a')?.status).toBe('running');
+  });
+
+  it('finish without a current task is the original 400', () => {
+    expect(() => fresh().finish('t', 'finish')).toThrow(new InvalidRequestError('No current task running'));
+  });
+
+  it('next completes the current task even when nothing follows', () => {
+    const lc = fresh();
+    lc.register(task('a'));
+    const t = lc.next('t');
+    expect(t.completed?.name).toBe('a');
+    expect(t.started).toBeNull();
+    expect(lc.current()).toBeNull();
+    expect(lc.completed()[0].completed_by).toBe('next');
+  });
+
+  it('removes a pending run first, else the completed records, never a running task', () => {
+    const lc = fresh();
+    lc.register(task('a'));
+    expect(() => lc.remove('a')).toThrow(ConflictError);
+    expect(() => lc.remove('zzz')).toThrow(NotFoundError);
+    lc.finish('t', 'finish');
+    lc.register(task('b'));
+    lc.register(task('a'));
+    expect(lc.remove('a').map((t) => t.status)).toEqual(['pending']);
+    expect(lc.remove('a').map((t) => t.status)).toEqual(['completed']);
+    expect(lc.state.tasks.map((t) => t.name)).toEqual(['b']);
+  });
+});
