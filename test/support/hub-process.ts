@@ -95,10 +95,15 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n${out.slice(-2000)}`);
   });
+  // SIGTERM, then SIGKILL if the hub has not exited within 5 s (open long-polls may hold it).
   const end = (signal: NodeJS.Signals) =>
     new Promise<void>((resolveEnd) => {
       if (exited()) return resolveEnd();
-      child.once('exit', () => resolveEnd());
+      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolveEnd();
+      });
       child.kill(signal);
     });
   return {
