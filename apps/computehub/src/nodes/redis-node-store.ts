@@ -12,7 +12,7 @@ export class RedisNodeStore extends NodeStore {
   }
 
   async load(): Promise<PersistedNode[] | null> {
-    const text = await this.redis.client.get(KEY);
+    const text = await (await this.redis.connected()).get(KEY);
     return text ? (JSON.parse(text) as PersistedNode[]) : null;
   }
 

@@ -13,7 +13,7 @@ export class RedisTaskStore extends TaskStore {
   }
 
   async load(): Promise<TaskState | null> {
-    const text = await this.redis.client.get(KEY);
+    const text = await (await this.redis.connected()).get(KEY);
     return text ? (JSON.parse(text) as TaskState) : null;
   }
 
