@@ -1,0 +1,71 @@
+import { ContainerDetails, ContainerRuntime, ManagedContainer } from '@gridcore/docker-runtime';
+import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
+import { OrphanReconciler } from './orphan-reconciler';
+
+class Engine extends ContainerRuntime {
+  log: string[] = [];
+  constructor(private readonly containers: (ManagedContainer & { env: Record<string, string> })[]) {
+    super();
+  }
+  async ping() {}
+  async ensureImage() {}
+  async create() {
+    return '';
+  }
+  async startCreated() {}
+  async start() {
+    return '';
+  }
+  async stop(id: string) {
+    this.log.push(`stop ${id}`);
+  }
+  async kill() {}
+  async remove(id: string) {
+    this.log.push(`remove ${id}`);
+  }
+  async wait() {
+    return { exitCode: 0, oomKilled: false };
+  }
+  async inspect(id: string): Promise<ContainerDetails> {
+    const c = this.containers.find((x) => x.id === id)!;
+    return { id, name: id, image: 'i', labels: c.labels, env: c.env, state: c.state, running: c.state === 'running', exitCode: null, oomKilled: false };
+  }
+  async listManaged(labels: Record<string, string>) {
+    return this.containers.filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
+  }
+}
+
+class Queue extends SlotQueue {
+  calls: string[] = [];
+  async requeueSlot(q: QueueRef, s: SlotRef) {
+    this.calls.push(`requeue ${q.redisUrl} ${q.queue} ${s.nodeId}:${s.instance}:${s.runId}`);
+    return 2;
+  }
+  async handBackSlot() {
+    return 0;
+  }
+  async pending() {
+    return 0;
+  }
+  async close() {}
+}
+
+const env = (run: string, instance = '0') => ({ INPUT_REDIS_URL: 'redis://r:1', INPUT_QUEUE: 'old:in', NODE_ID: 'me', INSTANCE_ID: instance, RUN_ID: run });
+
+describe('OrphanReconciler', () => {
+  it("removes this node's untracked containers, requeues their slots from their own env, and leaves the rest alone", async () => {
+    const engine = new Engine([
+      { id: 'orphan', state: 'running', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r1' }, env: env('r1', '3') },
+      { id: 'exited', state: 'exited', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r2' }, env: env('r2') },
+      { id: 'tracked', state: 'running', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r3' }, env: env('r3') },
+      { id: 'starting', state: 'created', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r4' }, env: env('r4') },
+      { id: 'hidden', state: 'running', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r5' }, env: { RUN_ID: 'r5' } },
+      { id: 'theirs', state: 'running', labels: { 'gridcore.node': 'other', 'gridcore.run': 'r6' }, env: env('r6') },
+    ]);
+    const queue = new Queue();
+    const removed = await new OrphanReconciler(engine, queue, 2).reconcile('me', { runs: new Set(['r4']), containers: new Set(['tracked']) });
+    expect(removed).toBe(3);
+    expect(engine.log).toEqual(['stop orphan', 'remove orphan', 'remove exited', 'stop hidden', 'remove hidden']);
+    expect(queue.calls).toEqual(['requeue redis://r:1 old:in me:3:r1', 'requeue redis://r:1 old:in me:0:r2']);
+  });
+});
