@@ -7,7 +7,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** A flat map of string → string whose keys match `keyPattern` (env maps, labels, images). */
 export function IsStringMap(
   keyPattern: RegExp,
-  limits: { maxEntries: number; maxValueLength: number },
+  limits: { maxEntries: number; maxValueLength: number; valuePattern?: RegExp },
   options?: ValidationOptions,
 ): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
@@ -23,7 +23,11 @@ export function IsStringMap(
           return (
             entries.length <= limits.maxEntries &&
             entries.every(
-              ([k, v]) => keyPattern.test(k) && typeof v === 'string' && v.length <= limits.maxValueLength,
+              ([k, v]) =>
+                keyPattern.test(k) &&
+                typeof v === 'string' &&
+                v.length <= limits.maxValueLength &&
+                (!limits.valuePattern || limits.valuePattern.test(v)),
             )
           );
         },

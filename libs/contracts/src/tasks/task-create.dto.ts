@@ -9,13 +9,14 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
 } from 'class-validator';
 import { TASK_NAME_PATTERN } from '../names';
 import { IsRedisUrl, IsStringMap } from '../validators';
 
 const QUEUE_NAME_PATTERN = /^[^\s]{1,200}$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+/** A Docker image reference: registry/repo:tag or @digest, no spaces or control characters. */
+export const IMAGE_REF_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._\-\/:@]{0,511}$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** Body of `POST /api/tasks`: the original's fields first, then ours (all optional). */
@@ -28,8 +29,7 @@ export class TaskCreateDto {
   @ApiPropertyOptional({ description: 'Container image (fallback for platforms not in `images`)', example: 'idm-task:sqrt' })
   @IsOptional()
   @IsString()
-  @MinLength(1)
-  @MaxLength(512)
+  @Matches(IMAGE_REF_PATTERN, { message: 'image must be an image reference such as registry/name:tag' })
   image?: string;
 
   @ApiPropertyOptional({
@@ -39,7 +39,7 @@ export class TaskCreateDto {
     additionalProperties: { type: 'string' },
   })
   @IsOptional()
-  @IsStringMap(PLATFORM_PATTERN, { maxEntries: 16, maxValueLength: 512 })
+  @IsStringMap(PLATFORM_PATTERN, { maxEntries: 16, maxValueLength: 512, valuePattern: IMAGE_REF_PATTERN })
   images?: Record<string, string>;
 
   @ApiPropertyOptional({ description: 'Legacy field of the original; used as input/output Redis when those are absent', nullable: true })

@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import request from 'supertest';
+import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+
+const legacy = bearer(TOKENS.legacy);
+
+const validBodies: Record<string, Record<string, unknown>> = {
+  '/api/tasks': { name: 'prop-task', image: 'img:1', input_redis: 'redis://127.0.0.1:6379', input_queue: 'q:in', cpus: 0.5, env: { A: 'b' } },
+  '/gridnode/register': { node_id: 'prop-node', hostname: 'h', architecture: 'x86_64', cpu_count: 2, labels: { a: 'b' }, gpus: [] },
+  '/gridnode/heartbeat': { node_id: 'known-node', status: 'Running', active_containers: 1, usage: { cpu_pct: 1, mem_pct: 1, load1: 0, load5: 0, load15: 0 } },
+  '/agent/heartbeat': { node_id: 'known-node', status: 'Idle', active_containers: 0 },
+};
+const noBodyRoutes: [string, string][] = [
+  ['post', '/api/tasks/finish'],
+  ['post', '/api/tasks/next'],
+  ['delete', '/api/tasks/running-task'],
+  ['post', '/api/nodes/known-node/stop'],
+];
+
+/** A value of the wrong type for whatever a field wants. */
+const wrongValue = fc.oneof(
+  fc.constant(null),
+  fc.integer({ min: -1_000_000, max: -1 }),
+  fc.double({ noNaN: false }),
+  fc.string({ maxLength: 20 }).map((s) => `${s}\u0000 bad name with spaces {}`),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.integer(), { minKeys: 1, maxKeys: 3 }),
+  fc.boolean(),
+  fc.string({ minLength: 300, maxLength: 400 }),
+);
+
+const REQUIRED = ['name', 'hostname', 'architecture', 'cpu_count', 'status', 'active_containers'];
+
+/** Turns a valid body into an invalid one: an unknown field, a field of the wrong type, a missing one. */
+function invalidBody(valid: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const keys = Object.keys(valid);
+  return fc.oneof(
+    fc.tuple(fc.stringMatching(/^[a-z_]{1,12}$/).filter((k) => !(k in valid) && k !== '__proto__'), fc.jsonValue()).map(([k, v]) => ({ ...valid, [k]: v })),
+    fc.tuple(fc.constantFrom(...keys), wrongValue)
+      .filter(([k, v]) => !(k === 'cpus' && typeof v === 'number' && v > 0 && v <= 1024))
+      // null stands for "absent" in an optional field (as serde's Option), so it is valid there.
+      .filter(([k, v]) => !(v === null && !REQUIRED.includes(k)))
+      .map(([k, v]) => ({ ...valid, [k]: v })),
+    fc.constantFrom(...keys.filter((k) => REQUIRED.includes(k) || (k === 'node_id' && 'status' in valid)))
+      .map((k) => Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k))),
+    fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.integer(), fc.string(), fc.constant(null)),
+  );
+}
+
+describe('bad input never changes state and never gets a 5xx', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'running-task', image: 'i' }).expect(201);
+    await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'pending-task', image: 'i' }).expect(201);
+    await request(hub.url).post('/gridnode/register').set(legacy).send({ node_id: 'known-node', hostname: 'h', architecture: 'x86_64', cpu_count: 1 }).expect(200);
+  });
+  afterAll(() => hub.close());
+
+  async function snapshot(): Promise<string> {
+    const tasks = (await request(hub.url).get('/api/tasks').set(legacy)).body;
+    const nodes = (await request(hub.url).get('/api/nodes').set(legacy)).body.map((n: Record<string, unknown>) => ({ ...n, last_seen: undefined }));
+    const env = (await request(hub.url).get('/gridnode/task?wait=0').set(legacy)).body;
+    return JSON.stringify({ tasks, nodes, revision: env.revision });
+  }
+
+  it.each(Object.keys(validBodies))('POST %s: random invalid bodies get a 4xx naming the problem', async (path) => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(invalidBody(validBodies[path]), async (body) => {
+        const res = await request(hub.url).post(path).set(legacy).set('Content-Type', 'application/json').send(JSON.stringify(body));
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(typeof res.body.message).toBe('string');
+        expect(res.body.message.length).toBeGreaterThan(0);
+        expect(res.text).not.toMatch(/at .*\.(js|ts):\d+/);
+      }),
+      { numRuns: 60 },
+    );
+    expect(await snapshot()).toBe(before);
+  });
+
+  it.each(noBodyRoutes)('%s %s: any body but {} is refused', async (method, path) => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }), fc.array(fc.jsonValue(), { minLength: 1, maxLength: 2 })),
+        async (body) => {
+          const call = method === 'delete' ? request(hub.url).delete(path) : request(hub.url).post(path);
+          const res = await call.set(legacy).set('Content-Type', 'application/json').send(JSON.stringify(body));
+          expect(res.status).toBe(400);
+          expect(res.body.message).toMatch(/takes no body/);
+        },
+      ),
+      { numRuns: 25 },
+    );
+    const text = await request(hub.url).post(path).set(legacy).set('Content-Type', 'text/plain').send('finish please');
+    if (method === 'post') expect(text.status).toBe(400);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('rejects malformed JSON, oversized bodies and bad names with clear messages', async () => {
+    const before = await snapshot();
+    for (const raw of ['{"name":', '{name: "x"}', '{"name":"x",}', '\u0000', '{"a":1}{"b":2}']) {
+      const res = await request(hub.url).post('/api/tasks').set(legacy).set('Content-Type', 'application/json').send(raw);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/JSON/);
+    }
+    const huge = await request(hub.url)
+      .post('/api/tasks')
+      .set(legacy)
+      .send({ name: 'big', image: 'i', env: { A: 'x'.repeat(400_000) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toMatch(/larger than the limit/);
+    for (const name of ['bad name', 'a/b', 'x'.repeat(65), '../etc', '']) {
+      const res = await request(hub.url).post('/api/tasks').set(legacy).send({ name, image: 'i' });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/name must match/);
+    }
+    await request(hub.url).get(`/api/tasks/${encodeURIComponent('bad name')}`).set(legacy).expect(400);
+    await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'noimage' }).expect(400, /image or images is required/);
+    await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'r', image: 'i', input_redis: 'http://x' }).expect(400, /input_redis must be a redis/);
+    expect(await snapshot()).toBe(before);
+  });
+});
