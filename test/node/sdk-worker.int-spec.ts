@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { startRedis, RunningRedis } from '../support/redis-server';
+import { HubProcess, startHubProcess } from '../support/hub-process';
+import { waitFor } from '../support/ports';
+import { startAgent, AgentProcess } from './support/agent-process';
+import { addTask, nodeContainers, queueState, waitForContainers, waitForNodeId } from './support/grid';
+import { ensureSdkWorkerImage } from './support/sdk-worker-image';
+import { removeLabelled, requireDockerEngine } from './support/test-image';
+
+/**
+ * The whole data path: the agent runs the reference sqrt worker (TypeScript SDK) in real
+ * containers; a container SIGKILLed mid-run loses nothing.
+ */
+describe('GridNode with the SDK worker image', () => {
+  jest.setTimeout(180_000);
+  let redis: RunningRedis;
+  let hub: HubProcess;
+  let agent: AgentProcess;
+  let nodeId: string;
+  let image: string;
+  let client: Redis;
+
+  beforeAll(async () => {
+    requireDockerEngine();
+    image = await ensureSdkWorkerImage();
+    redis = await startRedis();
+    client = new Redis(redis.url);
+    hub = await startHubProcess();
+    agent = startAgent({ GRIDNODE_SERVER_URL: hub.url, GRIDNODE_TOKEN: hub.token, GRIDNODE_PARALLELISM: '2' });
+    nodeId = await waitForNodeId(agent.stateDir);
+  }, 300_000);
+
+  afterAll(async () => {
+    agent?.signal('SIGKILL');
+    if (nodeId) removeLabelled(`gridcore.node=${nodeId}`);
+    client?.disconnect();
+    await hub?.stop();
+    await redis?.stop();
+  });
+
+  it('processes every item exactly once, even when a container is SIGKILLed from outside', async () => {
+    const n = 3000;
+    const items = Array.from({ length: n }, (_, i) => String(i + 1));
+    for (let i = 0; i < n; i += 500) await client.lpush('{sq}:in', ...items.slice(i, i + 500));
+    await addTask(hub, { name: 'sqrt', image, input_redis: redis.url, input_queue: '{sq}:in', output_queue: '{sq}:out', cpus: 0.5 });
+    const [victim] = await waitForContainers(nodeId, 'sqrt', 2);
+    await waitFor(async () => (await client.llen('{sq}:out')) > 0, 30_000, 'first results');
+    execFileSync('docker', ['kill', '-s', 'KILL', victim.id]);
+    await waitFor(async () => (await client.llen('{sq}:out')) >= n, 90_000, `${n} results`, 200);
+    const out = await client.lrange('{sq}:out', 0, -1);
+    const byItem = new Map(out.map((r) => [r.split(':')[0], Number(r.split(':')[1])]));
+    expect(byItem.size).toBe(n);
+    expect(out).toHaveLength(n); // same Redis, one slot: exactly-once
+    for (const item of items) expect(byItem.get(item)).toBeCloseTo(Math.sqrt(Number(item)), 9);
+    const state = await queueState(redis.url, '{sq}:in');
+    expect(state.input).toEqual([]);
+    expect(state.retry).toEqual([]);
+    expect(await client.llen('{sq}:dead')).toBe(0);
+    // The killed slot got a new container (new run id).
+    await waitFor(
+      () => nodeContainers(nodeId, 'sqrt').some((c) => c.env.INSTANCE_ID === victim.env.INSTANCE_ID && c.id !== victim.id),
+      20_000,
+      'a replacement container for the killed slot',
+    );
+    expect(agent.output()).toMatch(new RegExp(`container ${victim.id.slice(0, 12)} of sqrt: exited with code 137`));
+  });
+});
