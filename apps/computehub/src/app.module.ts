@@ -9,6 +9,7 @@ import { GridnodeModule } from './gridnode/gridnode.module';
 import { HealthModule } from './health/health.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PersistenceModule } from './persistence/persistence.module';
+import { ProgressModule } from './progress/progress.module';
 import { TasksModule } from './tasks/tasks.module';
 
 @Module({})
@@ -26,6 +27,7 @@ export class AppModule {
         NodesModule,
         GridnodeModule,
         CleanupModule,
+        ProgressModule,
         HealthModule,
       ],
     };

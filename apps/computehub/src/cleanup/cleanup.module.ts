@@ -1,6 +1,13 @@
 import { Module } from '@nestjs/common';
 import { NodesModule } from '../nodes/nodes.module';
+import { QueuesModule } from '../queues/queues.module';
+import { TasksModule } from '../tasks/tasks.module';
 import { CleanupScheduler } from './cleanup.scheduler';
+import { QueueReaper } from './queue-reaper';
 
-@Module({ imports: [NodesModule], providers: [CleanupScheduler], exports: [CleanupScheduler] })
+@Module({
+  imports: [NodesModule, TasksModule, QueuesModule],
+  providers: [CleanupScheduler, QueueReaper],
+  exports: [CleanupScheduler, QueueReaper],
+})
 export class CleanupModule {}

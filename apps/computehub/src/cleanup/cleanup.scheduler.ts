@@ -2,11 +2,13 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { HubConfig } from '../config/hub-config';
 import { NodesService } from '../nodes/nodes.service';
+import { QueueReaper } from './queue-reaper';
 
 const INTERVAL_NAME = 'gridcore-cleanup';
 
 /**
- * Every `cleanup_interval_s`: nodes gone silent go offline, long-gone ones are removed. The
+ * Every `cleanup_interval_s`: nodes gone silent go offline, long-gone ones are removed, and
+ * expired leases of every held task's queue are requeued. The
  * interval comes from config, so it is registered at start rather than with a fixed decorator.
  * Ticks never overlap, and each is idempotent.
  */
@@ -19,6 +21,7 @@ export class CleanupScheduler implements OnApplicationBootstrap, OnApplicationSh
     private readonly registry: SchedulerRegistry,
     private readonly config: HubConfig,
     private readonly nodes: NodesService,
+    private readonly reaper: QueueReaper,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -35,6 +38,7 @@ export class CleanupScheduler implements OnApplicationBootstrap, OnApplicationSh
     this.running = true;
     try {
       await this.nodes.sweep(now);
+      await this.reaper.tick(now);
     } catch (err) {
       this.logger.warn(`cleanup tick failed: ${(err as Error).message}`);
     } finally {

@@ -1,7 +1,19 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
+import { QueueError } from '@gridcore/queue';
 import { DomainError } from './domain-error';
+
+/** libs/queue's typed errors as HTTP statuses: a bad name is the caller's, a key of the wrong
+ * type is a conflict with what is in Redis, a lost connection is temporary. */
+const QUEUE_ERROR_STATUS: Record<string, number> = {
+  QUEUE_NAME_INVALID: 400,
+  QUEUE_BAD_ARGUMENT: 400,
+  QUEUE_PREFIX_COLLISION: 409,
+  QUEUE_WRONG_KEY_TYPE: 409,
+  QUEUE_TOO_MANY_ITEMS: 409,
+  QUEUE_CONNECTION: 503,
+};
 
 interface ErrorBody {
   statusCode: number;
@@ -23,6 +35,9 @@ function body(statusCode: number, message: string): ErrorBody {
 /** Turns any thrown value into the JSON error shape `{statusCode, error, message}`. */
 export function toErrorBody(exception: unknown): ErrorBody | null {
   if (exception instanceof DomainError) return body(exception.status, exception.message);
+  if (exception instanceof QueueError) {
+    return body(QUEUE_ERROR_STATUS[exception.code] ?? (exception.recoverable ? 503 : 409), exception.message);
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();

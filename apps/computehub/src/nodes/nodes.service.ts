@@ -12,6 +12,12 @@ import { publicNode } from './node-views';
 
 /** At most one node.updated event a second per node. */
 const UPDATE_EVENT_INTERVAL_MS = 1_000;
+/**
+ * Heartbeat-only changes (last seen) are saved at most this often: serialising every record
+ * blocks the event loop for tens of ms at 10k nodes, and a stale last-seen only matters for
+ * removal after a restart.
+ */
+const HEARTBEAT_SAVE_INTERVAL_MS = 5 * 60_000;
 
 /**
  * Owns node records. Registrations, stops and departures are saved before they are answered
@@ -24,6 +30,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly writer = new CoalescingWriter(() => this.store.save([...this.nodes.values()].map(persistedPart)));
   private dirty = false;
+  private lastSaveMs = Date.now();
 
   constructor(
     private readonly store: NodeStore,
@@ -150,8 +157,9 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       }
     }
     for (const node of removed) this.nodes.delete(node.id);
-    if (removed.length > 0 || this.dirty) {
+    if (removed.length > 0 || (this.dirty && now - this.lastSaveMs >= HEARTBEAT_SAVE_INTERVAL_MS)) {
       this.dirty = false;
+      this.lastSaveMs = now;
       await this.writer.request().catch((err: Error) => {
         this.dirty = true;
         this.logger.warn(`could not save node records: ${err.message}`);
@@ -163,6 +171,8 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   private async commit(apply: () => unknown, undo: () => unknown): Promise<void> {
     apply();
     try {
+      this.lastSaveMs = Date.now();
+      this.dirty = false;
       await this.writer.request();
     } catch (err) {
       undo();

@@ -1,12 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { TaskListDto, TaskRecordDto } from '@gridcore/contracts';
+import { ProgressBoard } from '../progress/progress-board';
+import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
 import { TasksService } from './tasks.service';
 
 /** Read side of tasks, as the API shows them (passwords masked). */
 @Injectable()
 export class TaskQueries {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly progress: ProgressBoard,
+  ) {}
+
+  private show(task: TaskRecord): TaskRecordDto {
+    return publicTask(task, this.progress.get(task.id));
+  }
 
   list(): TaskListDto {
     const view = this.tasks.view();
@@ -14,11 +23,11 @@ export class TaskQueries {
       current: view.current()?.name ?? null,
       pending: view.pending().map((t) => t.name),
       completed: view.completed().map((t) => t.name),
-      tasks: view.state.tasks.map((t) => publicTask(t)),
+      tasks: view.state.tasks.map((t) => this.show(t)),
     };
   }
 
   get(name: string): TaskRecordDto {
-    return publicTask(this.tasks.get(name));
+    return this.show(this.tasks.get(name));
   }
 }

@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  DeadRequeueResultDto,
   FinishResultDto,
   NextResultDto,
   Role,
@@ -82,6 +83,18 @@ export class TasksController {
   @ApiNotFoundResponse()
   get(@Param('name', TaskNamePipe) name: string): TaskRecordDto {
     return this.queries.get(name);
+  }
+
+  @Post(':name/dead/requeue')
+  @HttpCode(200)
+  @NoBody()
+  @RequireRole(Role.Admin)
+  @ApiOperation({ summary: 'Move the task\'s dead items back to its input queue' })
+  @ApiOkResponse({ type: DeadRequeueResultDto })
+  @ApiBadRequestResponse({ description: 'The task has no queue the hub can see' })
+  @ApiNotFoundResponse()
+  requeueDead(@Param('name', TaskNamePipe) name: string): Promise<DeadRequeueResultDto> {
+    return this.commands.requeueDead(name);
   }
 
   @Delete(':name')

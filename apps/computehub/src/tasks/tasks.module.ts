@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { HubConfig } from '../config/hub-config';
 import { StateRedis } from '../persistence/state-redis.provider';
+import { ProgressBoardModule } from '../progress/progress-board.module';
+import { QueuesModule } from '../queues/queues.module';
 import { FileTaskStore } from './file-task-store';
 import { RedisTaskStore } from './redis-task-store';
 import { TaskCommands } from './task-commands.service';
@@ -10,6 +12,7 @@ import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
 @Module({
+  imports: [QueuesModule, ProgressBoardModule],
   controllers: [TasksController],
   providers: [
     {
@@ -22,6 +25,6 @@ import { TasksService } from './tasks.service';
     TaskCommands,
     TaskQueries,
   ],
-  exports: [TasksService, TaskStore],
+  exports: [TasksService, TaskStore, TaskCommands],
 })
 export class TasksModule {}

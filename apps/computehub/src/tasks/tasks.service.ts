@@ -55,20 +55,29 @@ export class TasksService implements OnModuleInit {
     return record;
   }
 
-  register(dto: TaskCreateDto): Promise<TaskRecord> {
+  /**
+   * Registers a task. `admit` runs inside the serialised change, against the state the task
+   * joins, so checks across tasks (queue prefixes) cannot race.
+   */
+  register(dto: TaskCreateDto, admit?: (record: TaskRecord, held: readonly TaskRecord[]) => void): Promise<TaskRecord> {
     if (!dto.image && (!dto.images || Object.keys(dto.images).length === 0)) {
       throw new InvalidRequestError('image or images is required');
     }
     const now = new Date().toISOString();
     const record = recordFromDto(dto, randomUUID(), now);
     return this.change((lc) => {
+      admit?.(record, lc.state.tasks);
       const transition = lc.register(record);
       return { result: lc.state.tasks.find((t) => t.id === record.id)!, transition, registered: record.id };
     });
   }
 
-  finish(by: CompletionCause = 'finish'): Promise<Transition> {
+  /** Completes the current task; with `expectedId`, only if that run is still the current one. */
+  finish(by: CompletionCause = 'finish', expectedId?: string): Promise<Transition> {
     return this.change((lc) => {
+      if (expectedId && lc.state.current_id !== expectedId) {
+        return { result: { completed: null, started: null }, transition: { completed: null, started: null } };
+      }
       const transition = lc.finish(new Date().toISOString(), by);
       return { result: transition, transition };
     });

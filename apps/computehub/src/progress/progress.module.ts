@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { QueuesModule } from '../queues/queues.module';
+import { TasksModule } from '../tasks/tasks.module';
+import { ProgressBoardModule } from './progress-board.module';
+import { ProgressSampler } from './progress-sampler';
+import { QueueConfigWriter } from './queue-config-writer';
+
+@Module({
+  imports: [TasksModule, QueuesModule, ProgressBoardModule],
+  providers: [ProgressSampler, QueueConfigWriter],
+  exports: [ProgressSampler],
+})
+export class ProgressModule {}

@@ -1,0 +1,93 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { connectRedis, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
+import { QueueUnavailableError } from '../errors/queue-unavailable.error';
+import { maskRedisUrl } from '../persistence/state-redis';
+import { QueueRef, QueueSnapshot, QueueTuning, TaskQueues } from './task-queues';
+
+/** No hub call waits longer on a task's Redis than this. */
+const CALL_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** The libs/queue adapter: one connection (and QueueAdmin) per Redis URL, opened on first use. */
+@Injectable()
+export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown {
+  private readonly logger = new Logger('TaskQueues');
+  private readonly admins = new Map<string, Promise<QueueAdmin>>();
+
+  async configure(ref: QueueRef, tuning: QueueTuning): Promise<void> {
+    await this.call(ref.redisUrl, (admin) =>
+      admin.writeConfig(ref.queue, { leaseS: 60, maxAttempts: tuning.maxAttempts, batchTimeoutS: tuning.batchTimeoutS }),
+    );
+  }
+
+  async snapshot(ref: QueueRef): Promise<QueueSnapshot> {
+    const [stats, outputLength] = await Promise.all([
+      this.call(ref.redisUrl, (admin) => admin.stats(ref.queue)),
+      ref.outputQueue ? this.call(ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
+    ]);
+    return {
+      input: stats.input,
+      retry: stats.retry,
+      pending: stats.pending,
+      inFlight: stats.inFlight,
+      processed: stats.processed,
+      requeued: stats.requeued,
+      dead: stats.dead,
+      perNode: stats.perNode,
+      lastReapMs: stats.lastReapMs,
+      outputLength,
+      nowMs: stats.nowMs,
+    };
+  }
+
+  async reapExpired(ref: QueueRef): Promise<number> {
+    return (await this.call(ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
+  }
+
+  async requeueOrphanBatches(ref: QueueRef): Promise<number> {
+    return (await this.call(ref.redisUrl, (admin) => admin.scanOrphanBatches(ref.queue, { maxKeys: 100_000 }), 30_000)).items;
+  }
+
+  requeueDead(ref: QueueRef): Promise<number> {
+    return this.call(ref.redisUrl, (admin) => admin.requeueDead(ref.queue), 30_000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const admin of this.admins.values()) {
+      await admin.then((a) => a.client.disconnect()).catch(() => undefined);
+    }
+    this.admins.clear();
+  }
+
+  private async call<T>(url: string, op: (admin: QueueAdmin) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+    try {
+      return await withTimeout(this.admin(url).then(op), timeoutMs);
+    } catch (err) {
+      if (err instanceof QueueError && !err.recoverable) throw err;
+      throw new QueueUnavailableError(`Redis ${maskRedisUrl(url)}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  private admin(url: string): Promise<QueueAdmin> {
+    let admin = this.admins.get(url);
+    if (!admin) {
+      admin = withTimeout(
+        connectRedis(url, { name: 'gridcore-hub', log: (line) => this.logger.warn(line) }),
+        CALL_TIMEOUT_MS,
+      ).then((client: RedisClient) => new QueueAdmin(client));
+      this.admins.set(url, admin);
+      // A failed first connection is forgotten, so the next call tries again.
+      admin.catch(() => this.admins.delete(url));
+    }
+    return admin;
+  }
+}

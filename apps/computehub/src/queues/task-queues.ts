@@ -1,0 +1,60 @@
+import type { TaskRecord } from '../tasks/task-record';
+
+/** Where a task's items live; null for a task whose image hard-codes its queues (SPEC §2.1). */
+export interface QueueRef {
+  redisUrl: string;
+  queue: string;
+  outputRedisUrl: string;
+  outputQueue: string | null;
+}
+
+/** One consistent reading of a task's queues (libs/queue stats) plus the output length. */
+export interface QueueSnapshot {
+  input: number;
+  retry: number;
+  pending: number;
+  inFlight: number;
+  processed: number;
+  requeued: number;
+  dead: number;
+  perNode: Record<string, number>;
+  lastReapMs: number | null;
+  outputLength: number | null;
+  nowMs: number;
+}
+
+export interface QueueTuning {
+  maxAttempts: number;
+  batchTimeoutS: number;
+}
+
+/**
+ * Port: what the hub does to a task's Redis queues. The hub never blocks on it: adapters fail
+ * fast (with a message naming the masked URL) when Redis is away.
+ */
+export abstract class TaskQueues {
+  /** Writes `P:config` when the task starts. */
+  abstract configure(ref: QueueRef, tuning: QueueTuning): Promise<void>;
+  abstract snapshot(ref: QueueRef): Promise<QueueSnapshot>;
+  /** Requeues every lease past its deadline; returns how many items came back. */
+  abstract reapExpired(ref: QueueRef): Promise<number>;
+  /** The occasional scan for batch lists that lost their lease; returns items requeued. */
+  abstract requeueOrphanBatches(ref: QueueRef): Promise<number>;
+  /** Moves dead items back to the input; returns how many. */
+  abstract requeueDead(ref: QueueRef): Promise<number>;
+}
+
+export function queueRefOf(task: TaskRecord): QueueRef | null {
+  if (!task.input_redis || !task.input_queue) return null;
+  return {
+    redisUrl: task.input_redis,
+    queue: task.input_queue,
+    outputRedisUrl: task.output_redis ?? task.input_redis,
+    outputQueue: task.output_queue,
+  };
+}
+
+/** The same queue on the same server, whichever task record names it. */
+export function queueRefKey(ref: QueueRef): string {
+  return `${ref.redisUrl}\u0000${ref.queue}`;
+}
