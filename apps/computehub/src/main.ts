@@ -25,6 +25,23 @@ async function bootstrap(): Promise<void> {
   const { config } = loaded;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
   configureHubApp(app);
+  // Our own handler rather than Nest's shutdown hooks, which re-raise the signal: a supervisor
+  // should see a clean exit 0 after a graceful stop.
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.log(`${signal}: stopping`);
+      app.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error(`error while stopping: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen(config.port, config.host);
   logger.log(`listening on ${config.values.bind} (config: ${config.file ?? 'env only'}, state: ${config.values.state_store})`);
 }

@@ -1,6 +1,6 @@
 import { Controller, MessageEvent, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { interval, map, merge, Observable } from 'rxjs';
+import { interval, map, merge, Observable, takeUntil } from 'rxjs';
 import { HUB_EVENT_TYPES, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
 import { EventBus } from './event-bus';
@@ -22,6 +22,6 @@ export class EventsController {
     return merge(
       this.bus.events$.pipe(map((event) => ({ type: event.type, data: event }))),
       interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'ping', data: { at: Date.now() } }))),
-    );
+    ).pipe(takeUntil(this.bus.closing$));
   }
 }

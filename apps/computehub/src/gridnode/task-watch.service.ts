@@ -51,6 +51,9 @@ export class TaskWatch {
       const subscription = this.bus.events$.subscribe((event) => {
         if ((event.type.startsWith('task.') || event.type === 'node.stopping') && changed()) done();
       });
+      // A hub shutting down answers every poll at once, so it can close its server.
+      subscription.add(this.bus.closing$.subscribe(() => done()));
+      if (this.bus.isClosing) return done();
       abort.addEventListener('abort', done);
     });
   }

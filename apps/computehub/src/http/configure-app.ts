@@ -31,7 +31,6 @@ export function configureHubApp(app: NestExpressApplication): INestApplication {
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
