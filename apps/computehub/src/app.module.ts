@@ -4,9 +4,11 @@ import { AuthModule } from './auth/auth.module';
 import { CleanupModule } from './cleanup/cleanup.module';
 import { HubConfig } from './config/hub-config';
 import { HubConfigModule } from './config/hub-config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { GridnodeModule } from './gridnode/gridnode.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { ProgressModule } from './progress/progress.module';
@@ -29,6 +31,8 @@ export class AppModule {
         CleanupModule,
         ProgressModule,
         HealthModule,
+        MetricsModule,
+        DashboardModule,
       ],
     };
   }

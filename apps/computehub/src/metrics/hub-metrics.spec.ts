@@ -1,0 +1,65 @@
+import type { NodeRecordDto } from '@gridcore/contracts';
+import { EventBus } from '../events/event-bus';
+import type { NodesService } from '../nodes/nodes.service';
+import type { TasksService } from '../tasks/tasks.service';
+import { HubMetrics } from './hub-metrics';
+
+const node = (id: string, status: 'Online' | 'Offline', runtime: NodeRecordDto['runtime_status'], containers: number) =>
+  ({ id, hostname: `h-${id}`, status, runtime_status: runtime, active_containers: containers }) as NodeRecordDto;
+
+const sample = (task: string, task_id: string | undefined, done: number) => ({
+  task, task_id, pending: 10, in_flight: 2, done, dead: 1, requeued: 0, output_length: done, items_per_s: 4,
+  eta_s: 3, per_node: { a: done }, sampled_at: new Date().toISOString(), error: null,
+});
+
+describe('HubMetrics', () => {
+  let bus: EventBus;
+  let current: { id: string; name: string } | null;
+  let metrics: HubMetrics;
+
+  beforeEach(() => {
+    bus = new EventBus();
+    current = null;
+    const nodes = { list: () => [node('a', 'Online', 'Running', 3), node('b', 'Online', 'Idle', 1), node('c', 'Offline', 'Running', 5)] };
+    const tasks = { current: () => current };
+    metrics = new HubMetrics(bus, nodes as unknown as NodesService, tasks as unknown as TasksService);
+    metrics.onModuleInit();
+  });
+
+  afterEach(() => metrics.onModuleDestroy());
+
+  const value = async (name: string, labels: Record<string, string> = {}) => {
+    const metric = metrics.registry.getSingleMetric(name)!;
+    const { values } = await metric.get();
+    return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+  };
+
+  it('counts nodes by status and containers of online nodes only', async () => {
+    await expect(value('gridcore_nodes', { status: 'online' })).resolves.toBe(2);
+    await expect(value('gridcore_nodes', { status: 'offline' })).resolves.toBe(1);
+    await expect(value('gridcore_nodes_runtime', { status: 'Running' })).resolves.toBe(1);
+    await expect(value('gridcore_nodes_runtime', { status: 'Error' })).resolves.toBe(0);
+    await expect(value('gridcore_containers_running')).resolves.toBe(4);
+  });
+
+  it('shows the running run\'s latest sample only, and counts task starts', async () => {
+    current = { id: 'run-2', name: 't' };
+    bus.publish('progress', sample('t', 'run-1', 99)); // an older run of the same name
+    await expect(value('gridcore_task_items', { state: 'done' })).resolves.toBeUndefined();
+    bus.publish('progress', sample('t', 'run-2', 7));
+    await expect(value('gridcore_task_items', { task: 't', state: 'done' })).resolves.toBe(7);
+    await expect(value('gridcore_node_items_processed', { node: 'a', hostname: 'h-a' })).resolves.toBe(7);
+    bus.publish('task.finished', { id: 'run-2', name: 't' });
+    bus.publish('task.started', { id: 'run-3', name: 'u' });
+    current = { id: 'run-3', name: 'u' };
+    await expect(value('gridcore_task_items', { state: 'done' })).resolves.toBeUndefined();
+    await expect(value('gridcore_task_switches_total')).resolves.toBe(1);
+  });
+
+  it('accepts samples without a run id (by task name)', async () => {
+    current = { id: 'run-1', name: 't' };
+    bus.publish('progress', sample('t', undefined, 5));
+    await expect(value('gridcore_task_items_per_second', { task: 't' })).resolves.toBe(4);
+    await expect(value('gridcore_task_dead_items', { task: 't' })).resolves.toBe(1);
+  });
+});

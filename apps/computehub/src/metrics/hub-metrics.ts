@@ -1,0 +1,198 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Subscription } from 'rxjs';
+import { HubEvent, NodeRecordDto, TaskProgressDto } from '@gridcore/contracts';
+import { EventBus } from '../events/event-bus';
+import { NodesService } from '../nodes/nodes.service';
+import { TasksService } from '../tasks/tasks.service';
+
+/** A `progress` event's data: the task's name, its run id, and its latest sample. */
+export type ProgressEventData = TaskProgressDto & { task: string; task_id?: string };
+
+const NODE_STATUSES = ['online', 'offline'] as const;
+const RUNTIME_STATUSES = ['Idle', 'Running', 'Error'] as const;
+const ITEM_STATES = ['pending', 'in_flight', 'done', 'dead'] as const;
+
+/**
+ * The hub's Prometheus metrics, on a registry of its own (several hubs in one process, as in
+ * the tests, never share series). Gauges about nodes and the running task are computed when
+ * scraped, from the services and the latest `progress` event; counters follow the event bus.
+ */
+@Injectable()
+export class HubMetrics implements OnModuleInit, OnModuleDestroy {
+  readonly registry = new Registry();
+  /** The latest sample of each task run, by run id (by name for a sample without one). */
+  private readonly latestProgress = new Map<string, ProgressEventData>();
+  private subscription: Subscription | null = null;
+
+  private readonly taskSwitches = new Counter({
+    name: 'gridcore_task_switches_total',
+    help: 'Tasks started (a registration onto an idle grid, finish, next or auto-finish)',
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'gridcore_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern (server-sent event streams excluded)',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly nodes: NodesService,
+    private readonly tasks: TasksService,
+  ) {
+    const self = this;
+    new Gauge({
+      name: 'gridcore_nodes',
+      help: 'Known nodes by connection status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      collect() {
+        const counts = countBy(self.nodes.list(), (n) => (n.status === 'Online' ? 'online' : 'offline'), NODE_STATUSES);
+        for (const [status, n] of counts) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_nodes_runtime',
+      help: 'Online nodes by the status of their last heartbeat (Idle, Running, Error)',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      collect() {
+        const online = self.nodes.list().filter((n) => n.status === 'Online' && n.runtime_status);
+        for (const [status, n] of countBy(online, (n) => n.runtime_status!, RUNTIME_STATUSES)) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_containers_running',
+      help: 'Worker containers running on online nodes (sum of their last active_containers)',
+      registers: [this.registry],
+      collect() {
+        this.set(sum(self.nodes.list().filter((n) => n.status === 'Online'), (n) => n.active_containers));
+      },
+    });
+    new Gauge({
+      name: 'gridcore_task_items',
+      help: 'The running task\'s items by state, from its latest progress sample',
+      labelNames: ['task', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const p = self.runningProgress();
+        if (p) for (const state of ITEM_STATES) this.set({ task: p.task, state }, p[state]);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_task_items_per_second',
+      help: 'The running task\'s processing rate, from its latest progress sample',
+      labelNames: ['task'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const p = self.runningProgress();
+        if (p) this.set({ task: p.task }, p.items_per_s);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_task_dead_items',
+      help: 'Items of the running task that ran out of attempts (dead letter list)',
+      labelNames: ['task'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const p = self.runningProgress();
+        if (p) this.set({ task: p.task }, p.dead);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_task_progress_error',
+      help: '1 when the running task\'s last progress sample failed (its Redis unreachable, ...)',
+      labelNames: ['task'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const p = self.runningProgress();
+        if (p) this.set({ task: p.task }, p.error ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_node_items_processed',
+      help: 'Items of the running task processed per node (the queue\'s per-node counts)',
+      labelNames: ['task', 'node', 'hostname'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const p = self.runningProgress();
+        if (!p) return;
+        const hostnames = new Map(self.nodes.list().map((n) => [n.id, n.hostname]));
+        for (const [node, n] of Object.entries(p.per_node ?? {})) {
+          this.set({ task: p.task, node, hostname: hostnames.get(node) ?? '' }, n);
+        }
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'gridcore_' });
+  }
+
+  onModuleInit(): void {
+    this.subscription = this.bus.events$.subscribe((event) => this.onEvent(event));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+    this.registry.clear();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  }
+
+  /** The latest sample of the running task, or null (no task, or no sample since it started). */
+  runningProgress(): ProgressEventData | null {
+    const current = this.tasks.current();
+    if (!current) return null;
+    return this.latestProgress.get(current.id) ?? this.latestProgress.get(current.name) ?? null;
+  }
+
+  private forget(task: { id: string; name: string }): void {
+    this.latestProgress.delete(task.id);
+    this.latestProgress.delete(task.name);
+  }
+
+  private onEvent(event: HubEvent): void {
+    switch (event.type) {
+      case 'progress': {
+        const data = event.data as ProgressEventData | null;
+        if (data && typeof data.task === 'string') this.latestProgress.set(data.task_id ?? data.task, data);
+        break;
+      }
+      case 'task.started':
+        this.taskSwitches.inc();
+        // A new run of a name starts from zero: forget the last run's sample.
+        this.forget(event.data as { id: string; name: string });
+        break;
+      case 'task.finished':
+        this.forget(event.data as { id: string; name: string });
+        break;
+    }
+  }
+}
+
+function countBy<T, K extends string>(items: T[], key: (item: T) => K, all: readonly K[]): Map<K, number> {
+  const counts = new Map<K, number>(all.map((k) => [k, 0]));
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+function sum(nodes: NodeRecordDto[], value: (n: NodeRecordDto) => number): number {
+  return nodes.reduce((total, n) => total + value(n), 0);
+}

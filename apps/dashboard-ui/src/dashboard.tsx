@@ -1,0 +1,151 @@
+import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiClient, ApiError } from './api-client';
+import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, withSnapshot } from './dashboard-state';
+import { NodesTable } from './nodes-table';
+import { TaskForm } from './task-form';
+import { TasksPanel } from './tasks-panel';
+import { ThroughputChart } from './throughput-chart';
+
+type Link = 'connecting' | 'live' | 'reconnecting';
+
+export interface Notice {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+/** Admin actions; each shows its outcome as a notice (the form shows its own errors). */
+export interface Actions {
+  finish(): Promise<void>;
+  stopNode(id: string): Promise<void>;
+  requeueDead(task: string): Promise<void>;
+  register(body: Record<string, unknown>): Promise<string | null>;
+}
+
+export function Dashboard(props: { token: string; admin: boolean; onSignOut: () => void; onUnauthorized: (message: string) => void }) {
+  const api = useMemo(() => new ApiClient(props.token, props.onUnauthorized), [props.token]);
+  const [state, setState] = useState<DashboardState>(EMPTY_STATE);
+  const [link, setLink] = useState<Link>('connecting');
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [, setTick] = useState(0);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const refreshTasks = async () => {
+    const tasks = await api.get<TaskListDto>('/api/tasks');
+    setState((s) => withSnapshot(s, null, tasks));
+  };
+
+  useEffect(() => {
+    const abort = new AbortController();
+    let delay = 1000;
+    (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          // Stream first, snapshot once it is open: nothing that happens between them is lost.
+          await api.stream(
+            () => {
+              delay = 1000;
+              setLink('live');
+              void Promise.all([api.get<NodeRecordDto[]>('/api/nodes'), api.get<TaskListDto>('/api/tasks')])
+                .then(([nodes, tasks]) => setState((s) => withSnapshot(s, nodes, tasks)))
+                .catch(() => undefined);
+            },
+            (event) => {
+              const { state: next, refetchTasks } = applyEvent(stateRef.current, event);
+              stateRef.current = next;
+              setState(next);
+              if (refetchTasks) void refreshTasks().catch(() => undefined);
+            },
+            abort.signal,
+          );
+        } catch (err) {
+          if (abort.signal.aborted || (err instanceof ApiError && err.status === 401)) return;
+        }
+        if (abort.signal.aborted) return;
+        setLink('reconnecting');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 10_000);
+      }
+    })();
+    // Durations and "last seen" move with the clock even when no event comes.
+    const timer = setInterval(() => setTick((t) => t + 1), 1000);
+    return () => {
+      abort.abort();
+      clearInterval(timer);
+    };
+  }, [api]);
+
+  const run = async (what: () => Promise<string>): Promise<void> => {
+    try {
+      setNotice({ kind: 'ok', text: await what() });
+    } catch (err) {
+      setNotice({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  const actions: Actions = {
+    finish: () =>
+      run(async () => {
+        const r = await api.post<{ message: string }>('/api/tasks/finish');
+        await refreshTasks();
+        return r.message;
+      }),
+    stopNode: (id) =>
+      run(async () => {
+        const node = await api.post<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}/stop`);
+        return `Asked ${node.hostname} to stop`;
+      }),
+    requeueDead: (task) =>
+      run(async () => {
+        const r = await api.post<{ requeued: number }>(`/api/tasks/${encodeURIComponent(task)}/dead/requeue`);
+        return `Requeued ${r.requeued} dead items of ${task}`;
+      }),
+    register: async (body) => {
+      try {
+        const t = await api.post<{ name: string; status: string }>('/api/tasks', body);
+        setNotice({ kind: 'ok', text: `Registered ${t.name} (${t.status})` });
+        await refreshTasks();
+        return null;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    },
+  };
+
+  const running = currentTask(state);
+  const perNode = running ? (progressOf(state, running)?.per_node ?? {}) : {};
+  const nodes = Object.values(state.nodes).sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
+
+  return (
+    <div class="page">
+      <header class="top">
+        <h1>GridCore</h1>
+        <span class={`link link-${link}`} data-testid="link">
+          {link === 'live' ? 'live' : link === 'connecting' ? 'connecting…' : 'reconnecting…'}
+        </span>
+        <span class="role" data-testid="role">
+          {props.admin ? 'admin' : 'viewer'}
+        </span>
+        <button class="quiet" onClick={props.onSignOut}>
+          Sign out
+        </button>
+      </header>
+      {notice && (
+        <p class={`notice notice-${notice.kind}`} role="status" data-testid="notice">
+          {notice.text}
+          <button class="quiet" aria-label="dismiss" onClick={() => setNotice(null)}>
+            ×
+          </button>
+        </p>
+      )}
+      <TasksPanel state={state} admin={props.admin} actions={actions} />
+      <section class="card">
+        <h2>Throughput</h2>
+        <ThroughputChart samples={state.throughput} />
+      </section>
+      <NodesTable nodes={nodes} perNode={perNode} admin={props.admin} actions={actions} />
+      {props.admin && <TaskForm onSubmit={actions.register} />}
+    </div>
+  );
+}

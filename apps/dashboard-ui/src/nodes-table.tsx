@@ -1,0 +1,87 @@
+import type { NodeRecordDto } from '@gridcore/contracts';
+import { ConfirmButton } from './confirm-button';
+import type { Actions } from './dashboard';
+import { lastErrorOf } from './dashboard-state';
+import { formatCount, formatPct } from './format';
+
+function Gpus(props: { node: NodeRecordDto }) {
+  const used = props.node.usage?.gpus ?? [];
+  if (used.length > 0) {
+    return (
+      <>
+        {used.map((g) => (
+          <div key={g.index}>
+            #{g.index} {formatPct(g.util_pct)} · {formatCount(g.mem_used_mib)}/{formatCount(g.mem_total_mib)} MiB
+          </div>
+        ))}
+      </>
+    );
+  }
+  return <>{props.node.gpus.length > 0 ? `${props.node.gpus.length} GPU` : '–'}</>;
+}
+
+function State(props: { node: NodeRecordDto }) {
+  const { node } = props;
+  const error = lastErrorOf(node);
+  const runtime = node.status === 'Online' ? (node.runtime_status ?? 'Idle') : null;
+  return (
+    <>
+      <span class={`badge badge-${node.status.toLowerCase()}`}>{node.status}</span>{' '}
+      {runtime && <span class={`badge badge-${runtime.toLowerCase()}`}>{runtime}</span>}{' '}
+      {node.stopping && <span class="badge badge-stopping">stopping</span>}
+      {error && (
+        <div class="error small" title={error}>
+          {error}
+        </div>
+      )}
+    </>
+  );
+}
+
+export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<string, number>; admin: boolean; actions: Actions }) {
+  const online = props.nodes.filter((n) => n.status === 'Online').length;
+  return (
+    <section class="card">
+      <h2>
+        Nodes <span class="muted">{online} online of {props.nodes.length}</span>
+      </h2>
+      {props.nodes.length === 0 ? (
+        <p class="muted">No node has joined yet.</p>
+      ) : (
+        <table class="list nodes" data-testid="nodes">
+          <thead>
+            <tr>
+              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>GPU</th><th>Items</th>
+              {props.admin && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {props.nodes.map((n) => (
+              <tr key={n.id} data-node-id={n.id}>
+                <td data-label="Node"><div>
+                  <strong>{n.hostname}</strong>
+                  <div class="muted small">
+                    {n.platform} · {n.cpu_count} CPUs{n.version ? ` · v${n.version}` : ''}
+                  </div>
+                </div></td>
+                <td data-label="Status"><div><State node={n} /></div></td>
+                <td data-label="Containers"><div>{n.active_containers}</div></td>
+                <td data-label="CPU"><div>{formatPct(n.usage?.cpu_pct)}</div></td>
+                <td data-label="Memory"><div>{formatPct(n.usage?.mem_pct)}</div></td>
+                <td data-label="GPU"><div><Gpus node={n} /></div></td>
+                <td data-label="Items" data-testid="node-items"><div>{formatCount(props.perNode[n.id] ?? 0)}</div></td>
+                {props.admin && (
+                  <td class="row-actions">
+                    {n.status === 'Online' && !n.stopping && (
+                      <ConfirmButton label="Stop" confirm={`Stop ${n.hostname}`} testId="stop-node" danger onConfirm={() => props.actions.stopNode(n.id)} />
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,120 @@
+import type { TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
+import { ConfirmButton } from './confirm-button';
+import type { Actions } from './dashboard';
+import { currentTask, DashboardState, progressOf } from './dashboard-state';
+import { completedFraction, formatCount, formatDuration, formatRate, secondsBetween } from './format';
+
+function imageOf(t: TaskRecordDto): string {
+  return t.image ?? Object.values(t.images ?? {})[0] ?? '–';
+}
+
+function ProgressBar(props: { fraction: number }) {
+  const pct = Math.max(0, Math.min(100, props.fraction * 100));
+  // SVG attributes, not inline styles: the page's CSP allows no style attributes.
+  return (
+    <svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
+      <rect class="bar-bg" x="0" y="0" width="100" height="6" />
+      <rect class="bar-fg" x="0" y="0" width={pct} height="6" />
+    </svg>
+  );
+}
+
+function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null; admin: boolean; actions: Actions }) {
+  const { task, progress: p } = props;
+  return (
+    <div class="running" data-testid="running-task">
+      <div class="running-head">
+        <h3>
+          <span data-testid="running-name">{task.name}</span> <span class="muted">{imageOf(task)}</span>
+        </h3>
+        {props.admin && (
+          <span class="actions">
+            {p && p.dead > 0 && (
+              <ConfirmButton label={`Requeue ${formatCount(p.dead)} dead`} confirm="Requeue them" testId="requeue-dead" onConfirm={() => props.actions.requeueDead(task.name)} />
+            )}
+            <ConfirmButton label="Finish task" confirm={`Finish ${task.name}`} testId="finish" danger onConfirm={props.actions.finish} />
+          </span>
+        )}
+      </div>
+      {p ? (
+        <>
+          <ProgressBar fraction={completedFraction(p)} />
+          <dl class="figures">
+            <div><dt>done</dt><dd data-testid="progress-done">{formatCount(p.done)}</dd></div>
+            <div><dt>pending</dt><dd data-testid="progress-pending">{formatCount(p.pending)}</dd></div>
+            <div><dt>in flight</dt><dd>{formatCount(p.in_flight)}</dd></div>
+            <div><dt>dead</dt><dd>{formatCount(p.dead)}</dd></div>
+            <div><dt>rate</dt><dd data-testid="progress-rate">{formatRate(p.items_per_s)}</dd></div>
+            <div><dt>ETA</dt><dd data-testid="progress-eta">{p.eta_s === null ? '–' : formatDuration(p.eta_s)}</dd></div>
+            <div><dt>running for</dt><dd>{formatDuration(secondsBetween(task.started_at, null))}</dd></div>
+          </dl>
+          {p.error && <p class="error">Progress unavailable: {p.error}</p>}
+        </>
+      ) : (
+        <p class="muted">
+          {task.input_queue ? 'No progress sample yet.' : 'This task names no input queue, so the hub cannot see its progress.'} Running for{' '}
+          {formatDuration(secondsBetween(task.started_at, null))}.
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function TasksPanel(props: { state: DashboardState; admin: boolean; actions: Actions }) {
+  const { state } = props;
+  if (!state.tasks) return <section class="card"><h2>Tasks</h2><p class="muted">Loading…</p></section>;
+  const running = currentTask(state);
+  const pending = state.tasks.tasks.filter((t) => t.status === 'pending');
+  const completed = state.tasks.tasks
+    .filter((t) => t.status === 'completed')
+    .sort((a, b) => (b.completed_at ?? '').localeCompare(a.completed_at ?? ''))
+    .slice(0, 20);
+  return (
+    <section class="card" data-testid="tasks">
+      <h2>Tasks</h2>
+      {running ? (
+        <Running task={running} progress={progressOf(state, running)} admin={props.admin} actions={props.actions} />
+      ) : (
+        <p class="muted" data-testid="no-running">No task is running: the grid is idle.</p>
+      )}
+      <h3>Pending ({pending.length})</h3>
+      {pending.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <ol class="pending" data-testid="pending">
+          {pending.map((t) => (
+            <li key={t.id}>
+              <strong>{t.name}</strong> <span class="muted">{imageOf(t)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <h3>Completed</h3>
+      {completed.length === 0 ? (
+        <p class="muted">None yet.</p>
+      ) : (
+        <table class="list" data-testid="completed">
+          <thead>
+            <tr><th>Task</th><th>Duration</th><th>Done</th><th>Left</th><th>Dead</th><th>Ended by</th></tr>
+          </thead>
+          <tbody>
+            {completed.map((t) => {
+              const p = progressOf(state, t);
+              const left = t.left ? t.left.pending + t.left.in_flight : null;
+              return (
+                <tr key={t.id}>
+                  <td data-label="Task"><div><strong>{t.name}</strong></div></td>
+                  <td data-label="Duration"><div>{formatDuration(secondsBetween(t.started_at, t.completed_at))}</div></td>
+                  <td data-label="Done"><div>{formatCount(p?.done)}</div></td>
+                  <td data-label="Left"><div>{formatCount(left)}</div></td>
+                  <td data-label="Dead"><div>{formatCount(p?.dead)}</div></td>
+                  <td data-label="Ended by"><div>{t.completed_by ?? '–'}</div></td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,200 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page, Request } from 'playwright-core';
+import { EventBus } from '../../apps/computehub/src/events/event-bus';
+import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { waitFor } from '../support/ports';
+import { RunningRedis, startRedis } from '../support/redis-server';
+import { buildDashboard, launchChromium } from './support/browser';
+import { hubCall, SimNode } from './support/grid';
+
+const OUTPUT = join(__dirname, '..', '..', 'test-output');
+const ALL_TOKENS = Object.values(TOKENS);
+
+describe('dashboard in headless Chromium', () => {
+  let redis: RunningRedis;
+  let hub: TestHub;
+  let browser: Browser;
+  let worker: SimNode;
+  let failing: SimNode;
+  const requests: Request[] = [];
+
+  beforeAll(async () => {
+    buildDashboard();
+    [redis, browser] = await Promise.all([startRedis(), launchChromium()]);
+    // Progress is driven by samples published on the hub's bus (publishProgress); the hub's own
+    // sampler is held off so that it cannot interleave its samples with them.
+    hub = await startTestHub({ progress_interval_s: 3600 });
+    worker = new SimNode(hub.url, { hostname: 'worker-a', cpus: 16, gpus: 1 });
+    failing = new SimNode(hub.url, { hostname: 'worker-b', cpus: 4 });
+    await worker.register();
+    await failing.register();
+    for (const name of ['sweep-a', 'sweep-b']) {
+      await hubCall(hub.url, 'POST', '/api/tasks', TOKENS.admin, {
+        name,
+        image: 'gridcore/example-worker:1',
+        input_redis: redis.url,
+        input_queue: `${name}:in`,
+        output_queue: `${name}:out`,
+      });
+    }
+    await worker.heartbeat({ status: 'Running', active_containers: 2, task_name: 'sweep-a', cpu_pct: 71, mem_pct: 38, gpu_util_pct: 93 });
+    await failing.heartbeat({ status: 'Error', active_containers: 0, task_name: 'sweep-a', last_error: 'image gridcore/example-worker:1 not found', cpu_pct: 3, mem_pct: 12 });
+    mkdirSync(OUTPUT, { recursive: true });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+    await redis?.stop();
+  });
+
+  async function open(token: string, viewport = { width: 1280, height: 1000 }): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    page.on('request', (r) => requests.push(r));
+    await page.goto(`${hub.url}/`);
+    await page.fill('#token', token);
+    await page.click('form[aria-label="sign in"] button[type=submit]');
+    return page;
+  }
+
+  /** A progress sample of sweep-a, as the hub's sampler publishes it (SPEC 2.3). */
+  function publishProgress(done: number, rate: number): void {
+    const total = 400;
+    hub.app.get(EventBus).publish('progress', {
+      task: 'sweep-a',
+      pending: total - done - 8,
+      in_flight: 8,
+      done,
+      dead: 0,
+      requeued: 0,
+      output_length: done,
+      items_per_s: rate,
+      eta_s: rate > 0 ? (total - done) / rate : null,
+      per_node: { [worker.id]: done },
+      sampled_at: new Date().toISOString(),
+      error: null,
+    });
+  }
+
+  it('shows nodes and tasks to an admin, moves progress live, and switches task on finish', async () => {
+    const page = await open(TOKENS.admin);
+    const nodes = page.getByTestId('nodes');
+    await expect(nodes.locator('tr', { hasText: 'worker-a' }).textContent()).resolves.toMatch(/linux\/amd64 · 16 CPUs.*Online Running/s);
+    const errorRow = nodes.locator('tr', { hasText: 'worker-b' });
+    await expect(errorRow.textContent()).resolves.toContain('image gridcore/example-worker:1 not found');
+    await expect(errorRow.locator('.badge-error').textContent()).resolves.toBe('Error');
+    const workerRow = await nodes.locator('tr', { hasText: 'worker-a' }).innerText();
+    expect(workerRow).toMatch(/71%/);
+    expect(workerRow).toMatch(/38%/);
+    expect(workerRow).toMatch(/#0 93%/);
+    await expect(page.getByTestId('running-name').textContent()).resolves.toBe('sweep-a');
+    await expect(page.getByTestId('pending').textContent()).resolves.toContain('sweep-b');
+    await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
+
+    // Progress moves while items are processed, over SSE, without a reload.
+    let done = 0;
+    for (const rate of [4, 9, 14, 12, 18, 22, 20, 25]) {
+      done += Math.round(rate * 1.5);
+      publishProgress(done, rate);
+      await page.getByTestId('progress-done').filter({ hasText: new RegExp(`^${done}$`) }).waitFor({ timeout: 5000 });
+      await page.waitForTimeout(250);
+    }
+    await expect(nodes.locator('tr', { hasText: 'worker-a' }).getByTestId('node-items').textContent()).resolves.toBe(String(done));
+    await expect(page.getByTestId('progress-rate').textContent()).resolves.toBe('25.0/s');
+    await expect(page.getByTestId('throughput').isVisible()).resolves.toBe(true);
+    // A heartbeat changes the node row live too.
+    await worker.heartbeat({ status: 'Running', active_containers: 3, task_name: 'sweep-a', cpu_pct: 88, mem_pct: 41, gpu_util_pct: 97 });
+    await nodes.locator('tr', { hasText: 'worker-a' }).filter({ hasText: '88%' }).waitFor({ timeout: 5000 });
+    await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
+
+    await page.getByTestId('finish').click();
+    await page.getByTestId('finish-confirm').click();
+    await page.getByTestId('running-name').filter({ hasText: /^sweep-b$/ }).waitFor({ timeout: 5000 });
+    await expect(page.getByTestId('completed').textContent()).resolves.toContain('sweep-a');
+    await expect(page.getByTestId('notice').textContent()).resolves.toContain('sweep-a');
+    const list = await hubCall<{ current: string; completed: string[] }>(hub.url, 'GET', '/api/tasks', TOKENS.viewer);
+    expect(list.current).toBe('sweep-b');
+    expect(list.completed).toContain('sweep-a');
+    await page.context().close();
+  });
+
+  it('reads the stream with fetch and the bearer header, never with the token in a URL', () => {
+    const events = requests.filter((r) => r.url().endsWith('/api/events'));
+    expect(events.length).toBeGreaterThan(0);
+    for (const r of events) {
+      expect(r.resourceType()).toBe('fetch');
+      expect(r.headers()['authorization']).toMatch(/^Bearer /);
+    }
+    for (const r of requests) for (const token of ALL_TOKENS) expect(r.url()).not.toContain(token);
+    expect(requests.every((r) => r.url().startsWith(hub.url))).toBe(true);
+  });
+
+  it('gives a viewer token everything to read and no action', async () => {
+    const page = await open(TOKENS.viewer);
+    await page.getByTestId('nodes').locator('tr', { hasText: 'worker-a' }).waitFor();
+    await page.getByTestId('running-name').waitFor();
+    await expect(page.getByTestId('role').textContent()).resolves.toBe('viewer');
+    await expect(page.getByTestId('finish').count()).resolves.toBe(0);
+    await expect(page.getByTestId('stop-node').count()).resolves.toBe(0);
+    await expect(page.locator('form[aria-label="register a task"]').count()).resolves.toBe(0);
+    await expect(page.locator('main button, .page button:not(.quiet)').count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
+  it('says clearly when the token is wrong, or may not read', async () => {
+    const page = await open('not-a-token');
+    const error = page.getByTestId('sign-in-error');
+    await expect(error.textContent()).resolves.toContain('The hub does not accept this token');
+    await expect(page.getByTestId('nodes').count()).resolves.toBe(0);
+    await page.fill('#token', TOKENS.node);
+    await page.click('form[aria-label="sign in"] button[type=submit]');
+    await error.filter({ hasText: 'lacks the viewer role' }).waitFor();
+    await page.context().close();
+  });
+
+  it('keeps the token for the tab session only', async () => {
+    const page = await open(TOKENS.viewer);
+    await page.getByTestId('nodes').waitFor();
+    await page.reload();
+    await page.getByTestId('nodes').waitFor();
+    // Evaluated in the page (a string: this file is compiled without DOM types).
+    const stored = await page.evaluate('({ session: Object.values(sessionStorage), local: Object.keys(localStorage).length })');
+    expect(stored).toEqual({ session: [TOKENS.viewer], local: 0 });
+    const fresh = await browser.newPage();
+    await fresh.goto(`${hub.url}/`);
+    await fresh.locator('#token').waitFor();
+    await fresh.context().close();
+    await page.context().close();
+  });
+
+  it('lets an admin register a task (showing the API\'s validation message) and stop a node', async () => {
+    const page = await open(TOKENS.admin);
+    const form = page.locator('form[aria-label="register a task"]');
+    await form.locator('input[name=name]').fill('bad name!');
+    await form.locator('input[name=image]').fill('gridcore/example-worker:1');
+    await form.locator('button[type=submit]').click();
+    await expect(page.getByTestId('task-form-error').textContent()).resolves.toMatch(/name/);
+    await form.locator('input[name=name]').fill('sweep-c');
+    await form.locator('button[type=submit]').click();
+    await page.getByTestId('pending').filter({ hasText: 'sweep-c' }).waitFor();
+    await expect(page.getByTestId('task-form-error').count()).resolves.toBe(0);
+
+    const row = page.getByTestId('nodes').locator('tr', { hasText: 'worker-a' });
+    await row.getByTestId('stop-node').click();
+    await row.getByTestId('stop-node-confirm').click();
+    await row.locator('.badge-stopping').waitFor();
+    await expect(worker.heartbeat({ status: 'Running', active_containers: 3 })).resolves.toEqual({ stop_requested: true });
+    await page.context().close();
+  });
+
+  it('fits a phone screen', async () => {
+    const page = await open(TOKENS.admin, { width: 390, height: 844 });
+    await page.getByTestId('nodes').waitFor();
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-phone.png'), fullPage: true });
+    await page.context().close();
+  });
+});
