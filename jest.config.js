@@ -4,6 +4,7 @@ const moduleNameMapper = {
   '^@gridcore/queue(|/.*)$': '<rootDir>/libs/queue/src$1',
   '^@gridcore/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@gridcore/docker-runtime(|/.*)$': '<rootDir>/libs/docker-runtime/src$1',
+  '^@gridcore/operator(|/.*)$': '<rootDir>/libs/operator/src$1',
 };
 module.exports = {
   rootDir: __dirname,

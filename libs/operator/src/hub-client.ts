@@ -1,0 +1,103 @@
+import type {
+  DeadRequeueResultDto,
+  FinishResultDto,
+  NodeRecordDto,
+  TaskCreateDto,
+  TaskListDto,
+  TaskRecordDto,
+} from '@gridcore/contracts';
+import { httpError, unreachable } from './hub-errors';
+import { HubEvent, readEvents, ReadEventsOptions } from './sse-reader';
+
+export type TaskCreate = Pick<TaskCreateDto, 'name'> & Partial<Omit<TaskCreateDto, 'name'>>;
+export type TaskRecord = TaskRecordDto;
+export type NodeRecord = NodeRecordDto;
+
+export interface HubClientOptions {
+  /** Per-request deadline, ms (default 30 s); not applied to the event stream. */
+  timeoutMs?: number;
+}
+
+/**
+ * The hub's `/api` over fetch with the bearer token. Every failure becomes an OperatorError
+ * whose message is one line naming what to check (hub unreachable, token refused, role, the
+ * hub's own message for 400/404/409).
+ */
+export class HubClient {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+    options: HubClientOptions = {},
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  listTasks(): Promise<TaskListDto> {
+    return this.request('GET', '/api/tasks');
+  }
+
+  getTask(name: string): Promise<TaskRecord> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}`);
+  }
+
+  addTask(task: TaskCreate): Promise<TaskRecord> {
+    return this.request('POST', '/api/tasks', task);
+  }
+
+  removeTask(name: string): Promise<unknown> {
+    return this.request('DELETE', `/api/tasks/${encodeURIComponent(name)}`);
+  }
+
+  finish(): Promise<FinishResultDto> {
+    return this.request('POST', '/api/tasks/finish');
+  }
+
+  requeueDead(name: string): Promise<DeadRequeueResultDto> {
+    return this.request('POST', `/api/tasks/${encodeURIComponent(name)}/dead/requeue`);
+  }
+
+  nodes(): Promise<NodeRecord[]> {
+    return this.request('GET', '/api/nodes');
+  }
+
+  stopNode(id: string): Promise<unknown> {
+    return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/stop`);
+  }
+
+  /** The hub's SSE stream (`GET /api/events`), parsed. */
+  events(options: ReadEventsOptions = {}): AsyncGenerator<HubEvent> {
+    return readEvents(`${this.baseUrl}/api/events`, this.token, options);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw unreachable(this.baseUrl, err);
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // plain text
+    }
+    if (!res.ok) throw httpError(res.status, parsed, `${method} ${path}`);
+    return parsed as T;
+  }
+}
