@@ -115,6 +115,7 @@ describe('nodes (SPEC §2.4–2.6)', () => {
     } finally {
       clearInterval(beats);
     }
+    await waitFor(() => sse.events.some((e) => e.type === 'node.removed'), 3000, 'node.removed on SSE');
     expect(sse.events.map((e) => e.type)).toEqual(expect.arrayContaining(['node.registered', 'node.offline', 'node.removed', 'node.updated']));
     const updates = sse.events.filter((e) => e.type === 'node.updated' && (e.data as { data: { id: string } }).data.id === 'chatty');
     // Beats every 100 ms, node.updated at most once a second.

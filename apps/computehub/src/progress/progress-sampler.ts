@@ -4,12 +4,12 @@ import { HubConfig } from '../config/hub-config';
 import { EventBus } from '../events/event-bus';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
 import { TaskCommands } from '../tasks/task-commands.service';
+import { PeriodicJob } from '../scheduling/periodic-job';
 import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { ProgressBoard } from './progress-board';
 import { ProgressTracker } from './progress-tracker';
 
-const INTERVAL_NAME = 'gridcore-progress';
 
 /**
  * Every `progress_interval_s`: samples the running task's queues, publishes progress, and
@@ -19,38 +19,31 @@ const INTERVAL_NAME = 'gridcore-progress';
 @Injectable()
 export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Progress');
-  private running = false;
+  private readonly job: PeriodicJob;
   private run: { taskId: string; tracker: ProgressTracker; policy: AutoFinishPolicy } | null = null;
 
   constructor(
-    private readonly registry: SchedulerRegistry,
+    registry: SchedulerRegistry,
     private readonly config: HubConfig,
     private readonly tasks: TasksService,
     private readonly commands: TaskCommands,
     private readonly queues: TaskQueues,
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
+  }
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.config.values.progress_interval_s * 1000);
-    this.registry.addInterval(INTERVAL_NAME, timer);
+    this.job.start(this.config.values.progress_interval_s);
   }
 
   onApplicationShutdown(): void {
-    if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+    this.job.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.sample();
-    } catch (err) {
-      this.logger.warn(`progress tick failed: ${(err as Error).message}`);
-    } finally {
-      this.running = false;
-    }
+  tick(): Promise<void> {
+    return this.job.run();
   }
 
   private async sample(): Promise<void> {
