@@ -18,15 +18,9 @@ local batch_key, push, node, n = ARGV[1], ARGV[2] == '1', ARGV[3], tonumber(ARGV
 local batch_prefix = string.sub(k.seq, 1, -5) .. ':batch:'
 if n == nil or n < 0 or n > MAX_ITEMS then return {E_TOO_MANY, tostring(ARGV[4])} end
 if push and #ARGV ~= 4 + n then return {E_BAD_ARG, 'result count ' .. n .. ' but ' .. (#ARGV - 4) .. ' results'} end
-local err = check_batch_key(batch_prefix, batch_key)
-if err then return err end
-err = check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN},
-  {k.attempts, 'hash', E_ATTEMPTS}, {k.stats, 'hash', E_STATS}})
-if err then return err end
-if push then
-  err = bad_type(k.output, 'list', E_OUTPUT)
-  if err then return err end
+if string.sub(batch_key, 1, #batch_prefix) ~= batch_prefix then
+  return {E_BAD_ARG, 'not a batch key of this queue: ' .. batch_key}
 end
-local outcome = ack_batch(k, batch_key, push, node, n, ARGV, 5)
-if type(outcome) == 'table' then return outcome end
-return {outcome}
+local len, has_attempts, err = check_ack(k, batch_key, push, n)
+if err then return err end
+return {ack_batch(k, batch_key, len, push, node, n, ARGV, 5, has_attempts)}

@@ -38,7 +38,7 @@ local size, from_retry, block_ms = tonumber(ARGV[5]), ARGV[6] == '1', tonumber(A
 local n = tonumber(ARGV[11])
 local batch_prefix = string.sub(k.seq, 1, -5) .. ':batch:'
 
--- Check everything before the first write.
+-- Arguments first.
 if lane ~= '' then
   if size == nil or size < 1 or size > MAX_ITEMS then return {E_BAD_ARG, 'batch size ' .. tostring(ARGV[5])} end
   if string.sub(lane, 1, #batch_prefix) ~= batch_prefix then return {E_BAD_ARG, 'lane prefix ' .. lane} end
@@ -46,68 +46,98 @@ end
 if block_ms == nil or block_ms < 0 then return {E_BAD_ARG, 'block ms ' .. tostring(ARGV[7])} end
 if n == nil or n < 0 or n > MAX_ITEMS then return {E_TOO_MANY, tostring(ARGV[11])} end
 if push and #ARGV ~= 11 + n then return {E_BAD_ARG, 'result count ' .. n .. ' but ' .. (#ARGV - 11) .. ' results'} end
-local err = check_types({{k.input, 'list', E_INPUT}, {k.seq, 'string', E_SEQ}, {k.leases, 'zset', E_LEASES},
-  {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY}, {k.attempts, 'hash', E_ATTEMPTS},
-  {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
-if err then return err end
-if prev ~= '' then
-  err = check_batch_key(batch_prefix, prev)
-  if err then return err end
-  if push then
-    err = bad_type(k.output, 'list', E_OUTPUT)
-    if err then return err end
-  end
-  local len = redis.call('LLEN', prev)
-  if len > 0 and len ~= n then return {E_RESULT_COUNT, len} end
+if prev ~= '' and string.sub(prev, 1, #batch_prefix) ~= batch_prefix then
+  return {E_BAD_ARG, 'not a batch key of this queue: ' .. prev}
 end
 
+-- Then the type of every key this call may write, before the first write. The hot path does
+-- it with the reads it needs anyway (config, retry length, expired leases, the previous
+-- batch's length) plus one O(1) read per other key: a wrong type answers an error reply.
+local _, err, cfg, retry_len, attempts_len, expired, prev_len
+cfg, err = read(E_CONFIG, 'HMGET', k.config, 'lease_s', 'batch_timeout_s', 'max_attempts')
+if err then return err end
+retry_len, err = read(E_RETRY, 'LLEN', k.retry)
+if err then return err end
+attempts_len, err = read(E_ATTEMPTS, 'HLEN', k.attempts)
+if err then return err end
+_, err = read(E_TAKEN, 'HLEN', k.taken)
+if err then return err end
 local now = now_ms()
+expired, err = read(E_LEASES, 'ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, 10)
+if err then return err end
+local acking = false
+if prev ~= '' then
+  prev_len, err = read(E_BATCH, 'LLEN', prev)
+  if err then return err end
+  if prev_len > 0 then
+    if prev_len ~= n then return {E_RESULT_COUNT, prev_len} end
+    acking = true
+    if push then
+      _, err = read(E_OUTPUT, 'LLEN', k.output)
+      if err then return err end
+    end
+  end
+end
+if acking or #expired > 0 then
+  _, err = read(E_STATS, 'HLEN', k.stats)
+  if err then return err end
+end
+if #expired > 0 then
+  _, err = read(E_DEAD, 'LLEN', k.dead)
+  if err then return err end
+end
+if lane ~= '' then
+  _, err = read(E_INPUT, 'LLEN', k.input)
+  if err then return err end
+  local seq
+  seq, err = read(E_SEQ, 'GET', k.seq)
+  if err then return err end
+  if seq and not tonumber(seq) then return {E_SEQ, k.seq} end
+end
+
 local ack = 0
 if prev ~= '' then
-  ack = ack_batch(k, prev, push, node, n, ARGV, 12)
+  ack = ack_batch(k, prev, prev_len, push, node, n, ARGV, 12, attempts_len > 0)
 end
 
 -- Heal: requeue a few expired leases (at most 1000 items), drop empty ones (housekeeping).
 local healed, healed_items = 0, 0
-local expired = redis.call('ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, 10)
 if #expired > 0 then
-  local max_attempts = config_number(k.config, 'max_attempts', ARGV[10])
+  local max_attempts = positive(cfg[3], ARGV[10])
   for i = 1, #expired do
     local key = expired[i]
-    if bad_type(key, 'list', E_BATCH) then
+    local len = read(E_BATCH, 'LLEN', key)
+    if len == nil then
       redis.call('ZREM', k.leases, key)
-    else
-      local len = redis.call('LLEN', key)
-      if len == 0 then
-        redis.call('ZREM', k.leases, key)
-        redis.call('HDEL', k.taken, key)
-      elseif healed_items + len <= MAX_ITEMS then
-        requeue_batch(k, key, max_attempts)
-        healed, healed_items = healed + 1, healed_items + len
-      end
+    elseif len == 0 then
+      redis.call('ZREM', k.leases, key)
+      redis.call('HDEL', k.taken, key)
+    elseif healed_items + len <= MAX_ITEMS then
+      requeue_batch(k, key, max_attempts)
+      healed, healed_items = healed + 1, healed_items + len
     end
   end
   if healed_items > 0 then
     redis.call('HINCRBY', k.stats, 'requeued', healed_items)
     redis.call('HSET', k.stats, 'last_reap_ms', now)
+    retry_len = redis.call('LLEN', k.retry)
   end
 end
 
-if lane == '' then return {ack, '', {}, redis.call('LLEN', k.retry), 0, 'none', healed} end
+if lane == '' then return {ack, '', {}, retry_len, 0, 'none', healed} end
 
 local items, source = nil, 'input'
-if from_retry then
-  local one = redis.call('RPOP', k.retry)
-  if one then items, source = {one}, 'retry' end
-end
-if items == nil then
+if from_retry and retry_len > 0 then
+  items, source = {redis.call('RPOP', k.retry)}, 'retry'
+  retry_len = retry_len - 1
+else
   items = redis.call('RPOP', k.input, size)
   if not items then items, source = {}, 'wait' end
 end
 
 local key = lane .. redis.call('INCR', k.seq)
-local lease_s = config_number(k.config, 'lease_s', ARGV[8])
-local timeout_s = config_number(k.config, 'batch_timeout_s', ARGV[9])
+local lease_s = positive(cfg[1], ARGV[8])
+local timeout_s = positive(cfg[2], ARGV[9])
 local lease_ms = lease_s * 1000
 if #items > 0 then
   redis.call('RPUSH', key, unpack(items))
@@ -117,4 +147,4 @@ end
 if lease_ms > timeout_s * 1000 + block_ms then lease_ms = timeout_s * 1000 + block_ms end
 redis.call('ZADD', k.leases, now + lease_ms, key)
 redis.call('HSET', k.taken, key, now)
-return {ack, key, items, redis.call('LLEN', k.retry), lease_ms, source, healed}
+return {ack, key, items, retry_len, lease_ms, source, healed}

@@ -13,6 +13,22 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- A read-only command on `key` whose reply the script needs anyway, doubling as its type check:
+-- a wrong type answers nil, {code, key} instead of raising (redis.pcall), so the script can
+-- return before its first write. Hot paths check types this way rather than with TYPE.
+local function read(code, cmd, key, ...)
+  local r = redis.pcall(cmd, key, ...)
+  if type(r) == 'table' and r.err then return nil, {code, key} end
+  return r
+end
+
+-- A positive number from a config value (HMGET reply, false when absent), else the default.
+local function positive(v, default)
+  local x = tonumber(v)
+  if x == nil or x <= 0 then return tonumber(default) end
+  return x
+end
+
 -- nil when `key` is absent or of type `expected`, else the error reply for `code`.
 local function bad_type(key, expected, code)
   local t = redis.call('TYPE', key)['ok']
@@ -41,16 +57,18 @@ end
 -- k = {retry=, attempts=, dead=, leases=, taken=}. Returns items, dead.
 local function requeue_batch(k, batch_key, max_attempts)
   local items = redis.call('LRANGE', batch_key, 0, -1)
-  local dead = 0
+  local to_retry, to_dead = {}, {}
   for i = 1, #items do
-    local n = redis.call('HINCRBY', k.attempts, items[i], 1)
-    if n >= max_attempts then
-      redis.call('LPUSH', k.dead, items[i])
-      dead = dead + 1
+    if redis.call('HINCRBY', k.attempts, items[i], 1) >= max_attempts then
+      to_dead[#to_dead + 1] = items[i]
     else
-      redis.call('LPUSH', k.retry, items[i])
+      to_retry[#to_retry + 1] = items[i]
     end
   end
+  -- One LPUSH each, in item order: the same lists as one LPUSH per item.
+  if #to_retry > 0 then redis.call('LPUSH', k.retry, unpack(to_retry)) end
+  if #to_dead > 0 then redis.call('LPUSH', k.dead, unpack(to_dead)) end
+  local dead = #to_dead
   redis.call('DEL', batch_key)
   redis.call('ZREM', k.leases, batch_key)
   redis.call('HDEL', k.taken, batch_key)
@@ -62,13 +80,17 @@ end
 local function hand_back_batch(k, batch_key)
   local items = redis.call('LRANGE', batch_key, 0, -1)
   local has_attempts = redis.call('EXISTS', k.attempts) == 1
+  local to_input, to_retry = {}, {}
   for i = #items, 1, -1 do
     if has_attempts and redis.call('HEXISTS', k.attempts, items[i]) == 1 then
-      redis.call('LPUSH', k.retry, items[i])
+      to_retry[#to_retry + 1] = items[i]
     else
-      redis.call('RPUSH', k.input, items[i])
+      to_input[#to_input + 1] = items[i]
     end
   end
+  -- One push each, last item first: the first item ends at Q's right end (taken next).
+  if #to_input > 0 then redis.call('RPUSH', k.input, unpack(to_input)) end
+  if #to_retry > 0 then redis.call('LPUSH', k.retry, unpack(to_retry)) end
   redis.call('DEL', batch_key)
   redis.call('ZREM', k.leases, batch_key)
   redis.call('HDEL', k.taken, batch_key)
