@@ -1,10 +1,20 @@
+import Redis from 'ioredis';
 import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
+import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
 import { EventBus } from '../../apps/computehub/src/events/event-bus';
 import { NodesService } from '../../apps/computehub/src/nodes/nodes.service';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { waitFor } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
 import { hubCall, SimNode } from '../dashboard/support/grid';
 import { parsePrometheus, Sample, valueOf } from './prometheus-text';
+
+async function scrapeHub(hub: TestHub): Promise<Sample[]> {
+  const res = await fetch(`${hub.url}/metrics`, { headers: bearer(TOKENS.viewer) });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
+  return parsePrometheus(await res.text());
+}
 
 describe('GET /metrics', () => {
   let redis: RunningRedis;
@@ -22,13 +32,7 @@ describe('GET /metrics', () => {
     await redis?.stop();
   });
 
-  async function scrape(): Promise<Sample[]> {
-    const res = await fetch(`${hub.url}/metrics`, { headers: bearer(TOKENS.viewer) });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
-    return parsePrometheus(await res.text());
-  }
-
+  const scrape = () => scrapeHub(hub);
   const api = <T>(path: string) => hubCall<T>(hub.url, 'GET', path, TOKENS.viewer);
 
   it('wants a viewer token unless metrics_public is set', async () => {
@@ -124,5 +128,63 @@ describe('GET /metrics', () => {
     const routes = new Set(metrics.filter((s) => s.name.startsWith('gridcore_http_request_duration_seconds')).map((s) => s.labels.route));
     expect([...routes].some((r) => /some-task-name|other-name|123/.test(r))).toBe(false);
     expect(metrics.every((s) => s.name.startsWith('gridcore_'))).toBe(true);
+  });
+});
+
+describe('GET /metrics against the hub\'s own progress samples', () => {
+  let redis: RunningRedis;
+  let hub: TestHub;
+  let client: Redis;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    hub = await startTestHub({ progress_interval_s: 0.2 });
+    client = new Redis(redis.url);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await hub?.close();
+    await redis?.stop();
+  });
+
+  it('matches GET /api/tasks/:name progress item for item while real items are processed', async () => {
+    const node = new SimNode(hub.url, { hostname: 'm-real' });
+    await node.register();
+    await hubCall(hub.url, 'POST', '/api/tasks', TOKENS.admin, {
+      name: 'm-real', image: 'gridcore/example-worker:1', input_redis: redis.url, input_queue: 'm-real:in', output_queue: 'm-real:out',
+    });
+    await client.lpush('m-real:in', ...Array.from({ length: 300 }, (_, i) => String(i)));
+    await client.rpush(new QueueKeys('m-real:in').dead, 'bad-1', 'bad-2');
+    const quiet = () => undefined;
+    const settings = resolveWorkerSettings({
+      INPUT_REDIS_URL: redis.url, INPUT_QUEUE: 'm-real:in', OUTPUT_QUEUE: 'm-real:out', NODE_ID: node.id, GRIDCORE_BATCH: '10', GRIDCORE_BLOCK_S: '0.5',
+    });
+    const worker = new Worker(async (items) => items, settings, quiet, quiet);
+    void worker.run();
+    type Progress = NonNullable<TaskListDto['tasks'][number]['progress']>;
+    const progress = async () => (await hubCall<{ progress: Progress | null }>(hub.url, 'GET', '/api/tasks/m-real', TOKENS.viewer)).progress;
+    try {
+      await waitFor(async () => ((await progress())?.done ?? 0) >= 100, 15_000, 'items processed');
+    } finally {
+      await worker.stop();
+    }
+    // The same sample on both sides: read the API before and after the scrape until they agree.
+    const matched = await waitFor(async () => {
+      const before = await progress();
+      const metrics = await scrapeHub(hub);
+      const after = await progress();
+      return before && after && before.sampled_at === after.sampled_at ? { p: after, metrics } : null;
+    }, 10_000, 'a scrape between two reads of one sample');
+    const { p, metrics } = matched;
+    for (const state of ['pending', 'in_flight', 'done', 'dead'] as const) {
+      expect(valueOf(metrics, 'gridcore_task_items', { task: 'm-real', state })).toBe(p[state]);
+    }
+    expect(p.dead).toBe(2);
+    expect(p.done).toBeGreaterThanOrEqual(100);
+    expect(valueOf(metrics, 'gridcore_task_items_per_second', { task: 'm-real' })).toBe(p.items_per_s);
+    expect(valueOf(metrics, 'gridcore_task_dead_items', { task: 'm-real' })).toBe(2);
+    expect(valueOf(metrics, 'gridcore_node_items_processed', { task: 'm-real', node: node.id, hostname: 'm-real' })).toBe(p.per_node[node.id]);
+    expect(p.per_node[node.id]).toBe(p.done);
   });
 });

@@ -1,5 +1,5 @@
 import type { HubEvent, NodeRecordDto, TaskListDto, TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
-import { applyEvent, EMPTY_STATE, lastErrorOf, progressOf, THROUGHPUT_WINDOW_MS, withSnapshot } from './dashboard-state';
+import { applyEvent, EMPTY_STATE, lastErrorOf, progressOf, refetchesTasks, THROUGHPUT_WINDOW_MS, withSnapshot } from './dashboard-state';
 
 const node = (id: string, extra: Partial<NodeRecordDto> = {}): NodeRecordDto =>
   ({ id, hostname: `host-${id}`, status: 'Online', instances: [], ...extra }) as NodeRecordDto;
@@ -10,25 +10,26 @@ const ev = (type: HubEvent['type'], data: unknown, at = 1_000_000): HubEvent => 
 describe('dashboard state', () => {
   it('upserts and removes nodes from node events', () => {
     let s = withSnapshot(EMPTY_STATE, [node('a')], null);
-    s = applyEvent(s, ev('node.updated', node('a', { hostname: 'renamed' }))).state;
-    s = applyEvent(s, ev('node.registered', node('b'))).state;
+    s = applyEvent(s, ev('node.updated', node('a', { hostname: 'renamed' })));
+    s = applyEvent(s, ev('node.registered', node('b')));
     expect(Object.values(s.nodes).map((n) => n.hostname)).toEqual(['renamed', 'host-b']);
-    s = applyEvent(s, ev('node.removed', node('a'))).state;
+    s = applyEvent(s, ev('node.removed', node('a')));
     expect(Object.keys(s.nodes)).toEqual(['b']);
   });
 
   it('keeps the latest progress per task and a bounded throughput window', () => {
     let s = EMPTY_STATE;
-    s = applyEvent(s, ev('progress', { task: 't', ...sample({ items_per_s: 1 }) }, 1000)).state;
-    s = applyEvent(s, ev('progress', { task: 't', ...sample({ items_per_s: 3, error: 'down' }) }, 2000)).state;
-    s = applyEvent(s, ev('progress', { task: 't', ...sample({ items_per_s: 4 }) }, 1000 + THROUGHPUT_WINDOW_MS + 1)).state;
+    s = applyEvent(s, ev('progress', { task: 't', ...sample({ items_per_s: 1 }) }, 1000));
+    s = applyEvent(s, ev('progress', { task: 't', ...sample({ items_per_s: 3, error: 'down' }) }, 2000));
+    s = applyEvent(s, ev('progress', { task: 't', ...sample({ items_per_s: 4 }) }, 1000 + THROUGHPUT_WINDOW_MS + 1));
     expect(s.progress.t.items_per_s).toBe(4);
     expect(s.throughput.map((x) => x.items_per_s)).toEqual([4]);
   });
 
   it('asks for a refetch on task events only', () => {
-    expect(applyEvent(EMPTY_STATE, ev('task.started', {})).refetchTasks).toBe(true);
-    expect(applyEvent(EMPTY_STATE, ev('node.online', node('x'))).refetchTasks).toBe(false);
+    expect(refetchesTasks(ev('task.started', {}))).toBe(true);
+    expect(refetchesTasks(ev('node.online', node('x')))).toBe(false);
+    expect(refetchesTasks(ev('progress', {}))).toBe(false);
   });
 
   it('prefers the newer of the record\'s and the stream\'s progress for the running task', () => {
@@ -38,7 +39,7 @@ describe('dashboard state', () => {
     const list = { current: 't', pending: [], completed: [], tasks: [task] } as TaskListDto;
     let s = withSnapshot(EMPTY_STATE, null, list);
     expect(progressOf(s, task)?.done).toBe(1);
-    s = applyEvent(s, ev('progress', { task: 't', ...newer })).state;
+    s = applyEvent(s, ev('progress', { task: 't', ...newer }));
     expect(progressOf(s, task)?.done).toBe(9);
     const run = { started_at: '2026-01-01T00:00:01.000Z', progress: null };
     expect(progressOf(s, { ...task, ...run, status: 'completed', completed_at: '2026-01-01T00:00:09.000Z' })?.done).toBe(9);

@@ -43,26 +43,33 @@ export function withSnapshot(state: DashboardState, nodes: NodeRecordDto[] | nul
 const NODE_GONE = new Set(['node.removed', 'node.deregistered']);
 
 /**
- * Applies one hub event. Node events carry the whole node record and progress events the whole
- * sample, so they apply in place; task events change several lists at once, so the caller
- * refetches `/api/tasks` when `refetchTasks` is set.
+ * Task events change several lists at once (a finish completes one task and starts another), so
+ * the dashboard refetches `/api/tasks` after them instead of patching its copy.
  */
-export function applyEvent(state: DashboardState, event: HubEvent): { state: DashboardState; refetchTasks: boolean } {
+export function refetchesTasks(event: HubEvent): boolean {
+  return event.type.startsWith('task.');
+}
+
+/**
+ * Applies one hub event. Node events carry the whole node record and progress events the whole
+ * sample, so they apply in place; task events are left to a refetch (`refetchesTasks`).
+ */
+export function applyEvent(state: DashboardState, event: HubEvent): DashboardState {
   if (event.type.startsWith('node.')) {
     const node = event.data as NodeRecordDto;
     const nodes = { ...state.nodes };
     if (NODE_GONE.has(event.type)) delete nodes[node.id];
     else nodes[node.id] = node;
-    return { state: { ...state, nodes }, refetchTasks: false };
+    return { ...state, nodes };
   }
   if (event.type === 'progress') {
     const { task, ...sample } = event.data as StreamedProgress & { task: string };
     const cutoff = event.at - THROUGHPUT_WINDOW_MS;
     const throughput = state.throughput.filter((s) => s.at >= cutoff);
     if (!sample.error) throughput.push({ at: event.at, task, items_per_s: sample.items_per_s });
-    return { state: { ...state, progress: { ...state.progress, [task]: sample }, throughput }, refetchTasks: false };
+    return { ...state, progress: { ...state.progress, [task]: sample }, throughput };
   }
-  return { state, refetchTasks: event.type.startsWith('task.') };
+  return state;
 }
 
 export function currentTask(state: DashboardState): TaskRecordDto | null {

@@ -1,7 +1,7 @@
 import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
-import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, withSnapshot } from './dashboard-state';
+import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withSnapshot } from './dashboard-state';
 import { NodesTable } from './nodes-table';
 import { TaskForm } from './task-form';
 import { TasksPanel } from './tasks-panel';
@@ -28,8 +28,6 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
   const [link, setLink] = useState<Link>('connecting');
   const [notice, setNotice] = useState<Notice | null>(null);
   const [, setTick] = useState(0);
-  const stateRef = useRef(state);
-  stateRef.current = state;
 
   const refreshTasks = async () => {
     const tasks = await api.get<TaskListDto>('/api/tasks');
@@ -52,10 +50,9 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
                 .catch(() => undefined);
             },
             (event) => {
-              const { state: next, refetchTasks } = applyEvent(stateRef.current, event);
-              stateRef.current = next;
-              setState(next);
-              if (refetchTasks) void refreshTasks().catch(() => undefined);
+              // Always a functional update: a snapshot still on its way must not be lost.
+              setState((s) => applyEvent(s, event));
+              if (refetchesTasks(event)) void refreshTasks().catch(() => undefined);
             },
             abort.signal,
           );

@@ -43,7 +43,7 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
             <div><dt>done</dt><dd data-testid="progress-done">{formatCount(p.done)}</dd></div>
             <div><dt>pending</dt><dd data-testid="progress-pending">{formatCount(p.pending)}</dd></div>
             <div><dt>in flight</dt><dd>{formatCount(p.in_flight)}</dd></div>
-            <div><dt>dead</dt><dd>{formatCount(p.dead)}</dd></div>
+            <div><dt>dead</dt><dd data-testid="progress-dead">{formatCount(p.dead)}</dd></div>
             <div><dt>rate</dt><dd data-testid="progress-rate">{formatRate(p.items_per_s)}</dd></div>
             <div><dt>ETA</dt><dd data-testid="progress-eta">{p.eta_s === null ? '–' : formatDuration(p.eta_s)}</dd></div>
             <div><dt>running for</dt><dd>{formatDuration(secondsBetween(task.started_at, null))}</dd></div>

@@ -11,8 +11,8 @@ export function ThroughputChart(props: { samples: ThroughputSample[]; now?: numb
   const samples = props.samples.filter((s) => s.at >= now - THROUGHPUT_WINDOW_MS);
   if (samples.length === 0) return <p class="muted" data-testid="throughput-empty">No progress samples yet.</p>;
   const max = Math.max(1, ...samples.map((s) => s.items_per_s));
-  // A page opened a minute ago has a minute of history: spread it over the width (at least 60 s).
-  const span = Math.min(THROUGHPUT_WINDOW_MS, Math.max(60_000, now - samples[0].at));
+  // A page opened a minute ago has a minute of history: spread it over the width (at least 30 s).
+  const span = Math.min(THROUGHPUT_WINDOW_MS, Math.max(30_000, now - samples[0].at));
   const x = (at: number) => ((at - (now - span)) / span) * W;
   const y = (v: number) => H - (v / max) * (H - 8);
   const points = samples.map((s) => `${x(s.at).toFixed(1)},${y(s.items_per_s).toFixed(1)}`);
