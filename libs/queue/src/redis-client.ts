@@ -63,12 +63,20 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const where = describe(url);
   const probe = new Redis(url, safeRedisOptions(options.name));
-  probe.on('error', () => undefined);
-  await probe.connect();
+  let lastError: Error | undefined;
+  probe.on('error', (err: Error) => (lastError = err));
   let clusterEnabled = options.cluster ?? false;
-  if (!clusterEnabled) {
-    const info = String(await probe.info('cluster'));
-    clusterEnabled = /cluster_enabled:1/.test(info);
+  try {
+    await probe.connect();
+    if (!clusterEnabled) {
+      const info = String(await probe.info('cluster'));
+      clusterEnabled = /cluster_enabled:1/.test(info);
+    }
+  } catch (err) {
+    // Without this the probe would keep reconnecting in the background, owned by nobody.
+    probe.disconnect();
+    const why = (lastError ?? (err as Error)).message.split('\n')[0];
+    throw new Error(`cannot connect to redis ${where}: ${why}`);
   }
   if (!clusterEnabled) {
     probe.removeAllListeners('error');
@@ -85,8 +93,13 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     clusterRetryStrategy: base.retryStrategy,
     redisOptions: { ...base, lazyConnect: false, username, password },
   });
+  try {
+    await cluster.connect();
+  } catch (err) {
+    cluster.disconnect();
+    throw new Error(`cannot connect to redis cluster ${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
   watchConnection(cluster, where, log);
-  await cluster.connect();
   return cluster;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isCluster, RedisClient } from './redis-client';
 
 /** A Lua script of scripts/, with its includes pasted in, as both SDKs build it. */
@@ -16,16 +16,20 @@ const INCLUDE = /^-- @include ([a-z-]+)[ \t]*$/gm;
 
 /**
  * Where the .lua files are: `GRIDCORE_SCRIPTS_DIR`, else `scripts/` beside this module (a build
- * must copy them there, as nest-cli.json's assets do), else the source tree's.
+ * may copy them there), else the first `libs/queue/src/scripts` found walking up from this
+ * module (the source tree, and a Nest build such as
+ * dist/apps/<app>/libs/queue/src/script-loader.js inside the repo).
  */
-export function scriptsDir(): string {
-  const candidates = [
-    process.env.GRIDCORE_SCRIPTS_DIR,
-    join(__dirname, 'scripts'),
-    join(__dirname, '..', '..', '..', 'libs', 'queue', 'src', 'scripts'),
-  ].filter((d): d is string => !!d);
+export function scriptsDir(from: string = __dirname, env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = [env.GRIDCORE_SCRIPTS_DIR, join(from, 'scripts')].filter((d): d is string => !!d);
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    candidates.push(join(dir, 'libs', 'queue', 'src', 'scripts'));
+    if (dirname(dir) === dir) break;
+  }
   const found = candidates.find((d) => existsSync(join(d, 'take-10.lua')));
-  if (!found) throw new Error(`queue scripts not found (looked in ${candidates.join(', ')}); set GRIDCORE_SCRIPTS_DIR`);
+  if (!found) {
+    throw new Error(`queue scripts not found (looked in ${candidates[0]}, ${candidates[1]} and libs/queue/src/scripts above ${from}); set GRIDCORE_SCRIPTS_DIR`);
+  }
   return found;
 }
 
