@@ -21,6 +21,8 @@ describe('dashboard in headless Chromium', () => {
   let redisClient: Redis;
   let sdkWorker: Worker | null = null;
   const requests: Request[] = [];
+  /** Script errors and console errors (CSP refusals among them) of every page. */
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     buildDashboard();
@@ -58,6 +60,9 @@ describe('dashboard in headless Chromium', () => {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     page.on('request', (r) => requests.push(r));
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // A 401 or 403 answer is logged by Chromium as "Failed to load resource": expected here.
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
     await page.goto(`${hub.url}/`);
     await page.fill('#token', token);
     await page.click('form[aria-label="sign in"] button[type=submit]');
@@ -226,5 +231,27 @@ describe('dashboard in headless Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(OUTPUT, 'dashboard-phone.png'), fullPage: true });
     await page.context().close();
+  });
+
+  it('serves its files open at / without shadowing any other route', async () => {
+    const index = await fetch(`${hub.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await index.text()).not.toMatch(/https?:\/\//);
+    const script = await fetch(`${hub.url}/dashboard/app.js`);
+    expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect((await fetch(`${hub.url}/dashboard/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${hub.url}/dashboard/nope.js`)).status).toBe(404);
+    for (const path of ['/api/nodes', '/api/tasks', '/metrics', '/gridnode/task', '/agent/task']) {
+      const res = await fetch(`${hub.url}${path}`);
+      expect([path, res.status]).toEqual([path, 401]);
+    }
+    await expect((await fetch(`${hub.url}/health`)).text()).resolves.toBe('OK');
+    expect((await fetch(`${hub.url}/docs-json`)).status).toBe(200);
+  });
+
+  it('ran without script errors or Content-Security-Policy refusals', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
