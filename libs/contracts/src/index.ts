@@ -10,3 +10,4 @@ export * from './nodes/register-node.dto';
 export * from './nodes/heartbeat.dto';
 export * from './nodes/node-record.dto';
 export * from './config-keys';
+export * from './auth/whoami.dto';

@@ -3,8 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { HubConfig } from '../config/hub-config';
 import { BearerAuthGuard } from './bearer-auth.guard';
 import { TokenRegistry } from './token-registry';
+import { WhoamiController } from './whoami.controller';
 
 @Module({
+  controllers: [WhoamiController],
   providers: [
     {
       provide: TokenRegistry,

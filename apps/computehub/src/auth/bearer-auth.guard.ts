@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { Role } from '@gridcore/contracts';
 import { HubConfig } from '../config/hub-config';
 import { Access, ACCESS_KEY } from './access.decorator';
+import { CALLER_ROLES, RequestWithRoles } from './caller-roles.decorator';
 import { TokenRegistry } from './token-registry';
 
 /**
@@ -22,7 +22,7 @@ export class BearerAuthGuard implements CanActivate {
     const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
     if (access && 'open' in access) return true;
     if (access && 'metrics' in access && this.config.values.metrics_public) return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<RequestWithRoles>();
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new UnauthorizedException('missing bearer token (Authorization: Bearer <token>)');
@@ -31,6 +31,7 @@ export class BearerAuthGuard implements CanActivate {
     // A route without a marker wants admin: forgetting one can never open a route.
     const needed = !access ? Role.Admin : 'role' in access ? access.role : Role.Viewer;
     if (!roles.has(needed)) throw new ForbiddenException(`this token lacks the ${needed} role`);
+    request[CALLER_ROLES] = roles;
     return true;
   }
 }

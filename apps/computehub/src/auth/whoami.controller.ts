@@ -1,16 +1,15 @@
-import { Controller, Get, Headers } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Role } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
-import { WhoamiDto } from './whoami.dto';
-import { WhoamiService } from './whoami.service';
+import { Role, WhoamiDto } from '@gridcore/contracts';
+import { RequireRole } from './access.decorator';
+import { CallerRoles } from './caller-roles.decorator';
+
+const ROLE_ORDER = [Role.Admin, Role.Viewer, Role.Node];
 
 @ApiTags('auth')
 @ApiBearerAuth()
 @Controller('api/whoami')
 export class WhoamiController {
-  constructor(private readonly whoami: WhoamiService) {}
-
   @Get()
   @RequireRole(Role.Viewer)
   @ApiOperation({
@@ -18,7 +17,7 @@ export class WhoamiController {
     description: 'Lets a client (the dashboard) show only the actions its token may take. Changes nothing.',
   })
   @ApiOkResponse({ type: WhoamiDto })
-  get(@Headers('authorization') authorization: string): WhoamiDto {
-    return this.whoami.of(authorization);
+  get(@CallerRoles() roles: ReadonlySet<Role>): WhoamiDto {
+    return { roles: ROLE_ORDER.filter((r) => roles.has(r)) };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Role } from '@gridcore/contracts';
+import { Role } from '../roles';
 
 export class WhoamiDto {
   @ApiProperty({ enum: Role, isArray: true, description: 'Roles of the token (admin implies viewer)' })
