@@ -1,1 +1,53 @@
-console.log('gridctl: not built yet');
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { OperatorError } from '@gridcore/operator';
+import { clusterCommand } from './commands/cluster.command';
+import { deadCommand } from './commands/dead.command';
+import { finishCommand, nodeCommand, nodesCommand } from './commands/grid.command';
+import { pushCommand } from './commands/push.command';
+import { resultsCommand } from './commands/results.command';
+import { taskCommand } from './commands/task.command';
+import { watchCommand } from './commands/watch.command';
+
+/** gridctl: the operator's workflow (SPEC §5). Errors are one line, never a stack. */
+export function program(): Command {
+  const root = new Command('gridctl')
+    .description('GridCore operator CLI: tasks, items, progress, results, nodes')
+    .option('-c, --cluster <name>', 'cluster profile from ~/.config/gridcore/gridctl.toml')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of [taskCommand(), pushCommand(), watchCommand(), resultsCommand(), deadCommand(), finishCommand(), nodesCommand(), nodeCommand(), clusterCommand()]) {
+    root.addCommand(command);
+  }
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(root);
+  return root;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander printed its own message
+    if (err instanceof OperatorError) {
+      process.stderr.write(`gridctl: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`gridctl: ${e?.message?.split('\n')[0] ?? String(err)}${process.env.GRIDCTL_DEBUG ? `\n${e?.stack}` : ''}\n`);
+    return 1;
+  }
+}
+
+/** Runs gridctl and exits with its code once stdout is flushed (idle keep-alive sockets must not hold it). */
+export function run(argv: string[] = process.argv): void {
+  void main(argv).then((code) => {
+    process.stdout.write('', () => process.exit(code));
+  });
+}
+
+if (require.main === module) run();

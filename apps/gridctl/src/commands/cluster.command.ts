@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { OperatorError } from '@gridcore/operator';
+import { printJson } from '../context';
+import { ProfileStore } from '../profiles';
+
+interface AddOptions {
+  hub: string;
+  redis?: string;
+  token?: string;
+  redisPassword?: string;
+  default?: boolean;
+}
+
+export function clusterCommand(): Command {
+  const cluster = new Command('cluster').description('cluster profiles (gridctl.toml) and their secrets (credentials.toml, mode 0600)');
+
+  cluster
+    .command('add')
+    .description('add or replace a cluster profile')
+    .argument('<name>')
+    .requiredOption('--hub <url>', 'the ComputeHub URL, e.g. http://127.0.0.1:8080')
+    .option('--redis <url>', 'the Redis tasks use by default (a password in it goes to credentials.toml)')
+    .option('--token <token>', 'hub token (or GRIDCTL_TOKEN in the environment, kept out of shell history)')
+    .option('--redis-password <password>', 'Redis password (or GRIDCTL_REDIS_PASSWORD)')
+    .option('--default', 'make it the default cluster')
+    .action((name: string, o: AddOptions) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new OperatorError('a cluster name is [A-Za-z0-9._-]{1,64}');
+      try {
+        new URL(o.hub);
+      } catch {
+        throw new OperatorError(`--hub is not a URL: ${o.hub}`);
+      }
+      let redisUrl = o.redis;
+      let redisPassword = o.redisPassword ?? process.env.GRIDCTL_REDIS_PASSWORD;
+      if (redisUrl) {
+        let u: URL;
+        try {
+          u = new URL(redisUrl);
+        } catch {
+          throw new OperatorError('--redis is not a redis:// URL');
+        }
+        if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new OperatorError('--redis is not a redis:// URL');
+        if (u.password) {
+          redisPassword ??= decodeURIComponent(u.password);
+          u.password = '';
+        }
+        redisUrl = u.toString().replace(/\/$/, '');
+      }
+      const store = new ProfileStore();
+      store.save(name, { computehub_url: o.hub.replace(/\/+$/, ''), redis_url: redisUrl }, { token: o.token ?? process.env.GRIDCTL_TOKEN, redis_password: redisPassword }, !!o.default);
+      process.stdout.write(`saved cluster ${name} in ${store.profilesPath} (secrets in ${store.credentialsPath}, mode 0600)\n`);
+    });
+
+  cluster
+    .command('list')
+    .description('the configured clusters (no secrets)')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => {
+      const store = new ProfileStore();
+      const file = store.profiles();
+      const secrets = store.credentials().cluster ?? {};
+      const rows = Object.entries(file.cluster ?? {}).map(([name, p]) => ({
+        name,
+        default: name === file.default_cluster,
+        computehub_url: p.computehub_url,
+        redis_url: p.redis_url ?? null,
+        token: !!secrets[name]?.token,
+        redis_password: !!secrets[name]?.redis_password,
+      }));
+      if (o.json) return printJson(rows);
+      if (!rows.length) return void process.stdout.write(`no clusters in ${store.profilesPath}\n`);
+      for (const r of rows) {
+        process.stdout.write(`${r.default ? '*' : ' '} ${r.name}  ${r.computehub_url}  ${r.redis_url ?? '-'}  token:${r.token ? 'yes' : 'no'} redis_password:${r.redis_password ? 'yes' : 'no'}\n`);
+      }
+    });
+  return cluster;
+}

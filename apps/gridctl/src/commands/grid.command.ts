@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import type { NodeRecord } from '@gridcore/operator';
+import { formatCount } from '@gridcore/operator';
+import { CliContext, printJson } from '../context';
+import { table } from '../table';
+
+function gpuCell(n: NodeRecord): string {
+  if (!n.gpus?.length) return '-';
+  const utils = n.usage?.gpus?.map((g) => g.util_pct) ?? [];
+  const avg = utils.length ? ` ${Math.round(utils.reduce((a, b) => a + b, 0) / utils.length)}%` : '';
+  return `${n.gpus.length}x${avg}`;
+}
+
+export function finishCommand(): Command {
+  return new Command('finish')
+    .description('complete the current task and start the next pending one')
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const answer = await CliContext.fromCommand(cmd).hub.finish();
+      if (o.json) return printJson(answer);
+      const left = answer.left && answer.left.pending + answer.left.in_flight > 0 ? ` (left ${formatCount(answer.left.pending)} pending, ${formatCount(answer.left.in_flight)} in flight)` : '';
+      process.stdout.write(`finished ${answer.completed}${left}; ${answer.started ? `started ${answer.started}` : 'no pending task: the grid is idle'}\n`);
+    });
+}
+
+export function nodesCommand(): Command {
+  return new Command('nodes')
+    .description('the nodes: status, containers, CPU, GPU, items processed for the current task')
+    .option('--json', 'print the node records as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const hub = CliContext.fromCommand(cmd).hub;
+      const [nodes, tasks] = await Promise.all([hub.nodes(), hub.listTasks()]);
+      const current = tasks.tasks.find((t) => t.status === 'running');
+      const perNode = current?.progress?.per_node ?? {};
+      if (o.json) return printJson(nodes.map((n) => ({ ...n, processed: perNode[n.id] ?? 0 })));
+      if (!nodes.length) return void process.stdout.write('no nodes\n');
+      const rows = nodes.map((n) => [
+        n.id,
+        n.hostname,
+        `${n.status}${n.stopping ? ' (stopping)' : ''}`,
+        n.runtime_status ?? '-',
+        n.active_containers,
+        n.usage ? `${Math.round(n.usage.cpu_pct)}%` : '-',
+        gpuCell(n),
+        formatCount(perNode[n.id] ?? 0),
+      ]);
+      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED'], rows)}\n`);
+    });
+}
+
+export function nodeCommand(): Command {
+  const node = new Command('node').description('act on one node');
+  node
+    .command('stop')
+    .description('ask a node to stop gracefully (it hands its items back and deregisters)')
+    .argument('<id>')
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
+      const answer = await CliContext.fromCommand(cmd).hub.stopNode(id);
+      if (o.json) return printJson(answer);
+      process.stdout.write(`asked node ${id} to stop\n`);
+    });
+  return node;
+}

@@ -1,0 +1,148 @@
+import { Command, Option } from 'commander';
+import type { TaskCreate, TaskRecord } from '@gridcore/operator';
+import { formatCount, formatDuration } from '@gridcore/operator';
+import { CliContext, printJson } from '../context';
+import { table } from '../table';
+import { integer, number, pair } from './parse';
+
+interface AddOptions {
+  image?: string;
+  imageFor?: Record<string, string>;
+  inputRedis?: string;
+  outputRedis?: string;
+  inputQueue?: string;
+  outputQueue?: string;
+  env?: Record<string, string>;
+  cpus?: number;
+  memoryMb?: number;
+  gpus?: number;
+  maxContainersPerNode?: number;
+  maxAttempts?: number;
+  batchTimeoutS?: number;
+  autoFinish?: boolean;
+  autoFinishGraceS?: number;
+  json?: boolean;
+}
+
+function progressCell(t: TaskRecord): string {
+  const p = t.progress;
+  if (!p) return t.left ? `left ${formatCount(t.left.pending + t.left.in_flight)}` : '-';
+  if (p.error) return `error: ${p.error}`;
+  const total = p.done + p.pending + p.in_flight + p.dead;
+  return `${formatCount(p.done)}/${formatCount(total)}${p.dead ? ` dead ${formatCount(p.dead)}` : ''}`;
+}
+
+function describeTask(t: TaskRecord): string {
+  const lines: [string, unknown][] = [
+    ['name', t.name],
+    ['status', t.status],
+    ['run id', t.id],
+    ['image', t.image ?? '-'],
+    ...Object.entries(t.images ?? {}).map(([p, i]) => [`image ${p}`, i] as [string, unknown]),
+    ['input', `${t.input_queue ?? '-'} on ${t.input_redis ?? '-'}`],
+    ['output', `${t.output_queue ?? '-'} on ${t.output_redis ?? '-'}`],
+    ['cpus / memory / gpus', `${t.cpus} / ${t.memory_mb ?? 'node default'} MB / ${t.gpus}`],
+    ['max containers per node', t.max_containers_per_node ?? '-'],
+    ['max attempts / batch timeout', `${t.max_attempts} / ${t.batch_timeout_s} s`],
+    ['auto finish', t.auto_finish === null ? 'hub default' : `${t.auto_finish}${t.auto_finish_grace_s !== null ? ` (grace ${t.auto_finish_grace_s} s)` : ''}`],
+    ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
+    ['created / started / completed', `${t.created_at} / ${t.started_at ?? '-'} / ${t.completed_at ?? '-'}${t.completed_by ? ` (${t.completed_by})` : ''}`],
+  ];
+  if (t.left) lines.push(['left at finish', `pending ${t.left.pending}, in flight ${t.left.in_flight}`]);
+  const p = t.progress;
+  if (p) {
+    lines.push(['progress', `done ${formatCount(p.done)}, pending ${formatCount(p.pending)}, in flight ${formatCount(p.in_flight)}, dead ${formatCount(p.dead)}, requeued ${formatCount(p.requeued)}`]);
+    lines.push(['rate / ETA', `${formatCount(p.items_per_s)} items/s / ${formatDuration(p.eta_s)} (sampled ${p.sampled_at})`]);
+    if (p.error) lines.push(['progress error', p.error]);
+  }
+  const width = Math.max(...lines.map(([k]) => k.length));
+  return lines.map(([k, v]) => `${k.padEnd(width)}  ${String(v)}`).join('\n');
+}
+
+export function taskCommand(): Command {
+  const task = new Command('task').description('register, list, show and remove tasks');
+
+  task
+    .command('add')
+    .description('register a task (it starts at once when nothing runs)')
+    .argument('<name>', 'task name, [a-zA-Z0-9._-]{1,64}')
+    .option('--image <image>', 'container image (fallback for platforms without --image-for)')
+    .option('--image-for <platform=image>', 'image for one platform, e.g. linux/arm64=me/sqrt:arm64 (repeatable)', pair('--image-for'))
+    .option('--input-redis <url>', "input Redis URL (default: the cluster's redis_url with its password)")
+    .option('--output-redis <url>', 'output Redis URL (default: the input Redis)')
+    .option('--input-queue <name>', 'input list')
+    .option('--output-queue <name>', 'output list')
+    .option('--env <key=value>', 'extra container env (repeatable)', pair('--env'))
+    .option('--cpus <n>', 'CPUs per container (fractions allowed; default 1)', number)
+    .option('--memory-mb <n>', 'memory per container, MB', integer)
+    .option('--gpus <n>', 'GPUs per container (default 0)', integer)
+    .option('--max-containers-per-node <n>', 'cap on containers per node', integer)
+    .option('--max-attempts <n>', 'failed attempts before an item goes dead (default 3)', integer)
+    .option('--batch-timeout-s <n>', 'longest a batch may be held, s (default 600)', integer)
+    .addOption(new Option('--auto-finish', 'finish on its own once drained'))
+    .addOption(new Option('--no-auto-finish', 'never auto-finish (overrides the hub default)'))
+    .option('--auto-finish-grace-s <n>', 'quiet time before auto-finish, s', integer)
+    .option('--json', 'print the record as JSON')
+    .action(async (name: string, o: AddOptions, cmd: Command) => {
+      const ctx = CliContext.fromCommand(cmd);
+      const inputRedis = o.inputRedis ?? ctx.defaultRedisUrl();
+      const body: TaskCreate = {
+        name,
+        image: o.image,
+        images: o.imageFor,
+        input_redis: inputRedis,
+        output_redis: o.outputRedis,
+        input_queue: o.inputQueue,
+        output_queue: o.outputQueue,
+        env: o.env,
+        cpus: o.cpus,
+        memory_mb: o.memoryMb,
+        gpus: o.gpus,
+        max_containers_per_node: o.maxContainersPerNode,
+        max_attempts: o.maxAttempts,
+        batch_timeout_s: o.batchTimeoutS,
+        auto_finish: o.autoFinish,
+        auto_finish_grace_s: o.autoFinishGraceS,
+      };
+      for (const key of Object.keys(body) as (keyof TaskCreate)[]) if (body[key] === undefined) delete body[key];
+      const record = await ctx.hub.addTask(body);
+      if (o.json) return printJson(record);
+      process.stdout.write(`registered ${record.name} (${record.status})\n`);
+    });
+
+  task
+    .command('list')
+    .description('the current, pending and completed tasks')
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const list = await CliContext.fromCommand(cmd).hub.listTasks();
+      if (o.json) return printJson(list);
+      if (!list.tasks.length) return void process.stdout.write('no tasks\n');
+      const rows = list.tasks.map((t) => [t.name, t.status, t.image ?? Object.values(t.images ?? {})[0] ?? '-', t.started_at ?? '-', progressCell(t)]);
+      process.stdout.write(`${table(['NAME', 'STATUS', 'IMAGE', 'STARTED', 'PROGRESS'], rows)}\n`);
+    });
+
+  task
+    .command('show')
+    .description("one task's record and progress")
+    .argument('<name>')
+    .option('--json', 'print the record as JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const record = await CliContext.fromCommand(cmd).hub.getTask(name);
+      if (o.json) return printJson(record);
+      process.stdout.write(`${describeTask(record)}\n`);
+    });
+
+  task
+    .command('rm')
+    .description('remove a pending task, or the records of a completed one (its Redis keys stay)')
+    .argument('<name>')
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const answer = await CliContext.fromCommand(cmd).hub.removeTask(name);
+      if (o.json) return printJson(answer);
+      process.stdout.write(`removed ${name}\n`);
+    });
+
+  return task;
+}

@@ -1,0 +1,94 @@
+import { Command } from 'commander';
+import type { TaskRecord } from '@gridcore/operator';
+import { formatCount, HubEvent, ProgressDisplay } from '@gridcore/operator';
+import { CliContext } from '../context';
+
+type Progress = NonNullable<TaskRecord['progress']>;
+
+/** Exit code when the task ended with items in its dead list. */
+export const EXIT_DEAD = 3;
+
+function figures(p: Progress) {
+  const total = p.done + p.pending + p.in_flight + p.dead;
+  const note = [p.in_flight ? `in flight ${formatCount(p.in_flight)}` : '', p.dead ? `dead ${formatCount(p.dead)}` : ''].filter(Boolean).join('  ');
+  return { done: p.done, total, rate: p.items_per_s, eta: p.eta_s, note: note || undefined };
+}
+
+/** Nothing pending or in flight, and something happened (a task nobody pushed to is not done). */
+function drained(p: Progress | null | undefined): boolean {
+  return !!p && !p.error && p.pending === 0 && p.in_flight === 0 && p.done + p.dead > 0;
+}
+
+export function watchCommand(): Command {
+  return new Command('watch')
+    .description('follow a task: progress bar with done/total, rate and ETA; exits when it completes or drains')
+    .argument('<task>')
+    .option('--json', 'print each progress sample as one JSON line instead of a bar')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const ctx = CliContext.fromCommand(cmd);
+      let record = await ctx.task(name);
+      const display = o.json ? null : new ProgressDisplay(`watch ${name}`);
+      let last: Progress | null = record.progress;
+      const show = (p: Progress) => {
+        last = p;
+        if (display) display.update(figures(p));
+        else process.stdout.write(`${JSON.stringify({ task: name, ...p })}\n`);
+      };
+      const end = (why: string): void => {
+        const dead = last?.dead ?? 0;
+        if (display) {
+          if (last) display.finish(figures(last), why);
+          else display.log(why);
+          if (dead > 0) display.log(`${formatCount(dead)} items ended dead: see \`gridctl dead ${name}\`, retry with \`gridctl dead ${name} --requeue\``);
+        } else {
+          process.stdout.write(`${JSON.stringify({ task: name, end: why, dead })}\n`);
+        }
+        process.exitCode = dead > 0 ? EXIT_DEAD : 0;
+      };
+
+      if (record.progress) show(record.progress);
+      if (record.status === 'completed') return end('task completed');
+      if (drained(record.progress)) return end('nothing pending or in flight');
+
+      const abort = new AbortController();
+      let reconnects = 0;
+      for (;;) {
+        try {
+          for await (const event of ctx.hub.events({ signal: abort.signal })) {
+            reconnects = 0;
+            const outcome = await handle(event);
+            if (outcome) {
+              abort.abort();
+              return end(outcome);
+            }
+          }
+        } catch (err) {
+          if (++reconnects > 5) throw err;
+        }
+        // The stream ended (hub restart): catch up from the record, then follow again.
+        await new Promise((r) => setTimeout(r, 1_000));
+        record = await ctx.task(name);
+        if (record.progress) show(record.progress);
+        if (record.status === 'completed') return end('task completed');
+        if (drained(record.progress)) return end('nothing pending or in flight');
+      }
+
+      async function handle(event: HubEvent): Promise<string | null> {
+        const payload = (event.data as { data?: any })?.data;
+        if (!payload) return null;
+        if (event.type === 'progress' && payload.task === name && (payload.task_id === record.id || record.status === 'pending')) {
+          if (payload.task_id !== record.id) record = await ctx.task(name);
+          const { task: _t, task_id: _id, ...p } = payload;
+          show(p as Progress);
+          if (drained(p as Progress)) return 'nothing pending or in flight';
+        } else if (event.type === 'task.finished' && payload.name === name && payload.id === record.id) {
+          const final = await ctx.task(name).catch(() => null);
+          if (final?.progress) show(final.progress);
+          return 'task completed';
+        } else if (event.type === 'task.started' && payload.name === name) {
+          record = await ctx.task(name);
+        }
+        return null;
+      }
+    });
+}

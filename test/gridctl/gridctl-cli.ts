@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ensureBuilt } from '../support/hub-process';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'gridctl.js');
+
+/** Builds gridctl when its sources are newer than the build (the same helper as the apps'). */
+export function ensureGridctlBuilt(): string {
+  // ensureBuilt is typed for the two server apps; its rule (entry older than apps/<app>/src or libs) fits gridctl as is.
+  return ensureBuilt('gridctl' as 'computehub');
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** One gridctl run through the package bin, with its own config folder (XDG_CONFIG_HOME). */
+export class Gridctl {
+  readonly configHome: string;
+
+  constructor(configHome?: string) {
+    this.configHome = configHome ?? mkdtempSync(join(tmpdir(), 'gridctl-config-'));
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.configHome, XDG_CONFIG_HOME: join(this.configHome, 'xdg'), ...extra };
+  }
+
+  run(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+    const started = Date.now();
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: this.env(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolveRun({ code, stdout, stderr, ms: Date.now() - started });
+      });
+      child.stdin.end(options.input ?? '');
+    });
+  }
+
+  /** Runs and fails with its output unless it exits 0. */
+  async ok(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+    const r = await this.run(args, options);
+    if (r.code !== 0) throw new Error(`gridctl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`);
+    return r;
+  }
+}
