@@ -6,7 +6,7 @@ import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
 import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { waitFor } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
-import { buildDashboard, launchChromium } from './support/browser';
+import { buildDashboard, launchChromium } from '../support/browser';
 import { hubCall, SimNode } from './support/grid';
 
 const OUTPUT = join(__dirname, '..', '..', 'test-output');

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from '../dashboard/support/browser';
+import { launchChromium } from '../support/browser';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
 
 /** What the operator does by hand: authorize in Swagger UI, register a task, press finish. */

@@ -29,5 +29,5 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Builds the dashboard the hub serves, as `npm run build` does (esbuild; about a second). */
 export function buildDashboard(): void {
-  execFileSync(process.execPath, [join(__dirname, '..', '..', '..', 'apps', 'dashboard-ui', 'build.mjs')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [join(__dirname, '..', '..', 'apps', 'dashboard-ui', 'build.mjs')], { stdio: 'pipe' });
 }
