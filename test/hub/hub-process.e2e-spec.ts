@@ -58,6 +58,30 @@ describe('the hub as a process', () => {
     await sse;
   });
 
+  it('never writes a token or a Redis password to its log, even when that Redis is unreachable', async () => {
+    const port = await freePort();
+    const deadRedis = `redis://:pw-in-url-77@127.0.0.1:${await freePort()}`;
+    const hub = runHub([], {
+      COMPUTEHUB_BIND: `127.0.0.1:${port}`,
+      COMPUTEHUB_TOKEN: 'log-token-secret-1',
+      COMPUTEHUB_ADMIN_TOKENS: 'admin-secret-2',
+      COMPUTEHUB_STATE_STORE: 'file',
+      COMPUTEHUB_STATE_DIR: mkdtempSync(join(tmpdir(), 'gc-state-')),
+      COMPUTEHUB_PROGRESS_INTERVAL_S: '0.2',
+      COMPUTEHUB_CLEANUP_INTERVAL_S: '0.2',
+    });
+    try {
+      await waitFor(() => hub.output().includes('listening on'), 20_000, 'hub listening');
+      const url = `http://127.0.0.1:${port}`;
+      await request(url).post('/api/tasks').set('Authorization', 'Bearer admin-secret-2').send({ name: 'logged', image: 'i', input_redis: deadRedis, input_queue: 'q' }).expect(201);
+      await request(url).get('/api/tasks').set('Authorization', 'Bearer wrong-token-3').expect(401);
+      await waitFor(() => /cannot reap queue q|could not write queue config/.test(hub.output()), 10_000, 'a logged Redis failure');
+      for (const secret of ['log-token-secret-1', 'admin-secret-2', 'wrong-token-3', 'pw-in-url-77']) expect(hub.output()).not.toContain(secret);
+    } finally {
+      hub.child.kill('SIGKILL');
+    }
+  });
+
   it('fails in one line naming the key for a bad value, and warns about keys it does not use', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gc-conf-'));
     const bad = join(dir, 'bad.toml');
