@@ -10,7 +10,14 @@ export const EXIT_DEAD = 3;
 
 function figures(p: Progress) {
   const total = p.done + p.pending + p.in_flight + p.dead;
-  const note = [p.in_flight ? `in flight ${formatCount(p.in_flight)}` : '', p.dead ? `dead ${formatCount(p.dead)}` : ''].filter(Boolean).join('  ');
+  const note = [
+    p.in_flight ? `in flight ${formatCount(p.in_flight)}` : '',
+    p.dead ? `dead ${formatCount(p.dead)}` : '',
+    // The hub could not sample the queue (its Redis unreachable, ...): say so instead of stale figures.
+    p.error ? `hub cannot read the queue: ${p.error}` : '',
+  ]
+    .filter(Boolean)
+    .join('  ');
   return { done: p.done, total, rate: p.items_per_s, eta: p.eta_s, note: note || undefined };
 }
 
