@@ -216,9 +216,14 @@ describe('both SDKs together', () => {
 
   it('a TypeScript and a Python worker on one queue: every item exactly once', async () => {
     const items = range(1, 3000);
+    // Both blocked before the push (a slower start must not leave one SDK without work), and a
+    // little time per batch so neither drains the queue alone.
+    const extra = { GRIDCORE_BATCH: '20', TEST_DELAY_MS: '5', GRIDCORE_BLOCK_S: '2', GRIDCORE_IDLE_EXIT_S: '2' };
+    const ts = spawnWorker('ts', { ...baseEnv(queue, output), NODE_ID: 'ts-node', ...extra });
+    const py = spawnWorker('py', { ...baseEnv(queue, output), NODE_ID: 'py-node', ...extra });
+    await Promise.all([ts.waitForStdout(/^gridcore-worker /), py.waitForStdout(/^gridcore-worker /)]);
+    await waitFor(async () => (await redis.zcard(new QueueKeys(queue).leases)) === 2, 5000, 'both workers waiting');
     await pushItems(redis, queue, items);
-    const ts = spawnWorker('ts', { ...baseEnv(queue, output), NODE_ID: 'ts-node', GRIDCORE_BATCH: '50' });
-    const py = spawnWorker('py', { ...baseEnv(queue, output), NODE_ID: 'py-node', GRIDCORE_BATCH: '50' });
     expect(await exitWithin(ts, 30_000)).toBe(0);
     expect(await exitWithin(py, 30_000)).toBe(0);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items);

@@ -352,6 +352,7 @@ class Worker:
         self.exit_code = None
         self.exit_event = threading.Event()
         self.lost = False
+        self.control = None
 
     # -- redis calls with the one-line connection messages
     def _call(self, fn, *args):
@@ -543,7 +544,7 @@ class Worker:
         lane.state = "blocked"
         try:
             if lane.blocking_conn is None:
-                lane.blocking_conn = _client(self.s["input_url"], "gridcore-worker-block-%d" % lane.index, single=True)
+                lane.blocking_conn = self._owner_client("gridcore-worker-block-%d" % lane.index)
             conn = lane.blocking_conn
             lane.blocking_id = conn.client_id()
             lane.blocked = True
@@ -675,14 +676,30 @@ class Worker:
             self.isolation = False
             self.cond.notify_all()
 
+    def _owner_client(self, name):
+        """A single connection to the server holding the input queue: the URL's server, or on a
+        cluster the master owning Q's slot (BLMOVE and CLIENT UNBLOCK must go there)."""
+        if not self.cluster:
+            return _client(self.s["input_url"], name, single=True)
+        node = self.main.get_node_from_key(self.s["input_queue"])
+        u = urlparse(self.s["input_url"])
+        netloc = u.netloc.rsplit("@", 1)[0] + "@" if "@" in u.netloc else ""
+        return _client("%s://%s%s:%s" % (u.scheme, netloc, node.host, node.port), name, single=True)
+
     def _unblock_all(self):
         """Ends pending BLMOVEs with CLIENT UNBLOCK (one not yet blocking is tried again)."""
         deadline = time.monotonic() + self.s["block_s"] + 2
+        if self.cluster and self.control is None:
+            try:
+                self.control = self._owner_client("gridcore-worker-control")
+            except Exception:
+                pass
+        control = self.control or self.main
         for lane in self.lanes:
             while lane.blocked and time.monotonic() < deadline:
                 try:
                     if lane.blocking_id is not None:
-                        self.main.client_unblock(lane.blocking_id)
+                        control.client_unblock(lane.blocking_id)
                 except Exception:
                     pass
                 time.sleep(0.05)

@@ -89,18 +89,41 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   const cluster = new Cluster([{ host, port }], {
     lazyConnect: true,
     enableOfflineQueue: false,
-    enableReadyCheck: true,
+    // ioredis's cluster ready check sends CLUSTER INFO to a node whose connection is still
+    // opening; without an offline queue that fails and connect() never settles. We check
+    // readiness ourselves below: every master's connection ready, within a bound.
+    enableReadyCheck: false,
     clusterRetryStrategy: base.retryStrategy,
     redisOptions: { ...base, lazyConnect: false, username, password },
   });
+  let clusterError: Error | undefined;
+  const onError = (err: Error) => (clusterError = err);
+  cluster.on('error', onError);
   try {
-    await cluster.connect();
+    await withTimeout(cluster.connect(), CONNECT_TIMEOUT_MS, 'no cluster slots');
+    await withTimeout(
+      Promise.all(cluster.nodes('master').map((node) => (node.status === 'ready' ? undefined : new Promise((resolve) => node.once('ready', resolve))))),
+      CONNECT_TIMEOUT_MS,
+      'cluster masters not ready',
+    );
   } catch (err) {
     cluster.disconnect();
-    throw new Error(`cannot connect to redis cluster ${where}: ${(err as Error).message.split('\n')[0]}`);
+    const why = (clusterError ?? (err as Error)).message.split('\n')[0];
+    throw new Error(`cannot connect to redis cluster ${where}: ${why}`);
+  } finally {
+    cluster.off('error', onError);
   }
   watchConnection(cluster, where, log);
   return cluster;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} after ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 /** True for a cluster client. */
