@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { ensureBuilt, startHubProcess } from '../../test/support/hub-process';
+import { startHubProcess } from '../../test/support/hub-process';
+import { ensureGridctlBuilt } from '../../test/gridctl/gridctl-cli';
 import { startRedis } from '../../test/support/redis-server';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -34,7 +35,7 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv, stdinFil
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 async function main(): Promise<void> {
-  ensureBuilt('gridctl' as 'computehub'); // the same staleness rule fits gridctl
+  ensureGridctlBuilt();
   const work = mkdtempSync(join(tmpdir(), 'bench-push-'));
   const password = 'bench-push-pw';
   const redis = await startRedis({ password });

@@ -1,16 +1,23 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureBuilt } from '../support/hub-process';
+import { appEntry } from '../support/hub-process';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'gridctl.js');
 
-/** Builds gridctl when its sources are newer than the build (the same helper as the apps'). */
+/**
+ * Builds gridctl when its entry point is missing or older than apps/gridctl/src or libs (the rule
+ * of test/support's ensureBuilt), checking again while holding the same build lock: two test files
+ * that both find it stale build it once, and neither rebuilds it under the other's running CLI.
+ */
 export function ensureGridctlBuilt(): string {
-  // ensureBuilt is typed for the two server apps; its rule (entry older than apps/<app>/src or libs) fits gridctl as is.
-  return ensureBuilt('gridctl' as 'computehub');
+  const entry = appEntry('gridctl');
+  const lock = join(tmpdir(), 'gridcore-build-gridctl.lock');
+  const stale = `[ ! -f '${entry}' ] || [ -n "$(find apps/gridctl/src libs \\( -name '*.ts' -o -name '*.lua' \\) -newer '${entry}' | head -n 1)" ]`;
+  execFileSync('flock', [lock, 'sh', '-c', `if ${stale}; then npx nest build gridctl; fi`], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+  return entry;
 }
 
 export interface CliResult {
