@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { WorkQueue } from '@gridcore/queue';
 import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
@@ -145,8 +146,9 @@ describe('gridctl errors and terminal output', () => {
       const queue = 'tty1';
       await cli.ok(['task', 'add', 'tty', '--image', 'x:1', '--input-queue', queue, '--output-queue', `${queue}:out`]);
       await client.lpush(queue, ...Array.from({ length: 3000 }, (_, i) => String(i + 1)));
-      const socket = `gridctl-test-${process.pid}`;
-      const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+      // A tmux server of its own (socket in a temp folder), so no one else's sessions are touched.
+      const socket = join(mkdtempSync(join(tmpdir(), 'gridctl-tmux-')), 'socket');
+      const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
       const env = Object.entries(cli.env({ TERM: 'xterm' })).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
       const worker = slowWorker(queue, 3000, 100, 120);
       try {
@@ -173,7 +175,8 @@ describe('gridctl errors and terminal output', () => {
         expect(bars(final)[0]).toMatch(/^watch tty \[#{10,}\] {2}3,000\/3,000 {2}100\.0% {2}[\d,]+ items\/s {2}ETA 00:00 {2}nothing pending or in flight$/);
         expect(final).toMatch(/\nEXIT=0\n/);
       } finally {
-        spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+        spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+        rmSync(dirname(socket), { recursive: true, force: true });
         await worker.catch(() => undefined);
       }
     });
