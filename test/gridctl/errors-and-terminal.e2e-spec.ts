@@ -46,6 +46,7 @@ describe('gridctl errors and terminal output', () => {
     client?.disconnect();
     await hub?.close();
     await redis?.stop();
+    cli.cleanup();
   });
 
   it('hub unreachable', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appEntry } from '../support/hub-process';
@@ -33,6 +33,11 @@ export class Gridctl {
 
   constructor(configHome?: string) {
     this.configHome = configHome ?? mkdtempSync(join(tmpdir(), 'gridctl-config-'));
+  }
+
+  /** Removes the config folder (tokens, item and result files). */
+  cleanup(): void {
+    rmSync(this.configHome, { recursive: true, force: true });
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {

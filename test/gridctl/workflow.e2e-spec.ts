@@ -58,6 +58,7 @@ describe('gridctl workflow on a real grid', () => {
     client?.disconnect();
     await hub?.stop();
     await redis?.stop();
+    cli.cleanup();
   });
 
   it('cluster add writes the profile and a 0600 credentials file, keeping secrets out of the profile', async () => {
