@@ -40,6 +40,8 @@ function invalidBody(valid: Record<string, unknown>): fc.Arbitrary<unknown> {
       .filter(([k, v]) => !(k === 'cpus' && typeof v === 'number' && v > 0 && v <= 1024))
       // null stands for "absent" in an optional field (as serde's Option), so it is valid there.
       .filter(([k, v]) => !(v === null && !REQUIRED.includes(k)))
+      // An empty list is a valid value of a list field (gpus: []).
+      .filter(([k, v]) => !(Array.isArray(v) && v.length === 0 && Array.isArray(valid[k])))
       .map(([k, v]) => ({ ...valid, [k]: v })),
     fc.constantFrom(...keys.filter((k) => REQUIRED.includes(k) || (k === 'node_id' && 'status' in valid)))
       .map((k) => Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k))),
