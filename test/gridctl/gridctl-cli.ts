@@ -1,23 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { appEntry } from '../support/hub-process';
+import { ensureBuilt } from '../support/hub-process';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'gridctl.js');
 
-/**
- * Builds gridctl when its entry point is missing or older than apps/gridctl/src or libs (the rule
- * of test/support's ensureBuilt), checking again while holding the same build lock: two test files
- * that both find it stale build it once, and neither rebuilds it under the other's running CLI.
- */
+/** Builds gridctl when stale (the shared rule of test/support's ensureBuilt). */
 export function ensureGridctlBuilt(): string {
-  const entry = appEntry('gridctl');
-  const lock = join(tmpdir(), 'gridcore-build-gridctl.lock');
-  const stale = `[ ! -f '${entry}' ] || [ -n "$(find apps/gridctl/src libs \\( -name '*.ts' -o -name '*.lua' \\) -newer '${entry}' | head -n 1)" ]`;
-  execFileSync('flock', [lock, 'sh', '-c', `if ${stale}; then npx nest build gridctl; fi`], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
-  return entry;
+  return ensureBuilt('gridctl');
 }
 
 export interface CliResult {

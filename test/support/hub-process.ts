@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './ports';
@@ -11,26 +11,17 @@ export function appEntry(app: 'computehub' | 'gridnode' | 'gridctl'): string {
   return join(ROOT, 'dist', 'apps', app, 'apps', app, 'src', 'main.js');
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.lua')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 /**
- * Builds `app` with the Nest CLI when its entry point is missing or older than its sources or
- * the libs (scripts/test.sh builds everything first, so this is normally a no-op). A lock keeps
- * parallel test files from building at once.
+ * Builds `app` with the Nest CLI when its entry point is missing or older than its sources or the
+ * libs (scripts/test.sh builds everything first, so this is normally a no-op). Staleness is
+ * checked again while holding the build lock: test files that both find the app stale build it
+ * once, and none rebuilds it under another's running process.
  */
-export function ensureBuilt(app: 'computehub' | 'gridnode'): string {
+export function ensureBuilt(app: 'computehub' | 'gridnode' | 'gridctl'): string {
   const entry = appEntry(app);
-  const sources = Math.max(newestMtime(join(ROOT, 'apps', app, 'src')), newestMtime(join(ROOT, 'libs')));
-  if (existsSync(entry) && statSync(entry).mtimeMs >= sources) return entry;
-  execFileSync('flock', [join(tmpdir(), `gridcore-build-${app}.lock`), 'npx', 'nest', 'build', app], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
+  const lock = join(tmpdir(), `gridcore-build-${app}.lock`);
+  const stale = `[ ! -f '${entry}' ] || [ -n "$(find apps/${app}/src libs \\( -name '*.ts' -o -name '*.lua' \\) -newer '${entry}' | head -n 1)" ]`;
+  execFileSync('flock', [lock, 'sh', '-c', `if ${stale}; then npx nest build ${app}; fi`], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
   return entry;
 }
 
