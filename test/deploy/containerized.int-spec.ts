@@ -146,7 +146,7 @@ describe('containerized grid: hub and node containers on the host Docker (issue 
     const name = `gridcore-e2e-node-${process.pid}-${nodes.length + 1}`;
     const id = (
       await docker([
-        'run', '-d', '--name', name, '--label', LABEL, '--network', 'host',
+        'run', '-d', '--name', name, '--label', LABEL, '--network', 'host', '--health-interval', '2s',
         '-v', '/var/run/docker.sock:/var/run/docker.sock',
         '-v', `${nodeState}:/var/lib/gridcore`,
         '-e', `GRIDNODE_SERVER_URL=${hubUrl}`,
@@ -272,7 +272,7 @@ describe('containerized grid: hub and node containers on the host Docker (issue 
     hubUrl = `http://127.0.0.1:${port}`;
     hubContainer = (
       await docker([
-        'run', '-d', '--name', `gridcore-e2e-hub-${process.pid}`, '--label', LABEL, '--network', 'host',
+        'run', '-d', '--name', `gridcore-e2e-hub-${process.pid}`, '--label', LABEL, '--network', 'host', '--health-interval', '2s',
         '-v', `${hubState}:/var/lib/gridcore`,
         '-e', `COMPUTEHUB_TOKEN=${TOKEN}`,
         '-e', `COMPUTEHUB_BIND=127.0.0.1:${port}`,
@@ -359,6 +359,17 @@ describe('containerized grid: hub and node containers on the host Docker (issue 
     await expectNothingInFlightOrLost(expected, false);
     expect((await workers(nodeId!, true)).length).toBeGreaterThan(0);
     expectCleanLog(await logsOf(node.id));
+    // Both images' HEALTHCHECKs pass in this setting: the hub's on its loopback port, the node's on
+    // status.json in the mounted state folder.
+    for (const id of [hubContainer, node.id]) {
+      await waitFor(
+        async () => (await docker(['inspect', '-f', '{{.State.Health.Status}}', id])).stdout.trim() === 'healthy',
+        30_000,
+        `container ${id.slice(0, 12)} to report healthy`,
+        500,
+      );
+    }
+    expect(JSON.parse(readFileSync(join(nodeState, 'status.json'), 'utf8'))).toMatchObject({ node_id: nodeId });
   });
 
   it('stops gracefully with docker stop mid-run: workers gone, deregistered, nothing in flight or lost', async () => {
