@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -6,7 +5,7 @@ import Redis from 'ioredis';
 import { QueueKeys, WorkQueue } from '@gridcore/queue';
 import { freePort, waitFor } from '../support/ports';
 import { startRedis, RunningRedis } from '../support/redis-server';
-import { BASE_NODE_IMAGE, buildImage, BuiltImage, ensureBaseImages, removeContainersByLabel, requireDocker } from '../support/docker';
+import { BASE_NODE_IMAGE, buildImage, BuiltImage, docker, ensureBaseImages, removeContainersByLabel, requireDocker } from '../support/docker';
 import { ensureSdkWorkerImage } from '../node/support/sdk-worker-image';
 
 /**
@@ -42,33 +41,6 @@ jest.setTimeout(20 * 60_000);
 interface NodeContainer {
   id: string;
   name: string;
-}
-
-/**
- * `docker <args>` with a deadline. Its stdin is closed from the start: the many short polling calls
- * here must not race an exiting CLI with a write to its stdin (EPIPE).
- */
-function docker(args: string[], options: { allowFailure?: boolean; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const shown = `docker ${args.join(' ')}`.slice(0, 200);
-      if (signal) reject(new Error(`${shown}: killed (${signal}) after ${timeoutMs} ms`));
-      else if (code !== 0 && !options.allowFailure) reject(new Error(`${shown} exited ${code}: ${stderr.trim().slice(-2000)}`));
-      else resolvePromise({ code: code ?? -1, stdout, stderr });
-    });
-  });
 }
 
 /**

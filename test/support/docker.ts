@@ -48,7 +48,9 @@ export class DockerUnavailableError extends Error {
 function run(command: string, args: string[], options: DockerCallOptions = {}): Promise<DockerResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // stdin is a pipe only when there is input: a short call that exits before reading it would
+    // otherwise fail the write with EPIPE.
+    const child = spawn(command, args, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -56,8 +58,8 @@ function run(command: string, args: string[], options: DockerCallOptions = {}): 
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new Error(`${command} could not be started: ${error.message}`));
@@ -71,7 +73,10 @@ function run(command: string, args: string[], options: DockerCallOptions = {}): 
         reject(new Error(`${shown} exited ${result.code}: ${tail(result.stderr || result.stdout)}`));
       } else resolvePromise(result);
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
   });
 }
 
