@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the three example worker images on this machine, from the repository root as context:
+# Builds the three example worker images on this machine:
 #   gridcore/example-node-worker:local        examples/node-worker      (TypeScript SDK, compiled)
 #   gridcore/example-python-worker:local      examples/python-worker    (Python SDK)
 #   gridcore/example-original-consumer:local  examples/original-consumer (the seed's consumer, unchanged)
@@ -86,8 +86,13 @@ build() {
   else
     started=$(date +%s)
     log "building $tag from $dockerfile on $base"
-    if ! docker build -q --network host -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
-        --label "$LABEL=$hash" --label gridcore.example=1 -t "$tag" . >/tmp/gridcore-build-images.$$.log 2>&1; then
+    # The context is a tar of exactly the files the Dockerfile copies, at their repository paths
+    # (the repository's .dockerignore keeps examples/ out of the app images' context).
+    extra=()
+    [ ! -s .build-context/ca.pem ] || extra+=(.build-context/ca.pem)
+    if ! tar -c --exclude=node_modules --exclude=dist --exclude=__pycache__ "$dockerfile" "$@" ${extra[@]+"${extra[@]}"} \
+        | docker build -q --network host -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
+          --label "$LABEL=$hash" --label gridcore.example=1 -t "$tag" - >/tmp/gridcore-build-images.$$.log 2>&1; then
       tail -n 30 /tmp/gridcore-build-images.$$.log >&2
       rm -f /tmp/gridcore-build-images.$$.log
       log "building $tag failed"
