@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   try {
     for (const batch of [1, 100]) {
       for (let rep = 0; rep < 2; rep++) {
-        for (const dir of dirs) {
+        for (const [di, dir] of dirs.entries()) {
           await r.flushall();
           const q = `cost${batch}`;
           const wq = new WorkQueue(r, q, { outputQueue: `{${q}}:out`, scripts: new ScriptRunner(dir) });
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
           }
           const wall = Number(process.hrtime.bigint() - t) / 1e3 / rounds;
           const stat = /cmdstat_evalsha:calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(await r.info('commandstats'));
-          console.log(`batch ${batch} ${dir.includes('old') ? 'base' : 'new '}: ${stat?.[3]} us/call in redis, ${wall.toFixed(1)} us/round trip`);
+          console.log(`batch ${batch} ${di === 0 ? 'current' : 'base   '}: ${stat?.[3]} us/call in redis, ${wall.toFixed(1)} us/round trip`);
         }
       }
     }
