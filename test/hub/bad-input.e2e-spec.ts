@@ -21,7 +21,8 @@ const noBodyRoutes: [string, string][] = [
 const wrongValue = fc.oneof(
   fc.constant(null),
   fc.integer({ min: -1_000_000, max: -1 }),
-  fc.double({ noNaN: false }),
+  // JSON has no NaN or Infinity (they would be sent as null, a valid "absent").
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.string({ maxLength: 20 }).map((s) => `${s}\u0000 bad name with spaces {}`),
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.integer(), { minKeys: 1, maxKeys: 3 }),
@@ -78,7 +79,7 @@ describe('bad input never changes state and never gets a 5xx', () => {
         expect(res.body.message.length).toBeGreaterThan(0);
         expect(res.text).not.toMatch(/at .*\.(js|ts):\d+/);
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.FC_RUNS ?? 60) },
     );
     expect(await snapshot()).toBe(before);
   });
@@ -92,7 +93,7 @@ describe('bad input never changes state and never gets a 5xx', () => {
           const call = method === 'delete' ? request(hub.url).delete(path) : request(hub.url).post(path);
           const res = await call.set(legacy).set('Content-Type', 'application/json').send(JSON.stringify(body));
           expect(res.status).toBe(400);
-          expect(res.body.message).toMatch(/takes no body/);
+          expect(res.body.message).toMatch(/takes no body|field name __proto__ is not allowed/);
         },
       ),
       { numRuns: 25 },

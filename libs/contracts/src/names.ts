@@ -18,3 +18,8 @@ export function architectureToPlatform(architecture: string | undefined | null):
       return 'linux/amd64';
   }
 }
+
+/** One line of printable text: no control characters (hostnames, versions, GPU names). */
+export const PRINTABLE_LINE_PATTERN = /^[^\u0000-\u001f\u007f]+$/;
+/** `uname -m` style names: x86_64, aarch64, arm, armv7l, ... */
+export const ARCHITECTURE_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;

@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -25,7 +26,11 @@ export type InstanceState = (typeof INSTANCE_STATES)[number];
 export class InstanceStatusDto {
   @ApiProperty() @IsInt() @Min(0) @Max(4096) instance: number;
   @ApiProperty({ enum: INSTANCE_STATES }) @IsIn(INSTANCE_STATES) state: InstanceState;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) container_id?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,128}$/, { message: 'container_id must match [A-Za-z0-9_.-]{1,128}' })
+  container_id?: string;
   @ApiProperty() @IsInt() @Min(0) restarts: number;
   @ApiPropertyOptional({ nullable: true, type: Number }) @IsOptional() @IsInt() last_exit_code?: number | null;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(2000) last_error?: string | null;
@@ -82,6 +87,7 @@ export class HeartbeatDto {
 
   @ApiPropertyOptional({ type: HostUsageDto })
   @IsOptional()
+  @IsObject({ message: 'usage must be an object' })
   @ValidateNested()
   @Type(() => HostUsageDto)
   usage?: HostUsageDto;

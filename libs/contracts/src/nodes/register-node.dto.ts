@@ -12,12 +12,16 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { NODE_ID_PATTERN } from '../names';
+import { ARCHITECTURE_PATTERN, NODE_ID_PATTERN, PRINTABLE_LINE_PATTERN } from '../names';
 import { IsStringMap } from '../validators';
 
 export class GpuInfoDto {
   @ApiProperty() @IsInt() @Min(0) @Max(1024) index: number;
-  @ApiProperty({ example: 'NVIDIA H100 80GB HBM3' }) @IsString() @MaxLength(200) name: string;
+  @ApiProperty({ example: 'NVIDIA H100 80GB HBM3' })
+  @IsString()
+  @MaxLength(200)
+  @Matches(PRINTABLE_LINE_PATTERN, { message: 'name must be one line of printable text' })
+  name: string;
   @ApiProperty() @IsInt() @Min(0) @Max(16_777_216) memory_total_mib: number;
 }
 
@@ -29,11 +33,15 @@ export class RegisterNodeDto {
   @Matches(NODE_ID_PATTERN, { message: 'node_id must match [A-Za-z0-9._-]{1,64}' })
   node_id?: string | null;
 
-  @ApiProperty({ example: 'worker-01' }) @IsString() @MaxLength(255) hostname: string;
+  @ApiProperty({ example: 'worker-01' })
+  @IsString()
+  @MaxLength(255)
+  @Matches(PRINTABLE_LINE_PATTERN, { message: 'hostname must be one line of printable text' })
+  hostname: string;
 
   @ApiProperty({ example: 'x86_64', description: 'x86_64, aarch64, arm, ...' })
   @IsString()
-  @MaxLength(32)
+  @Matches(ARCHITECTURE_PATTERN, { message: 'architecture must match [A-Za-z0-9_.-]{1,32} (x86_64, aarch64, arm, ...)' })
   architecture: string;
 
   @ApiProperty({ example: 8 }) @IsInt() @Min(0) @Max(1_000_000) cpu_count: number;
@@ -44,7 +52,12 @@ export class RegisterNodeDto {
   @Matches(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, { message: 'platform must look like linux/amd64' })
   platform?: string;
 
-  @ApiPropertyOptional({ example: '0.1.0' }) @IsOptional() @IsString() @MaxLength(64) version?: string;
+  @ApiPropertyOptional({ example: '0.1.0' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(PRINTABLE_LINE_PATTERN, { message: 'version must be one line of printable text' })
+  version?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { zone: 'lab' } })
   @IsOptional()
