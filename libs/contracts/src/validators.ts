@@ -1,4 +1,15 @@
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsObject,
+  IsOptional,
+  registerDecorator,
+  ValidateNested,
+  ValidationArguments,
+  ValidationOptions,
+} from 'class-validator';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -61,4 +72,14 @@ export function IsRedisUrl(options?: ValidationOptions): PropertyDecorator {
         },
       },
     });
+}
+
+/** An optional list of at most `max` nested DTOs, each validated as its class. */
+export function OptionalListOf(type: new () => object, max: number): PropertyDecorator {
+  return applyDecorators(IsOptional(), IsArray(), ArrayMaxSize(max), ValidateNested({ each: true }), Type(() => type));
+}
+
+/** An optional nested DTO: an object (not a list), validated as its class. */
+export function OptionalObjectOf(type: new () => object, name: string): PropertyDecorator {
+  return applyDecorators(IsOptional(), IsObject({ message: `${name} must be an object` }), ValidateNested(), Type(() => type));
 }

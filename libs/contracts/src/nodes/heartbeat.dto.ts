@@ -1,21 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsIn,
   IsInt,
   IsNumber,
-  IsObject,
   IsOptional,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { NODE_ID_PATTERN, TASK_NAME_PATTERN } from '../names';
+import { OptionalListOf, OptionalObjectOf } from '../validators';
 
 export const RUNTIME_STATUSES = ['Running', 'Idle', 'Error'] as const;
 export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
@@ -52,11 +48,7 @@ export class HostUsageDto {
   @ApiProperty() @IsNumber() @Min(0) load5: number;
   @ApiProperty() @IsNumber() @Min(0) load15: number;
   @ApiPropertyOptional({ type: [GpuUsageDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(64)
-  @ValidateNested({ each: true })
-  @Type(() => GpuUsageDto)
+  @OptionalListOf(GpuUsageDto, 64)
   gpus?: GpuUsageDto[];
 }
 
@@ -78,18 +70,11 @@ export class HeartbeatDto {
   task_name?: string | null;
 
   @ApiPropertyOptional({ type: [InstanceStatusDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(4096)
-  @ValidateNested({ each: true })
-  @Type(() => InstanceStatusDto)
+  @OptionalListOf(InstanceStatusDto, 4096)
   instances?: InstanceStatusDto[];
 
   @ApiPropertyOptional({ type: HostUsageDto })
-  @IsOptional()
-  @IsObject({ message: 'usage must be an object' })
-  @ValidateNested()
-  @Type(() => HostUsageDto)
+  @OptionalObjectOf(HostUsageDto, 'usage')
   usage?: HostUsageDto;
 }
 

@@ -1,8 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsInt,
   IsOptional,
   IsString,
@@ -10,10 +7,9 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { ARCHITECTURE_PATTERN, NODE_ID_PATTERN, PRINTABLE_LINE_PATTERN } from '../names';
-import { IsStringMap } from '../validators';
+import { IsStringMap, OptionalListOf } from '../validators';
 
 export class GpuInfoDto {
   @ApiProperty() @IsInt() @Min(0) @Max(1024) index: number;
@@ -74,11 +70,7 @@ export class RegisterNodeDto {
   parallelism?: number;
 
   @ApiPropertyOptional({ type: [GpuInfoDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(64)
-  @ValidateNested({ each: true })
-  @Type(() => GpuInfoDto)
+  @OptionalListOf(GpuInfoDto, 64)
   gpus?: GpuInfoDto[];
 }
 
