@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { waitFor } from '../support/ports';
+import { openSse } from '../support/sse';
 
 describe('roles and tokens', () => {
   let hub: TestHub;
@@ -74,13 +76,19 @@ describe('roles and tokens', () => {
     expect(docs.text).toContain('swagger');
   });
 
-  it('masks Redis passwords on /api for every role, and gives them whole on the node routes', async () => {
+  it('masks Redis passwords on /api and on SSE for every role, and gives them whole on the node routes', async () => {
+    const sse = openSse(`${hub.url}/api/events`, TOKENS.viewer);
+    await sse.ready;
     await request(hub.url)
       .post('/api/tasks')
       .set(bearer(TOKENS.admin))
-      .send({ name: 'masked', image: 'i', input_redis: 'redis://user:hunter2pass@127.0.0.1:6379/2', output_redis: 'rediss://:p2secret@127.0.0.1:6380' })
+      .send({ name: 'masked', image: 'i', input_redis: 'redis://user:hunter2pass@127.0.0.1:6379/2', output_redis: 'rediss://127.0.0.1:6380/0?password=p2secret' })
       .expect(201)
       .expect((res) => expect(JSON.stringify(res.body)).not.toMatch(/hunter2pass|p2secret/));
+    await waitFor(() => sse.events.some((e) => e.type === 'task.started'), 3000, 'task.started on SSE');
+    expect(JSON.stringify(sse.events)).not.toMatch(/hunter2pass|p2secret/);
+    expect(JSON.stringify(sse.events)).toContain('redis://user:****@127.0.0.1:6379/2');
+    sse.close();
     for (const token of [TOKENS.viewer, TOKENS.admin, TOKENS.legacy]) {
       const list = await request(hub.url).get('/api/tasks').set(bearer(token)).expect(200);
       expect(JSON.stringify(list.body)).not.toMatch(/hunter2pass|p2secret/);

@@ -9,12 +9,16 @@ const validBodies: Record<string, Record<string, unknown>> = {
   '/gridnode/register': { node_id: 'prop-node', hostname: 'h', architecture: 'x86_64', cpu_count: 2, labels: { a: 'b' }, gpus: [] },
   '/gridnode/heartbeat': { node_id: 'known-node', status: 'Running', active_containers: 1, usage: { cpu_pct: 1, mem_pct: 1, load1: 0, load5: 0, load15: 0 } },
   '/agent/heartbeat': { node_id: 'known-node', status: 'Idle', active_containers: 0 },
+  '/agent/register': { node_id: 'prop-node-2', hostname: 'h', architecture: 'aarch64', cpu_count: 4 },
+  '/gridnode/deregister': { node_id: 'known-node' },
+  '/agent/deregister': { node_id: 'known-node' },
 };
 const noBodyRoutes: [string, string][] = [
   ['post', '/api/tasks/finish'],
   ['post', '/api/tasks/next'],
   ['delete', '/api/tasks/running-task'],
   ['post', '/api/nodes/known-node/stop'],
+  ['post', '/api/tasks/running-task/dead/requeue'],
 ];
 
 /** A value of the wrong type for whatever a field wants. */
@@ -40,11 +44,12 @@ function invalidBody(valid: Record<string, unknown>): fc.Arbitrary<unknown> {
     fc.tuple(fc.constantFrom(...keys), wrongValue)
       .filter(([k, v]) => !(k === 'cpus' && typeof v === 'number' && v > 0 && v <= 1024))
       // null stands for "absent" in an optional field (as serde's Option), so it is valid there.
-      .filter(([k, v]) => !(v === null && !REQUIRED.includes(k)))
+      .filter(([k, v]) => !(v === null && !REQUIRED.includes(k) && !(k === 'node_id' && !('hostname' in valid))))
       // An empty list is a valid value of a list field (gpus: []).
       .filter(([k, v]) => !(Array.isArray(v) && v.length === 0 && Array.isArray(valid[k])))
       .map(([k, v]) => ({ ...valid, [k]: v })),
-    fc.constantFrom(...keys.filter((k) => REQUIRED.includes(k) || (k === 'node_id' && 'status' in valid)))
+    // node_id is required everywhere but on register (null there asks for a new id).
+    fc.constantFrom(...keys.filter((k) => REQUIRED.includes(k) || (k === 'node_id' && !('hostname' in valid))))
       .map((k) => Object.fromEntries(Object.entries(valid).filter(([key]) => key !== k))),
     fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.integer(), fc.string(), fc.constant(null)),
   );
@@ -98,8 +103,9 @@ describe('bad input never changes state and never gets a 5xx', () => {
       ),
       { numRuns: 25 },
     );
-    const text = await request(hub.url).post(path).set(legacy).set('Content-Type', 'text/plain').send('finish please');
-    if (method === 'post') expect(text.status).toBe(400);
+    const call = method === 'delete' ? request(hub.url).delete(path) : request(hub.url).post(path);
+    const text = await call.set(legacy).set('Content-Type', 'text/plain').send('finish please');
+    expect(text.status).toBe(400);
     expect(await snapshot()).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Min } from 'class-validator';
 import { NODE_ID_PATTERN } from '@gridcore/contracts';
 
 /** Query of `GET /gridnode/task`. Without `wait` the answer is exactly the original's. */
@@ -16,7 +16,6 @@ export class TaskQueryDto {
   @Type(() => Number)
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'wait must be a number of seconds' })
   @Min(0)
-  @Max(86_400)
   wait?: number;
 
   @ApiPropertyOptional({ description: 'The revision the node already has; omitted: answer at once' })
