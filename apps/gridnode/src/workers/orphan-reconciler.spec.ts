@@ -68,4 +68,23 @@ describe('OrphanReconciler', () => {
     expect(engine.log).toEqual(['stop orphan', 'remove orphan', 'remove exited', 'stop hidden', 'remove hidden']);
     expect(queue.calls).toEqual(['requeue redis://r:1 old:in me:3:r1', 'requeue redis://r:1 old:in me:0:r2']);
   });
+
+  it('goes on with the other orphans when one cannot be removed, and leaves that one for the next pass', async () => {
+    class StuckEngine extends Engine {
+      override async remove(id: string) {
+        if (id === 'stuck') throw new Error('removal of container stuck is already in progress');
+        await super.remove(id);
+      }
+    }
+    const engine = new StuckEngine([
+      { id: 'stuck', state: 'exited', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r1' }, env: env('r1', '0') },
+      { id: 'next', state: 'exited', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r2' }, env: env('r2', '1') },
+    ]);
+    const queue = new Queue();
+    const removed = await new OrphanReconciler(engine, queue, 2).reconcile('me');
+    expect(removed).toBe(1);
+    expect(engine.log).toEqual(['remove next']);
+    // The stuck one's batches are not requeued while its container may still run them.
+    expect(queue.calls).toEqual(['requeue redis://r:1 old:in me:1:r2']);
+  });
 });

@@ -26,10 +26,16 @@ export class OrphanReconciler {
       if (tracked.containers.has(c.id)) continue;
       const run = c.labels[LABEL_RUN];
       if (run && tracked.runs.has(run)) continue;
-      removed++;
       const details = await this.runtime.inspect(c.id).catch(() => null);
       if (details?.running) await this.runtime.stop(c.id, this.stopTimeoutS).catch(() => this.runtime.kill(c.id).catch(() => undefined));
-      await this.runtime.remove(c.id);
+      try {
+        await this.runtime.remove(c.id);
+      } catch (err) {
+        // One stubborn container must not keep the others (and their batches) waiting a pass.
+        this.logger.warn(`could not remove orphan ${c.id.slice(0, 12)}; will retry: ${(err as Error).message}`);
+        continue;
+      }
+      removed++;
       const env = details?.env ?? {};
       const label = `orphan ${c.id.slice(0, 12)} (task ${c.labels['gridcore.task'] ?? '?'}, instance ${env.INSTANCE_ID ?? '?'})`;
       if (!env.INPUT_REDIS_URL || !env.INPUT_QUEUE || !env.RUN_ID || env.INSTANCE_ID === undefined) {
