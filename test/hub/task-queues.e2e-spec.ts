@@ -2,9 +2,9 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { QueueKeys, WorkQueue } from '@gridcore/queue';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
-import { waitFor } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
 import { openSse } from '../support/sse';
+import { freePort, waitFor } from '../support/ports';
 
 const admin = bearer(TOKENS.admin);
 
@@ -129,6 +129,35 @@ describe('the hub and a task\'s queues (SPEC §2.3, §4) on a real redis-server'
     const braces = await request(hub.url).post('/api/tasks').set(admin).send({ ...task('c4', 'c'), input_queue: 'a}b' }).expect(400);
     expect(braces.body.message).toMatch(/a\}b/);
     expect((await request(hub.url).get('/api/tasks').set(admin)).body.pending).toEqual(['c3']);
+  });
+
+  it('keeps a completed task\'s final progress across a hub restart', async () => {
+    hub = await startTestHub({ progress_interval_s: 0.2 });
+    await client.lpush('p5:in', ...Array.from({ length: 300 }, (_, i) => String(i + 1)));
+    await request(hub.url).post('/api/tasks').set(admin).send(task('p5', 'p5')).expect(201);
+    expect(await work(client, 'p5:in', 'p5:out', 'node-f', 2)).toBe(200);
+    await request(hub.url).post('/api/tasks/finish').set(admin).expect(200);
+    const stateDir = hub.stateDir;
+    await hub.close();
+    hub = await startTestHub({ state_dir: stateDir });
+    const record = (await request(hub.url).get('/api/tasks/p5').set(admin)).body;
+    expect(record).toMatchObject({ status: 'completed', left: { pending: 100, in_flight: 0 } });
+    expect(record.progress).toMatchObject({ done: 200, pending: 100, in_flight: 0, dead: 0, per_node: { 'node-f': 200 } });
+  });
+
+  it('writes P:config once a Redis that was away at the start comes up', async () => {
+    const port = await freePort();
+    hub = await startTestHub({ progress_interval_s: 0.2 });
+    await request(hub.url).post('/api/tasks').set(admin).send({ ...task('late', 'late'), input_redis: `redis://127.0.0.1:${port}`, max_attempts: 7 }).expect(201);
+    await new Promise((r) => setTimeout(r, 600));
+    const late = await startRedis({ port });
+    const lateClient = new Redis(late.url);
+    try {
+      await waitFor(async () => (await lateClient.hget(new QueueKeys('late:in').config, 'max_attempts')) === '7', 8000, 'P:config written late');
+    } finally {
+      lateClient.disconnect();
+      await late.stop();
+    }
   });
 
   it('shows an unreachable Redis as an error in the task record and keeps serving', async () => {

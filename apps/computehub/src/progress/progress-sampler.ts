@@ -9,6 +9,7 @@ import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { ProgressBoard } from './progress-board';
 import { ProgressTracker } from './progress-tracker';
+import { QueueConfigWriter } from './queue-config-writer';
 
 
 /**
@@ -30,6 +31,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly queues: TaskQueues,
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
+    private readonly configWriter: QueueConfigWriter,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
   }
@@ -57,6 +59,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
       this.run = { taskId: task.id, tracker: new ProgressTracker(), policy: new AutoFinishPolicy() };
     }
     const run = this.run;
+    await this.configWriter.ensure(task.id);
     let snapshot;
     try {
       snapshot = await this.queues.snapshot(ref);
@@ -65,6 +68,8 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
       this.bus.publish('progress', { task: task.name, task_id: task.id, ...failed });
       return;
     }
+    // A finish during the reading has already recorded the task's final figures.
+    if (this.tasks.current()?.id !== task.id) return;
     const progress = run.tracker.update(snapshot);
     this.board.set(task.id, progress);
     this.bus.publish('progress', { task: task.name, task_id: task.id, ...progress });

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
 import { assertNoPrefixCollision } from '@gridcore/queue';
 import { InvalidRequestError } from '../errors/invalid-request.error';
+import { ProgressBoard } from '../progress/progress-board';
+import { progressOf } from '../progress/progress-tracker';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
 import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
@@ -15,6 +17,7 @@ export class TaskCommands {
   constructor(
     private readonly tasks: TasksService,
     private readonly queues: TaskQueues,
+    private readonly progress: ProgressBoard,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -38,21 +41,27 @@ export class TaskCommands {
     };
   }
 
-  /** Notes what a completed task left in its queues (pending, in flight), when its Redis answers. */
+  /**
+   * Notes what a completed task left in its queues (pending, in flight) and its final progress,
+   * from a fresh reading when its Redis answers, else from the last sample.
+   */
   async recordLeft(completed: TaskRecord, known?: TaskLeftDto): Promise<TaskLeftDto | null> {
     const ref = queueRefOf(completed);
     if (!ref) return null;
+    const last = this.progress.get(completed.id);
     let left = known ?? null;
+    let final = last;
     if (!left) {
       try {
         const snapshot = await this.queues.snapshot(ref);
         left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
+        final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
       } catch (err) {
         this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
-        return null;
       }
     }
-    await this.tasks.annotate(completed.id, { left }).catch(() => undefined);
+    await this.tasks.annotate(completed.id, { left, final_progress: final }).catch(() => undefined);
+    this.progress.forget(completed.id);
     return left;
   }
 

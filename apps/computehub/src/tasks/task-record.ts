@@ -1,4 +1,4 @@
-import type { TaskLeftDto, TaskStatus } from '@gridcore/contracts';
+import type { TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
 
 /** A task as the hub keeps it (Redis URLs whole; masked only in views). */
 export interface TaskRecord {
@@ -25,6 +25,8 @@ export interface TaskRecord {
   completed_at: string | null;
   completed_by: 'finish' | 'next' | 'auto_finish' | null;
   left: TaskLeftDto | null;
+  /** The progress as the task completed, kept so it outlives the sampler's memory and restarts. */
+  final_progress?: TaskProgressDto | null;
 }
 
 /** Everything that must survive a hub restart: records in registration order, current, revision. */

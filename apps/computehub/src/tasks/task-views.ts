@@ -34,11 +34,12 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
 
 /** A task as `/api` shows it: every Redis password masked, to every role. */
 export function publicTask(record: TaskRecord, progress: TaskProgressDto | null = null): TaskRecordDto {
+  const { final_progress: finalProgress, ...shown } = record;
   return {
-    ...record,
+    ...shown,
     input_redis: maskRedisUrl(record.input_redis),
     output_redis: maskRedisUrl(record.output_redis),
-    progress,
+    progress: progress ?? finalProgress ?? null,
   };
 }
 
