@@ -41,6 +41,7 @@ export class NodeSession {
   private readonly meter = new HostUsageMeter();
   private loop?: Promise<void>;
   private mustRegister = false;
+  private registeredOnce = false;
   gpus: GpuSample[] = [];
 
   constructor(
@@ -90,6 +91,7 @@ export class NodeSession {
     const answer = await this.hub.register(this.registerBody());
     if (answer.node_id !== this.identity.id) await this.identity.save(answer.node_id);
     this.mustRegister = false;
+    this.registeredOnce = true;
     this.logger.log(`registered with ${this.hub.url} as ${answer.node_id}`);
   }
 
@@ -141,6 +143,7 @@ export class NodeSession {
   /** One heartbeat; never throws. */
   async beat(): Promise<void> {
     try {
+      if (this.mustRegister && (await this.stopRequestedBeforeRegistering())) return;
       if (this.mustRegister) await this.register();
       let answer;
       try {
@@ -162,6 +165,19 @@ export class NodeSession {
       this.mustRegister = true;
       this.logger.warn(`heartbeat failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * A fresh registration clears the hub's stop flag (SPEC §2.4), so after an outage the node asks
+   * once with a heartbeat whether a stop was requested meanwhile before it registers again.
+   */
+  private async stopRequestedBeforeRegistering(): Promise<boolean> {
+    if (!this.registeredOnce) return false;
+    const answer = await this.hub.heartbeat(await this.heartbeatBody()).catch(() => null);
+    if (!answer?.stop_requested) return false;
+    this.logger.log('the hub asks this node to stop');
+    this.stream.stop$.next('hub');
+    return true;
   }
 
   /** `{last_heartbeat_ok, node_id, pid}` for the HEALTHCHECK and the k8s liveness probe. */
