@@ -89,10 +89,16 @@ export class WorkQueue {
     if (this.exactlyOnce && !this.outputQueue) throw new Error('exactly-once acks need an output queue');
   }
 
+  /** The KEYS of take and ack, built once (the hot path calls take once a batch); never mutated. */
+  private ackKeysCache?: readonly string[];
+
   private ackKeys(): string[] {
-    const k = this.keys;
-    const output = this.exactlyOnce ? (this.outputQueue as string) : k.input;
-    return [k.input, k.seq, k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config, output];
+    if (!this.ackKeysCache) {
+      const k = this.keys;
+      const output = this.exactlyOnce ? (this.outputQueue as string) : k.input;
+      this.ackKeysCache = Object.freeze([k.input, k.seq, k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config, output]);
+    }
+    return this.ackKeysCache as string[];
   }
 
   private ackArgs(ack: TakeRequest['ack']): { push: string; count: number; results: string[] } {

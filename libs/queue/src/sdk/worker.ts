@@ -27,12 +27,20 @@ interface Lane {
   blockingConn?: Redis;
   blockingId?: Promise<number | undefined>;
   blocking?: Promise<unknown>;
+  /** The batch whose handler runs now, and since when (Date.now()); undefined between batches. */
+  handlerKey?: string;
+  handlerSince: number;
+  /**
+   * The lane's hung-handler watchdog: armed once and re-armed only when it fires, so a batch
+   * costs no timer set-up or tear-down (at batch 1 that churn is per item). It fires at the
+   * running handler's start + batch_timeout_s, or later, never earlier than that deadline.
+   */
+  watchdog?: NodeJS.Timeout;
 }
 
 interface HeldBatch {
   key: string;
   lane: number;
-  timer: NodeJS.Timeout;
 }
 
 /** Redis error replies that say "try again soon", not "this is wrong". */
@@ -116,7 +124,7 @@ export class Worker {
     );
     for (let i = 0; i < this.s.concurrency; i++) {
       const slot = { nodeId: this.s.nodeId, instance: this.s.instance, runId: this.s.runId, lane: i };
-      this.lanes.push({ index: i, prefix: this.wq.keys.lanePrefix(slot), state: 'idle' });
+      this.lanes.push({ index: i, prefix: this.wq.keys.lanePrefix(slot), state: 'idle', handlerSince: 0 });
     }
     this.renewTimer = setInterval(() => this.renewAll(), Math.max(100, (this.config.leaseS * 1000) / 3));
     this.lastWorkAt = Date.now();
@@ -249,8 +257,8 @@ export class Worker {
 
   private async handle(lane: Lane, key: string, items: string[], retried: boolean): Promise<PendingAck | undefined> {
     lane.state = 'handler';
-    const timer = setTimeout(() => void this.hung(key), this.config.batchTimeoutS * 1000);
-    this.held.set(key, { key, lane: lane.index, timer });
+    this.held.set(key, { key, lane: lane.index });
+    this.handlerStarted(lane, key);
     let results: string[];
     try {
       results = await this.handler(items, { batchKey: key, lane: lane.index, retried });
@@ -260,7 +268,7 @@ export class Worker {
       const bad = results.findIndex((r) => typeof r !== 'string');
       if (bad >= 0) throw new Error(`handler result ${bad} is a ${typeof results[bad]}, not a string`);
     } catch (err) {
-      clearTimeout(timer);
+      lane.handlerKey = undefined;
       this.held.delete(key);
       lane.state = 'idle';
       this.log(`gridcore-worker: handler failed on ${items.length} item(s) (${(err as Error).message}); batch requeued with an attempt`);
@@ -268,12 +276,35 @@ export class Worker {
       if (!this.stopping) this.enterIsolation();
       return undefined;
     }
-    clearTimeout(timer);
+    lane.handlerKey = undefined;
     this.held.delete(key);
     lane.state = 'idle';
     if (this.mode.mode === 'exactly-once') return { batchKey: key, results };
     await this.pushOutput(lane, results);
     return { batchKey: key, count: results.length };
+  }
+
+  /** Notes a handler's start; arms the lane's watchdog if it is not armed already. */
+  private handlerStarted(lane: Lane, key: string): void {
+    lane.handlerKey = key;
+    lane.handlerSince = Date.now();
+    if (!lane.watchdog) this.armWatchdog(lane, this.config.batchTimeoutS * 1000);
+  }
+
+  /**
+   * Fires at (or after) the deadline of the handler that ran when it was armed. If a handler
+   * runs now and has reached batch_timeout_s, that is a hung handler; if a later one runs, the
+   * watchdog re-arms for that one's deadline; if none runs, it rests until the next handler.
+   */
+  private armWatchdog(lane: Lane, delayMs: number): void {
+    lane.watchdog = setTimeout(() => {
+      lane.watchdog = undefined;
+      const key = lane.handlerKey;
+      if (key === undefined) return;
+      const left = lane.handlerSince + this.config.batchTimeoutS * 1000 - Date.now();
+      if (left <= 0) void this.hung(key);
+      else this.armWatchdog(lane, left);
+    }, delayMs);
   }
 
   /** At-least-once: the results go out with their own command before the ack. */
@@ -452,7 +483,7 @@ export class Worker {
 
   private finish(code: number): void {
     if (this.renewTimer) clearInterval(this.renewTimer);
-    for (const b of this.held.values()) clearTimeout(b.timer);
+    for (const lane of this.lanes) if (lane.watchdog) clearTimeout(lane.watchdog);
     for (const lane of this.lanes) lane.blockingConn?.disconnect();
     this.control?.disconnect();
     this.out?.disconnect();
