@@ -38,8 +38,10 @@ export function watchCommand(): Command {
       let last: Progress | null = record.progress;
       const show = (p: Progress) => {
         last = p;
-        if (display) display.update(figures(p));
-        else process.stdout.write(`${JSON.stringify({ task: name, ...p })}\n`);
+        if (!display) return void process.stdout.write(`${JSON.stringify({ task: name, ...p })}\n`);
+        // A sample taken before any item was pushed has nothing to draw a bar of.
+        const empty = p.done + p.pending + p.in_flight + p.dead === 0 && !p.error;
+        if (!empty) display.update(figures(p));
       };
       const end = (why: string): void => {
         const dead = last?.dead ?? 0;
