@@ -187,7 +187,9 @@ describe('WorkQueue on a real redis-server', () => {
   });
 
   it('scans for batch lists without a lease older than lease_s', async () => {
-    await wq.writeConfig({ leaseS: 1, batchTimeoutS: 10, maxAttempts: 3 });
+    // OBJECT IDLETIME counts in whole seconds of Redis's LRU clock: a list made a moment ago may
+    // already read 1, so the lease here is 2 s.
+    await wq.writeConfig({ leaseS: 2, batchTimeoutS: 10, maxAttempts: 3 });
     const k = new QueueKeys(queue);
     const orphan = `${lane('dead')}7`;
     await redis.rpush(orphan, 'o1', 'o2');
@@ -196,7 +198,7 @@ describe('WorkQueue on a real redis-server', () => {
       return wq.take({ nodeId: node, lanePrefix: lane('live'), size: 1 });
     })();
     expect((await admin.scanOrphanBatches(queue)).batches).toBe(0);
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 3100));
     await wq.renew(fresh.batchKey);
     const r = await admin.scanOrphanBatches(queue);
     expect(r).toMatchObject({ batches: 1, items: 2 });
