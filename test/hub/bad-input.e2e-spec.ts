@@ -98,10 +98,10 @@ describe('bad input never changes state and never gets a 5xx', () => {
           const call = method === 'delete' ? request(hub.url).delete(path) : request(hub.url).post(path);
           const res = await call.set(legacy).set('Content-Type', 'application/json').send(JSON.stringify(body));
           expect(res.status).toBe(400);
-          expect(res.body.message).toMatch(/takes no body|field name __proto__ is not allowed/);
+          expect(res.body.message).toMatch(/takes no body|field name (__proto__|constructor|prototype) is not allowed/);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: Number(process.env.FC_RUNS ?? 25) },
     );
     const call = method === 'delete' ? request(hub.url).delete(path) : request(hub.url).post(path);
     const text = await call.set(legacy).set('Content-Type', 'text/plain').send('finish please');
