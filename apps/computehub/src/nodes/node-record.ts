@@ -29,19 +29,7 @@ export interface NodeRecord extends PersistedNode {
 }
 
 export function persistedPart(node: NodeRecord): PersistedNode {
-  return {
-    id: node.id,
-    hostname: node.hostname,
-    architecture: node.architecture,
-    cpu_count: node.cpu_count,
-    platform: node.platform,
-    version: node.version,
-    labels: node.labels,
-    memory_total_mb: node.memory_total_mb,
-    parallelism: node.parallelism,
-    gpus: node.gpus,
-    registered_at: node.registered_at,
-    last_seen_ms: node.last_seen_ms,
-    stop_requested: node.stop_requested,
-  };
+  // Everything but liveness and what the last heartbeat said.
+  const { online, runtime_status, active_containers, task_name, instances, usage, last_update_event_ms, ...persisted } = node;
+  return persisted;
 }

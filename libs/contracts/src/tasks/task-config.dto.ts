@@ -1,14 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/**
- * What a node runs: the original's TaskConfig (`task_name`, one `image` chosen for the node's
- * platform, `redis_url: null`) plus our fields beside them. Redis URLs are whole here: only the
- * node routes carry them.
- */
-export class TaskConfigDto {
-  @ApiProperty() task_name: string;
-  @ApiProperty() image: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Always null (the original\'s field)' }) redis_url: null;
+/** A task's queues and per-container limits: the part a node's config and a task record share. */
+export class TaskRunSpecDto {
   @ApiProperty({ nullable: true, type: String }) input_redis: string | null;
   @ApiProperty({ nullable: true, type: String }) output_redis: string | null;
   @ApiProperty({ nullable: true, type: String }) input_queue: string | null;
@@ -20,6 +13,17 @@ export class TaskConfigDto {
   @ApiPropertyOptional({ nullable: true, type: Number }) max_containers_per_node: number | null;
   @ApiProperty() max_attempts: number;
   @ApiProperty() batch_timeout_s: number;
+}
+
+/**
+ * What a node runs: the original's TaskConfig (`task_name`, one `image` chosen for the node's
+ * platform, `redis_url: null`) plus our fields beside them. Redis URLs are whole here: only the
+ * node routes carry them.
+ */
+export class TaskConfigDto extends TaskRunSpecDto {
+  @ApiProperty() task_name: string;
+  @ApiProperty() image: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Always null (the original\'s field)' }) redis_url: null;
   @ApiProperty({ description: 'Grid-wide task revision this config belongs to' }) revision: number;
 }
 

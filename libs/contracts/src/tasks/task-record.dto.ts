@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TaskRunSpecDto } from './task-config.dto';
 
 export type TaskStatus = 'pending' | 'running' | 'completed';
 
@@ -23,23 +24,12 @@ export class TaskProgressDto {
 }
 
 /** A task as `/api` shows it: Redis passwords masked. */
-export class TaskRecordDto {
+export class TaskRecordDto extends TaskRunSpecDto {
   @ApiProperty({ description: 'Run id: a new one for every registration of the name' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ enum: ['pending', 'running', 'completed'] }) status: TaskStatus;
   @ApiPropertyOptional({ nullable: true, type: String }) image: string | null;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) images: Record<string, string>;
-  @ApiPropertyOptional({ nullable: true, type: String }) input_redis: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) output_redis: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) input_queue: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) output_queue: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) env: Record<string, string>;
-  @ApiProperty() cpus: number;
-  @ApiPropertyOptional({ nullable: true, type: Number }) memory_mb: number | null;
-  @ApiProperty() gpus: number;
-  @ApiPropertyOptional({ nullable: true, type: Number }) max_containers_per_node: number | null;
-  @ApiProperty() max_attempts: number;
-  @ApiProperty() batch_timeout_s: number;
   @ApiPropertyOptional({ nullable: true, type: Boolean }) auto_finish: boolean | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) auto_finish_grace_s: number | null;
   @ApiProperty() created_at: string;
