@@ -2,13 +2,12 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { QueueKeys } from '@gridcore/queue';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { HubProcess, startHubProcess } from '../support/hub-process';
+import type { RunningRedis } from '../support/redis-server';
+import type { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
-import { startAgent, AgentProcess } from '../node/support/agent-process';
-import { waitForContainers, waitForNodeId } from '../node/support/grid';
-import { ensureSdkWorkerImage } from '../node/support/sdk-worker-image';
-import { removeLabelled, requireDockerEngine } from '../node/support/test-image';
+import type { AgentProcess } from '../node/support/agent-process';
+import { waitForContainers } from '../node/support/grid';
+import { startWorkerGrid, WorkerGrid } from '../node/support/worker-grid';
 import { ensureGridctlBuilt, Gridctl } from './gridctl-cli';
 
 const N = 100_000;
@@ -32,6 +31,7 @@ function checkResults(lines: string[]): Set<string> {
  */
 describe('gridctl workflow on a real grid', () => {
   jest.setTimeout(180_000);
+  let grid: WorkerGrid;
   let redis: RunningRedis;
   let hub: HubProcess;
   let agent: AgentProcess;
@@ -42,22 +42,13 @@ describe('gridctl workflow on a real grid', () => {
   const password = 'gridctl-redis-pw';
 
   beforeAll(async () => {
-    requireDockerEngine();
     ensureGridctlBuilt();
-    image = await ensureSdkWorkerImage();
-    redis = await startRedis({ password });
-    client = new Redis(redis.url);
-    hub = await startHubProcess({ env: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' } });
-    agent = startAgent({ GRIDNODE_SERVER_URL: hub.url, GRIDNODE_TOKEN: hub.token, GRIDNODE_PARALLELISM: '2' });
-    nodeId = await waitForNodeId(agent.stateDir);
+    grid = await startWorkerGrid({ redisPassword: password, hubEnv: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' } });
+    ({ redis, hub, agent, nodeId, image, client } = grid);
   }, 300_000);
 
   afterAll(async () => {
-    agent?.signal('SIGKILL');
-    if (nodeId) removeLabelled(`gridcore.node=${nodeId}`);
-    client?.disconnect();
-    await hub?.stop();
-    await redis?.stop();
+    await grid?.stop();
     cli.cleanup();
   });
 

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { HubProcess, startHubProcess } from '../support/hub-process';
+import type { RunningRedis } from '../support/redis-server';
+import type { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
-import { startAgent, AgentProcess } from './support/agent-process';
-import { addTask, nodeContainers, queueState, waitForContainers, waitForNodeId } from './support/grid';
-import { ensureSdkWorkerImage } from './support/sdk-worker-image';
-import { removeLabelled, requireDockerEngine } from './support/test-image';
+import type { AgentProcess } from './support/agent-process';
+import { addTask, nodeContainers, queueState, waitForContainers } from './support/grid';
+import { startWorkerGrid, WorkerGrid } from './support/worker-grid';
 
 /**
  * The whole data path: the agent runs the reference sqrt worker (TypeScript SDK) in real
@@ -14,6 +13,7 @@ import { removeLabelled, requireDockerEngine } from './support/test-image';
  */
 describe('GridNode with the SDK worker image', () => {
   jest.setTimeout(180_000);
+  let grid: WorkerGrid;
   let redis: RunningRedis;
   let hub: HubProcess;
   let agent: AgentProcess;
@@ -22,22 +22,11 @@ describe('GridNode with the SDK worker image', () => {
   let client: Redis;
 
   beforeAll(async () => {
-    requireDockerEngine();
-    image = await ensureSdkWorkerImage();
-    redis = await startRedis();
-    client = new Redis(redis.url);
-    hub = await startHubProcess();
-    agent = startAgent({ GRIDNODE_SERVER_URL: hub.url, GRIDNODE_TOKEN: hub.token, GRIDNODE_PARALLELISM: '2' });
-    nodeId = await waitForNodeId(agent.stateDir);
+    grid = await startWorkerGrid();
+    ({ redis, hub, agent, nodeId, image, client } = grid);
   }, 300_000);
 
-  afterAll(async () => {
-    agent?.signal('SIGKILL');
-    if (nodeId) removeLabelled(`gridcore.node=${nodeId}`);
-    client?.disconnect();
-    await hub?.stop();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.stop());
 
   it('processes every item exactly once, even when a container is SIGKILLed from outside', async () => {
     const n = 3000;
