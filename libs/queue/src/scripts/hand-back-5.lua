@@ -8,7 +8,7 @@ or {negative code, detail} having written nothing. ]]
 -- @include common
 
 local k = {input = KEYS[1], leases = KEYS[2], taken = KEYS[3], retry = KEYS[4], attempts = KEYS[5]}
-local batch_prefix = string.sub(k.leases, 1, -8) .. ':batch:'
+local batch_prefix = batch_prefix_of(k.leases)
 local err = check_types({{k.input, 'list', E_INPUT}, {k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN},
   {k.retry, 'list', E_RETRY}, {k.attempts, 'hash', E_ATTEMPTS}})
 if err then return err end

@@ -10,12 +10,10 @@ expired leases remain (call again)
 or {negative code, detail} having written nothing. ]]
 -- @include common
 
-local k = {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
-  stats = KEYS[6], config = KEYS[7]}
+local k = requeue_keys()
 local limit = tonumber(ARGV[1])
 if limit == nil or limit < 1 or limit > 1000 then return {E_BAD_ARG, 'limit ' .. tostring(ARGV[1])} end
-local err = check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
-  {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+local err = check_requeue_keys(k)
 if err then return err end
 
 local now = now_ms()

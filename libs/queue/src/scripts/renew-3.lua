@@ -10,7 +10,7 @@ or {negative code, detail}. ]]
 
 local leases, taken, config = KEYS[1], KEYS[2], KEYS[3]
 local batch_key = ARGV[1]
-local batch_prefix = string.sub(leases, 1, -8) .. ':batch:'
+local batch_prefix = batch_prefix_of(leases)
 local err = check_batch_key(batch_prefix, batch_key)
 if err then return err end
 err = check_types({{leases, 'zset', E_LEASES}, {taken, 'hash', E_TAKEN}, {config, 'hash', E_CONFIG}})

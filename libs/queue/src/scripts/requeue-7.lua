@@ -9,11 +9,9 @@ lease and taken (housekeeping, not counted)
 or {negative code, detail} having written nothing. ]]
 -- @include common
 
-local k = {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
-  stats = KEYS[6], config = KEYS[7]}
-local batch_prefix = string.sub(k.leases, 1, -8) .. ':batch:'
-local err = check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
-  {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+local k = requeue_keys()
+local batch_prefix = batch_prefix_of(k.leases)
+local err = check_requeue_keys(k)
 if err then return err end
 for i = 2, #ARGV do
   err = check_batch_key(batch_prefix, ARGV[i])

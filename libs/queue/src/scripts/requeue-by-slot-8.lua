@@ -13,7 +13,7 @@ Returns {batches, items, dead, more}: more = 1 when the 1000-item cap left batch
 local k = {input = KEYS[1], leases = KEYS[2], taken = KEYS[3], retry = KEYS[4], attempts = KEYS[5],
   dead = KEYS[6], stats = KEYS[7], config = KEYS[8]}
 local prefix, mode = ARGV[1], ARGV[2]
-local batch_prefix = string.sub(k.leases, 1, -8) .. ':batch:'
+local batch_prefix = batch_prefix_of(k.leases)
 if string.sub(prefix, 1, #batch_prefix) ~= batch_prefix or #prefix <= #batch_prefix then
   return {E_BAD_ARG, 'slot prefix ' .. prefix}
 end

@@ -10,11 +10,9 @@ Returns {batches, items, dead}
 or {negative code, detail} having written nothing. ]]
 -- @include common
 
-local k = {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
-  stats = KEYS[6], config = KEYS[7]}
-local batch_prefix = string.sub(k.leases, 1, -8) .. ':batch:'
-local err = check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
-  {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+local k = requeue_keys()
+local batch_prefix = batch_prefix_of(k.leases)
+local err = check_requeue_keys(k)
 if err then return err end
 local lease_s = config_number(k.config, 'lease_s', ARGV[1])
 local max_attempts = config_number(k.config, 'max_attempts', ARGV[2])

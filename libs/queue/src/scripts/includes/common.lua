@@ -45,6 +45,23 @@ local function check_types(specs)
   return nil
 end
 
+-- The seven keys of requeue-7, reap-7 and requeue-orphans-7, in their KEYS order.
+local function requeue_keys()
+  return {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
+    stats = KEYS[6], config = KEYS[7]}
+end
+
+-- Their types, checked before any write.
+local function check_requeue_keys(k)
+  return check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
+    {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+end
+
+-- P:batch: from P:leases: the prefix every batch key of the queue starts with.
+local function batch_prefix_of(leases_key)
+  return string.sub(leases_key, 1, -8) .. ':batch:'
+end
+
 -- A positive number from P:config, else the caller's default.
 local function config_number(config_key, field, default)
   local v = tonumber(redis.call('HGET', config_key, field))
