@@ -77,10 +77,8 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     const autoFinish = task.auto_finish ?? this.config.values.auto_finish;
     const graceS = task.auto_finish_grace_s ?? this.config.values.auto_finish_grace_s;
     if (autoFinish && run.policy.observe(snapshot, graceS)) {
-      const { completed, started } = await this.tasks.finish('auto_finish', task.id);
-      if (!completed) return;
-      await this.commands.recordLeft(completed, { pending: 0, in_flight: 0 });
-      this.logger.log(`auto-finished ${completed.name}${started ? `; started ${started.name}` : ''}`);
+      const done = await this.commands.autoFinish(task.id);
+      if (done) this.logger.log(`auto-finished ${task.name}${done.started ? `; started ${done.started.name}` : ''}`);
     }
   }
 }

@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
 import { assertNoPrefixCollision } from '@gridcore/queue';
+import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
+import type { RunExpectation, Transition } from './task-lifecycle';
 import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
 import { TasksService } from './tasks.service';
@@ -29,8 +31,9 @@ export class TaskCommands {
     return publicTask(record);
   }
 
-  async finish(): Promise<FinishResultDto> {
-    const { completed, started } = await this.tasks.finish('finish');
+  /** `POST /api/tasks/finish` (and `/:name/finish`): with a name, only if that task runs. */
+  async finish(expected: RunExpectation = {}): Promise<FinishResultDto> {
+    const { completed, started } = await this.tasks.finish('finish', expected);
     const name = completed!.name;
     const left = await this.recordLeft(completed!);
     return {
@@ -42,10 +45,26 @@ export class TaskCommands {
   }
 
   /**
+   * Auto-finish of the run that was sampled drained: completes it only if it still runs (an
+   * operator may have finished it meanwhile) and notes that it left nothing. Null when it did not.
+   */
+  async autoFinish(runId: string): Promise<Transition | null> {
+    let transition: Transition;
+    try {
+      transition = await this.tasks.finish('auto_finish', { id: runId });
+    } catch (err) {
+      if (err instanceof ConflictError) return null;
+      throw err;
+    }
+    await this.recordLeft(transition.completed!, { pending: 0, in_flight: 0 });
+    return transition;
+  }
+
+  /**
    * Notes what a completed task left in its queues (pending, in flight) and its final progress,
    * from a fresh reading when its Redis answers, else from the last sample.
    */
-  async recordLeft(completed: TaskRecord, known?: TaskLeftDto): Promise<TaskLeftDto | null> {
+  private async recordLeft(completed: TaskRecord, known?: TaskLeftDto): Promise<TaskLeftDto | null> {
     const ref = queueRefOf(completed);
     if (!ref) return null;
     const last = this.progress.get(completed.id);
@@ -65,8 +84,8 @@ export class TaskCommands {
     return left;
   }
 
-  async next(): Promise<NextResultDto> {
-    const { completed, started } = await this.tasks.next();
+  async next(expected: RunExpectation = {}): Promise<NextResultDto> {
+    const { completed, started } = await this.tasks.finish('next', expected);
     if (completed) await this.recordLeft(completed);
     // As the original: the running task is completed even when nothing follows it.
     if (!started) throw new InvalidRequestError('No more tasks available');

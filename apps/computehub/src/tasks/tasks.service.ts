@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../errors/invalid-request.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
-import { TaskLifecycle, Transition } from './task-lifecycle';
+import { RunExpectation, TaskLifecycle, Transition } from './task-lifecycle';
 import { EMPTY_TASK_STATE, TaskRecord, TaskState } from './task-record';
 import { TaskStore } from './task-store';
 import { publicTask, recordFromDto } from './task-views';
@@ -72,20 +72,14 @@ export class TasksService implements OnModuleInit {
     });
   }
 
-  /** Completes the current task; with `expectedId`, only if that run is still the current one. */
-  finish(by: CompletionCause = 'finish', expectedId?: string): Promise<Transition> {
+  /**
+   * Completes the current task, or with an expectation only the run meant (a ConflictError
+   * naming the running task otherwise): the check and the change are one serialised step.
+   */
+  finish(by: CompletionCause = 'finish', expected: RunExpectation = {}): Promise<Transition> {
     return this.change((lc) => {
-      if (expectedId && lc.state.current_id !== expectedId) {
-        return { result: { completed: null, started: null }, transition: { completed: null, started: null } };
-      }
-      const transition = lc.finish(new Date().toISOString(), by);
-      return { result: transition, transition };
-    });
-  }
-
-  next(): Promise<Transition> {
-    return this.change((lc) => {
-      const transition = lc.next(new Date().toISOString());
+      const now = new Date().toISOString();
+      const transition = by === 'next' ? lc.next(now, expected) : lc.finish(now, by, expected);
       return { result: transition, transition };
     });
   }
