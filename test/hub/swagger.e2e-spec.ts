@@ -24,6 +24,7 @@ describe('Swagger (OpenAPI at /docs-json, UI at /docs)', () => {
     ['post', '/api/tasks/finish'],
     ['post', '/api/tasks/next'],
     ['post', '/api/tasks/{name}/finish'],
+    ['post', '/api/tasks/{name}/acknowledge-data-loss'],
     ['post', '/api/tasks/{name}/dead/requeue'],
     ['get', '/api/nodes'],
     ['post', '/api/nodes/{id}/stop'],

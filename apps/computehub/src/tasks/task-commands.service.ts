@@ -46,17 +46,20 @@ export class TaskCommands {
 
   /**
    * Auto-finish of the run that was sampled drained: completes it only if it still runs (an
-   * operator may have finished it meanwhile) and notes that it left nothing. Null when it did not.
+   * operator may have finished it meanwhile), noting in the same change that it left nothing and
+   * its last figures. Null when it did not complete it.
    */
   async autoFinish(runId: string): Promise<Transition | null> {
+    const last = this.progress.get(runId);
+    const known = { left: { pending: 0, in_flight: 0 }, final_progress: last && { ...last, eta_s: 0 } };
     let transition: Transition;
     try {
-      transition = await this.tasks.finish('auto_finish', { id: runId });
+      transition = await this.tasks.finish('auto_finish', { id: runId }, known);
     } catch (err) {
       if (err instanceof ConflictError) return null;
       throw err;
     }
-    await this.recordLeft(transition.completed!, { pending: 0, in_flight: 0 });
+    this.progress.forget(runId);
     return transition;
   }
 
@@ -64,20 +67,18 @@ export class TaskCommands {
    * Notes what a completed task left in its queues (pending, in flight) and its final progress,
    * from a fresh reading when its Redis answers, else from the last sample.
    */
-  private async recordLeft(completed: TaskRecord, known?: TaskLeftDto): Promise<TaskLeftDto | null> {
+  private async recordLeft(completed: TaskRecord): Promise<TaskLeftDto | null> {
     const ref = queueRefOf(completed);
     if (!ref) return null;
     const last = this.progress.get(completed.id);
-    let left = known ?? null;
+    let left: TaskLeftDto | null = null;
     let final = last;
-    if (!left) {
-      try {
-        const snapshot = await this.queues.snapshot(ref);
-        left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
-        final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
-      } catch (err) {
-        this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
-      }
+    try {
+      const snapshot = await this.queues.snapshot(ref);
+      left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
+      final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
+    } catch (err) {
+      this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
     }
     await this.tasks.annotate(completed.id, { left, final_progress: final }).catch(() => undefined);
     this.progress.forget(completed.id);

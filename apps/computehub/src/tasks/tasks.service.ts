@@ -12,6 +12,9 @@ import { publicTask, recordFromDto } from './task-views';
 
 export type CompletionCause = 'finish' | 'next' | 'auto_finish';
 
+/** What a completed run left and its last figures, when known as it completes (auto-finish). */
+export type CompletionFacts = Partial<Pick<TaskRecord, 'left' | 'final_progress'>>;
+
 /**
  * Owns the task state. Every change runs on a copy, is saved, and only then becomes the state
  * the hub serves, so a failed save changes nothing. Changes are serialised.
@@ -76,10 +79,12 @@ export class TasksService implements OnModuleInit {
    * Completes the current task, or with an expectation only the run meant (a ConflictError
    * naming the running task otherwise): the check and the change are one serialised step.
    */
-  finish(by: CompletionCause = 'finish', expected: RunExpectation = {}): Promise<Transition> {
+  finish(by: CompletionCause = 'finish', expected: RunExpectation = {}, known: CompletionFacts = {}): Promise<Transition> {
     return this.change((lc) => {
       const now = new Date().toISOString();
       const transition = by === 'next' ? lc.next(now, expected) : lc.finish(now, by, expected);
+      // Facts known before the change land with it, so no reader sees the record without them.
+      if (transition.completed) Object.assign(transition.completed, known);
       return { result: transition, transition };
     });
   }
@@ -92,7 +97,7 @@ export class TasksService implements OnModuleInit {
   }
 
   /** Records extra facts about a task (what it left behind, ...) without a lifecycle change. */
-  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress'>>): Promise<void> {
+  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress' | 'queue_config_at' | 'data_loss'>>): Promise<void> {
     return this.change((lc) => {
       const record = lc.state.tasks.find((t) => t.id === id);
       if (record) Object.assign(record, patch);
