@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
-import { assertNoPrefixCollision } from '@gridcore/queue';
+import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
+import { maskRedisUrl } from '../persistence/state-redis';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
+import { RedisServers } from '../queues/redis-servers';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
 import type { RunExpectation, Transition } from './task-lifecycle';
 import type { TaskRecord } from './task-record';
@@ -20,15 +22,41 @@ export class TaskCommands {
     private readonly tasks: TasksService,
     private readonly queues: TaskQueues,
     private readonly progress: ProgressBoard,
+    private readonly servers: RedisServers,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
-    const record = await this.tasks.register(dto, (task, held) => {
-      // Keys of `x` and `{x}` would mix (SPEC §4); the same queue reused run after run is fine.
-      if (!task.input_queue || !task.input_redis) return;
-      assertNoPrefixCollision(task.input_queue, held.filter((t) => t.input_redis === task.input_redis).map((t) => t.input_queue!).filter(Boolean));
-    });
+    const url = dto.input_redis ?? dto.redis_url;
+    if (url && dto.input_queue) {
+      // Looked up before the serialised change, which cannot wait on DNS.
+      await this.servers.resolveAll([url, ...this.tasks.view().state.tasks.map((t) => t.input_redis).filter((u): u is string => !!u)]);
+    }
+    const record = await this.tasks.register(dto, (task, held) => this.assertNoKeyClash(task, held));
     return publicTask(record);
+  }
+
+  /**
+   * Keys of `x` and `{x}` would mix (SPEC §4) when both queues live on the same server, however
+   * its URLs are written (localhost or 127.0.0.1, `/0` or none); the same queue reused run after
+   * run is fine.
+   */
+  private assertNoKeyClash(task: TaskRecord, held: readonly TaskRecord[]): void {
+    if (!task.input_queue || !task.input_redis) return;
+    queuePrefix(task.input_queue); // throws for an untagged name with stray braces, clash or not
+    const server = this.servers.identify(task.input_redis);
+    for (const other of held) {
+      if (!other.input_queue || !other.input_redis) continue;
+      const otherServer = this.servers.identify(other.input_redis);
+      if (!server || !otherServer || !sameRedisServer(server, otherServer)) continue;
+      try {
+        assertNoPrefixCollision(task.input_queue, [other.input_queue]);
+      } catch (err) {
+        if (!(err instanceof QueuePrefixCollisionError)) throw err;
+        throw new ConflictError(
+          `${err.message}, on the same Redis server as task ${other.name} (${maskRedisUrl(other.input_redis)}): their keys would mix; name the queue differently`,
+        );
+      }
+    }
   }
 
   /** `POST /api/tasks/finish` (and `/:name/finish`): with a name, only if that task runs. */
