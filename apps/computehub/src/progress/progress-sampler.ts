@@ -76,12 +76,13 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     }
     // A finish during the reading has already recorded the task's final figures.
     if (this.tasks.current()?.id !== task.id) return;
+    // Flagged before the sample goes out, so no listener takes its empty lists for "done".
+    const lost = queueLossReason(task.id, configWritten, snapshot.configRunId);
+    if (lost && epoch === this.dataLoss.epoch) await this.dataLoss.flag(task.id, lost);
     const progress = run.tracker.update(snapshot);
     this.board.set(task.id, progress);
     this.bus.publish('progress', { task: task.name, task_id: task.id, ...progress });
 
-    const lost = queueLossReason(task.id, configWritten, snapshot.configRunId);
-    if (lost && epoch === this.dataLoss.epoch) await this.dataLoss.flag(task.id, lost);
     if (this.tasks.current()?.data_loss) {
       // Empty lists now say nothing about work done: the operator decides, and the grace
       // starts afresh once they have.
