@@ -86,6 +86,8 @@ describe('a task whose Redis lost its queue (P:config run id)', () => {
     expect((lost?.data as EventData).data).toMatchObject({ name: 'dl1', id: created.body.id, data_loss: { reason: flagged.reason } });
     const shown = (await request(hub.url).get('/api/tasks').set(admin)).body.tasks.find((t: { name: string }) => t.name === 'dl1');
     expect(shown.data_loss).toEqual(flagged);
+    const metrics = async () => (await request(hub!.url).get('/metrics').set(bearer(TOKENS.viewer)).expect(200)).text;
+    expect(await metrics()).toContain('gridcore_task_data_lost{task="dl1"} 1');
 
     // Everything looks drained, well past the grace: auto-finish must not close the task.
     await new Promise((r) => setTimeout(r, 2500));
@@ -100,6 +102,7 @@ describe('a task whose Redis lost its queue (P:config run id)', () => {
     const ack = await request(hub.url).post('/api/tasks/dl1/acknowledge-data-loss').set(admin).expect(200);
     expect(ack.body).toMatchObject({ name: 'dl1', status: 'running', data_loss: null });
     expect(await client.hgetall(config)).toMatchObject({ run_id: created.body.id, max_attempts: '3', lease_s: '60' });
+    expect(await metrics()).toContain('gridcore_task_data_lost{task="dl1"} 0');
     await waitFor(() => sse.events.some((e) => e.type === 'task.data_loss_acknowledged' && (e.data as EventData).data.name === 'dl1'), 2000, 'SSE acknowledgement');
     const again = await request(hub.url).post('/api/tasks/dl1/acknowledge-data-loss').set(admin).expect(409);
     expect(again.body.message).toBe('Task dl1 has no data loss to acknowledge');
