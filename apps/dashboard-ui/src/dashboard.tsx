@@ -16,7 +16,9 @@ export interface Notice {
 
 /** Admin actions; each shows its outcome as a notice (the form shows its own errors). */
 export interface Actions {
-  finish(): Promise<void>;
+  /** Finishes `task` only if it still runs: two operators pressing Finish at once finish one task. */
+  finish(task: string): Promise<void>;
+  acknowledgeDataLoss(task: string): Promise<void>;
   stopNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
   register(body: Record<string, unknown>): Promise<string | null>;
@@ -82,11 +84,21 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
   };
 
   const actions: Actions = {
-    finish: () =>
+    finish: (task) =>
       run(async () => {
-        const r = await api.post<{ message: string }>('/api/tasks/finish');
-        await refreshTasks();
-        return r.message;
+        try {
+          const r = await api.post<{ message: string }>('/api/tasks/finish', { name: task });
+          return r.message;
+        } finally {
+          // A 409 means the grid moved on meanwhile: show what runs now either way.
+          await refreshTasks().catch(() => undefined);
+        }
+      }),
+    acknowledgeDataLoss: (task) =>
+      run(async () => {
+        await api.post<unknown>(`/api/tasks/${encodeURIComponent(task)}/acknowledge-data-loss`);
+        await refreshTasks().catch(() => undefined);
+        return `Acknowledged the data loss of ${task}; auto-finish resumes`;
       }),
     stopNode: (id) =>
       run(async () => {

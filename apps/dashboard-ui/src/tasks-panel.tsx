@@ -32,10 +32,26 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
             {p && p.dead > 0 && (
               <ConfirmButton label={`Requeue ${formatCount(p.dead)} dead`} confirm="Requeue them" testId="requeue-dead" onConfirm={() => props.actions.requeueDead(task.name)} />
             )}
-            <ConfirmButton label="Finish task" confirm={`Finish ${task.name}`} testId="finish" danger onConfirm={props.actions.finish} />
+            <ConfirmButton label="Finish task" confirm={`Finish ${task.name}`} testId="finish" danger onConfirm={() => props.actions.finish(task.name)} />
           </span>
         )}
       </div>
+      {task.data_loss && (
+        <div class="error data-loss" role="alert" data-testid="data-loss">
+          <p>
+            <strong>Queue data lost</strong> (seen {new Date(task.data_loss.detected_at).toLocaleString()}): {task.data_loss.reason}. Auto-finish
+            is suspended for this task until an operator acknowledges it.
+          </p>
+          {props.admin && (
+            <ConfirmButton
+              label="Acknowledge data loss"
+              confirm="Acknowledge and resume"
+              testId="acknowledge-data-loss"
+              onConfirm={() => props.actions.acknowledgeDataLoss(task.name)}
+            />
+          )}
+        </div>
+      )}
       {p ? (
         <>
           <ProgressBar fraction={completedFraction(p)} />

@@ -4,6 +4,10 @@ export const HUB_EVENT_TYPES = [
   'task.started',
   'task.finished',
   'task.removed',
+  /** The running task's Redis lost its queue's keys; data: the task record (with `data_loss`). */
+  'task.data_lost',
+  /** An operator acknowledged it; auto-finish resumes. Data: the task record. */
+  'task.data_loss_acknowledged',
   'node.registered',
   'node.online',
   'node.offline',

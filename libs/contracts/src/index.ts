@@ -6,6 +6,7 @@ export * from './validators';
 export * from './tasks/task-create.dto';
 export * from './tasks/task-config.dto';
 export * from './tasks/task-record.dto';
+export * from './tasks/finish-request.dto';
 export * from './nodes/register-node.dto';
 export * from './nodes/heartbeat.dto';
 export * from './nodes/node-record.dto';

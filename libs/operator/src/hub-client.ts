@@ -5,6 +5,7 @@ import type {
   TaskCreateDto,
   TaskListDto,
   TaskRecordDto,
+  WhoamiDto,
 } from '@gridcore/contracts';
 import { httpError, unreachable } from './hub-errors';
 import { HubEvent, readEvents, ReadEventsOptions } from './sse-reader';
@@ -52,8 +53,13 @@ export class HubClient {
     return this.request('DELETE', `/api/tasks/${encodeURIComponent(name)}`);
   }
 
-  finish(): Promise<FinishResultDto> {
-    return this.request('POST', '/api/tasks/finish');
+  /** Completes `name` only if it is the running task (the hub answers 409 otherwise). */
+  finish(name: string): Promise<FinishResultDto> {
+    return this.request('POST', '/api/tasks/finish', { name });
+  }
+
+  whoami(): Promise<WhoamiDto> {
+    return this.request('GET', '/api/whoami');
   }
 
   requeueDead(name: string): Promise<DeadRequeueResultDto> {

@@ -27,9 +27,13 @@ export class QueueAdmin {
     return q;
   }
 
-  /** Write P:config when a task starts (lease_s 60 for now; max_attempts and batch_timeout_s from the task). */
-  writeConfig(queue: string, config: Partial<QueueConfig>): Promise<QueueConfig> {
-    return this.queue(queue).writeConfig(config);
+  /**
+   * Write P:config when a task starts (lease_s 60 for now; max_attempts and batch_timeout_s from
+   * the task), with the task run's id: `stats` reads it back, so a P:config without it shows that
+   * Redis lost the queue's keys.
+   */
+  writeConfig(queue: string, config: Partial<QueueConfig>, runId?: string): Promise<QueueConfig> {
+    return this.queue(queue).writeConfig(config, runId);
   }
 
   /** One snapshot: pending, in flight, processed, requeued, dead, per node, last reap. */

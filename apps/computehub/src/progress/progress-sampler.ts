@@ -7,14 +7,16 @@ import { TaskCommands } from '../tasks/task-commands.service';
 import { PeriodicJob } from '../scheduling/periodic-job';
 import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
+import { DataLossService } from './data-loss.service';
 import { ProgressBoard } from './progress-board';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
-
+import { queueLossReason } from './queue-loss-check';
 
 /**
  * Every `progress_interval_s`: samples the running task's queues, publishes progress, and
- * finishes the task when auto-finish says so. A Redis that does not answer shows as an error in
+ * finishes the task when auto-finish says so, unless the sample shows that Redis lost the queue
+ * (P:config's run id gone): then the task is flagged and auto-finish waits for the operator. A Redis that does not answer shows as an error in
  * the task's progress; the sampler never blocks anything else and ticks never overlap.
  */
 @Injectable()
@@ -32,6 +34,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
     private readonly configWriter: QueueConfigWriter,
+    private readonly dataLoss: DataLossService,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
   }
@@ -59,7 +62,10 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
       this.run = { taskId: task.id, tracker: new ProgressTracker(), policy: new AutoFinishPolicy() };
     }
     const run = this.run;
-    await this.configWriter.ensure(task.id);
+    // Written (now or before) ahead of the reading, so a missing run id in it is a loss, not a
+    // config still on its way; the epoch drops a reading taken before an acknowledgement.
+    const configWritten = await this.configWriter.ensure(task.id);
+    const epoch = this.dataLoss.epoch;
     let snapshot;
     try {
       snapshot = await this.queues.snapshot(ref);
@@ -70,17 +76,25 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     }
     // A finish during the reading has already recorded the task's final figures.
     if (this.tasks.current()?.id !== task.id) return;
+    // Flagged before the sample goes out, so no listener takes its empty lists for "done".
+    const lost = queueLossReason(task.id, configWritten, snapshot.configRunId);
+    if (lost && epoch === this.dataLoss.epoch) await this.dataLoss.flag(task.id, lost);
     const progress = run.tracker.update(snapshot);
     this.board.set(task.id, progress);
     this.bus.publish('progress', { task: task.name, task_id: task.id, ...progress });
 
+    if (this.tasks.current()?.data_loss) {
+      // Empty lists now say nothing about work done: the operator decides, and the grace
+      // starts afresh once they have.
+      run.policy = new AutoFinishPolicy();
+      return;
+    }
+
     const autoFinish = task.auto_finish ?? this.config.values.auto_finish;
     const graceS = task.auto_finish_grace_s ?? this.config.values.auto_finish_grace_s;
     if (autoFinish && run.policy.observe(snapshot, graceS)) {
-      const { completed, started } = await this.tasks.finish('auto_finish', task.id);
-      if (!completed) return;
-      await this.commands.recordLeft(completed, { pending: 0, in_flight: 0 });
-      this.logger.log(`auto-finished ${completed.name}${started ? `; started ${started.name}` : ''}`);
+      const done = await this.commands.autoFinish(task.id);
+      if (done) this.logger.log(`auto-finished ${task.name}${done.started ? `; started ${done.started.name}` : ''}`);
     }
   }
 }

@@ -21,11 +21,15 @@ export interface QueueSnapshot {
   lastReapMs: number | null;
   outputLength: number | null;
   nowMs: number;
+  /** The run id in P:config, read in the same snapshot; null when P:config has none (or is gone). */
+  configRunId: string | null;
 }
 
 export interface QueueTuning {
   maxAttempts: number;
   batchTimeoutS: number;
+  /** The task run P:config is written for; the sampler checks it is still there. */
+  runId: string;
 }
 
 /**
@@ -33,7 +37,7 @@ export interface QueueTuning {
  * fast (with a message naming the masked URL) when Redis is away.
  */
 export abstract class TaskQueues {
-  /** Writes `P:config` when the task starts. */
+  /** Writes `P:config`, with the run id, when the task starts. */
   abstract configure(ref: QueueRef, tuning: QueueTuning): Promise<void>;
   abstract snapshot(ref: QueueRef): Promise<QueueSnapshot>;
   /** Requeues every lease past its deadline; returns how many items came back. */

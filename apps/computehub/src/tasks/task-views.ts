@@ -34,9 +34,10 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
 
 /** A task as `/api` shows it: every Redis password masked, to every role. */
 export function publicTask(record: TaskRecord, progress: TaskProgressDto | null = null): TaskRecordDto {
-  const { final_progress: finalProgress, ...shown } = record;
+  const { final_progress: finalProgress, queue_config_at: _internal, ...shown } = record;
   return {
     ...shown,
+    data_loss: record.data_loss ?? null,
     input_redis: maskRedisUrl(record.input_redis),
     output_redis: maskRedisUrl(record.output_redis),
     progress: progress ?? finalProgress ?? null,

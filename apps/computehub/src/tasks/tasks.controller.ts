@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -11,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import {
   DeadRequeueResultDto,
+  FinishRequestDto,
   FinishResultDto,
   NextResultDto,
   Role,
@@ -20,6 +22,7 @@ import {
 } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
 import { NoBody } from '../http/no-body.guard';
+import { OptionalObjectBody } from '../http/object-body.guard';
 import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
 import { TaskQueries } from './task-queries.service';
@@ -53,27 +56,35 @@ export class TasksController {
 
   @Post('finish')
   @HttpCode(200)
-  @NoBody()
+  @OptionalObjectBody()
   @RequireRole(Role.Admin)
-  @ApiOperation({ summary: 'Complete the current task and start the next pending one' })
+  @ApiOperation({
+    summary: 'Complete the current task and start the next pending one',
+    description: 'With a body {"name": ...} only that task, if it is the running one (two finishes sent at once then complete one task); without a body whatever runs, as the original',
+  })
+  @ApiBody({ type: FinishRequestDto, required: false })
   @ApiOkResponse({ type: FinishResultDto })
-  @ApiBadRequestResponse({ description: 'No current task running' })
-  finish(): Promise<FinishResultDto> {
-    return this.commands.finish();
+  @ApiBadRequestResponse({ description: 'No current task running, or a bad body' })
+  @ApiConflictResponse({ description: 'The task named is not the running one; the message names the running task (or says none runs)' })
+  finish(@Body() body: FinishRequestDto): Promise<FinishResultDto> {
+    return this.commands.finish({ name: body.name });
   }
 
   @Post('next')
   @HttpCode(200)
-  @NoBody()
+  @OptionalObjectBody()
   @RequireRole(Role.Admin)
   @ApiOperation({
     summary: 'The original\'s next: complete the current task, start the next pending one',
-    description: 'With no pending task the current one is still completed, and the answer is 400 No more tasks available',
+    description:
+      'With no pending task the current one is still completed, and the answer is 400 No more tasks available. With a body {"name": ...} only that task is completed, if it is the running one',
   })
+  @ApiBody({ type: FinishRequestDto, required: false })
   @ApiOkResponse({ type: NextResultDto })
-  @ApiBadRequestResponse({ description: 'No more tasks available' })
-  next(): Promise<NextResultDto> {
-    return this.commands.next();
+  @ApiBadRequestResponse({ description: 'No more tasks available, or a bad body' })
+  @ApiConflictResponse({ description: 'The task named is not the running one; the message names the running task (or says none runs)' })
+  next(@Body() body: FinishRequestDto): Promise<NextResultDto> {
+    return this.commands.next({ name: body.name });
   }
 
   @Get(':name')
@@ -83,6 +94,20 @@ export class TasksController {
   @ApiNotFoundResponse()
   get(@Param('name', TaskNamePipe) name: string): TaskRecordDto {
     return this.queries.get(name);
+  }
+
+  @Post(':name/finish')
+  @HttpCode(200)
+  @NoBody()
+  @RequireRole(Role.Admin)
+  @ApiOperation({
+    summary: 'Complete this task if it is the running one, and start the next pending one',
+    description: 'The same operation as POST /api/tasks/finish with {"name": ...}',
+  })
+  @ApiOkResponse({ type: FinishResultDto })
+  @ApiConflictResponse({ description: 'The task is not the running one; the message names the running task (or says none runs)' })
+  finishNamed(@Param('name', TaskNamePipe) name: string): Promise<FinishResultDto> {
+    return this.commands.finish({ name });
   }
 
   @Post(':name/dead/requeue')

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { NodeRecord } from '@gridcore/operator';
-import { formatCount } from '@gridcore/operator';
+import { formatCount, OperatorError } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { table } from '../table';
 
@@ -13,10 +13,20 @@ function gpuCell(n: NodeRecord): string {
 
 export function finishCommand(): Command {
   return new Command('finish')
-    .description('complete the current task and start the next pending one')
+    .description('complete the running task (or TASK, only if it is the running one) and start the next pending one')
+    .argument('[task]', 'the task meant; default: the one running now')
     .option('--json', 'print the hub answer as JSON')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
-      const answer = await CliContext.fromCommand(cmd).hub.finish();
+    .action(async (task: string | undefined, o: { json?: boolean }, cmd: Command) => {
+      const hub = CliContext.fromCommand(cmd).hub;
+      // The name goes with the request, so a task that started meanwhile (another operator's
+      // finish, an auto-finish) is never completed by mistake: the hub answers 409 instead.
+      const name = task ?? (await hub.listTasks()).current;
+      if (!name) {
+        // Nothing to name; a viewer token still hears that it may not finish anything at all.
+        const { roles } = await hub.whoami();
+        throw new OperatorError(roles.some((r) => r === 'admin') ? 'No current task running' : 'this token lacks the admin role');
+      }
+      const answer = await hub.finish(name);
       if (o.json) return printJson(answer);
       const left = answer.left && answer.left.pending + answer.left.in_flight > 0 ? ` (left ${formatCount(answer.left.pending)} pending, ${formatCount(answer.left.in_flight)} in flight)` : '';
       process.stdout.write(`finished ${answer.completed}${left}; ${answer.started ? `started ${answer.started}` : 'no pending task: the grid is idle'}\n`);

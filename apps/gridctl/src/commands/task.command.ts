@@ -48,6 +48,7 @@ function describeTask(t: TaskRecord): string {
     ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
     ['created / started / completed', `${t.created_at} / ${t.started_at ?? '-'} / ${t.completed_at ?? '-'}${t.completed_by ? ` (${t.completed_by})` : ''}`],
   ];
+  if (t.data_loss) lines.push(['QUEUE DATA LOST', `${t.data_loss.reason} (seen ${t.data_loss.detected_at}); auto-finish waits for POST /api/tasks/${t.name}/acknowledge-data-loss`]);
   if (t.left) lines.push(['left at finish', `pending ${t.left.pending}, in flight ${t.left.in_flight}`]);
   const p = t.progress;
   if (p) {

@@ -7,6 +7,8 @@ type Progress = NonNullable<TaskRecord['progress']>;
 
 /** Exit code when the task ended with items in its dead list. */
 export const EXIT_DEAD = 3;
+/** Exit code when the hub saw that the task's Redis lost its queue: its figures mean nothing now. */
+export const EXIT_DATA_LOST = 4;
 
 function figures(p: Progress) {
   const total = p.done + p.pending + p.in_flight + p.dead;
@@ -55,7 +57,17 @@ export function watchCommand(): Command {
         process.exitCode = dead > 0 ? EXIT_DEAD : 0;
       };
 
+      // Empty lists after a loss are not "done": say so and stop, whatever the figures show.
+      const lost = (r: TaskRecord): boolean => {
+        if (!r.data_loss || r.status === 'completed') return false;
+        display?.log(`the hub saw that the queue of ${name} was lost: ${r.data_loss.reason}`);
+        if (!display) process.stdout.write(`${JSON.stringify({ task: name, end: 'data lost', data_loss: r.data_loss })}\n`);
+        process.exitCode = EXIT_DATA_LOST;
+        return true;
+      };
+
       if (record.progress) show(record.progress);
+      if (lost(record)) return;
       if (record.status === 'completed') return end('task completed');
       if (drained(record.progress)) return end('nothing pending or in flight');
 
@@ -65,6 +77,11 @@ export function watchCommand(): Command {
         try {
           for await (const event of ctx.hub.events({ signal: abort.signal })) {
             reconnects = 0;
+            if (event.type === 'task.data_lost' && (event.data as { data?: TaskRecord })?.data?.id === record.id) {
+              abort.abort();
+              lost((event.data as { data: TaskRecord }).data);
+              return;
+            }
             const outcome = await handle(event);
             if (outcome) {
               abort.abort();
@@ -78,6 +95,7 @@ export function watchCommand(): Command {
         await new Promise((r) => setTimeout(r, 1_000));
         record = await ctx.task(name);
         if (record.progress) show(record.progress);
+        if (lost(record)) return;
         if (record.status === 'completed') return end('task completed');
         if (drained(record.progress)) return end('nothing pending or in flight');
       }

@@ -23,6 +23,12 @@ export class TaskProgressDto {
   error: string | null;
 }
 
+/** The hub saw that the task's Redis lost the queue's keys (its `P:config` run id is gone). */
+export class TaskDataLossDto {
+  @ApiProperty({ description: 'When the hub saw it (RFC 3339)' }) detected_at: string;
+  @ApiProperty({ description: 'What the hub saw: P:config missing, or naming another run' }) reason: string;
+}
+
 /** A task as `/api` shows it: Redis passwords masked. */
 export class TaskRecordDto extends TaskRunSpecDto {
   @ApiProperty({ description: 'Run id: a new one for every registration of the name' }) id: string;
@@ -39,6 +45,13 @@ export class TaskRecordDto extends TaskRunSpecDto {
   completed_by: 'finish' | 'next' | 'auto_finish' | null;
   @ApiPropertyOptional({ type: TaskLeftDto, nullable: true }) left: TaskLeftDto | null;
   @ApiPropertyOptional({ type: TaskProgressDto, nullable: true }) progress: TaskProgressDto | null;
+  @ApiPropertyOptional({
+    type: TaskDataLossDto,
+    nullable: true,
+    description:
+      'Set when the task\'s Redis lost its queue (restart without persistence, FLUSHALL, failover to an empty replica): auto-finish is suspended until POST /api/tasks/:name/acknowledge-data-loss',
+  })
+  data_loss: TaskDataLossDto | null;
 }
 
 /** `GET /api/tasks`: the original's name lists plus full records. */
