@@ -19,6 +19,8 @@ export const HUB_CONFIG_SCHEMA = {
   auto_finish_grace_s: { type: 'number', default: 30, min: 0, max: 86_400 },
   progress_interval_s: { type: 'number', default: 5, min: 0.05, max: 3600 },
   metrics_public: { type: 'bool', default: false },
+  /** Lease of a taken batch, written to each task's P:config; short leases make lapse tests quick. */
+  lease_s: { type: 'int', default: 60, min: 5, max: 86_400 },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */

@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { filter, Subscription } from 'rxjs';
 import { EventBus } from '../events/event-bus';
-import { queueRefOf, TaskQueues } from '../queues/task-queues';
+import { HubConfig } from '../config/hub-config';
+import { queueRefOf, QueueTuning, TaskQueues } from '../queues/task-queues';
+import type { TaskRecord } from '../tasks/task-record';
 import { TasksService } from '../tasks/tasks.service';
 
 /**
@@ -25,6 +27,7 @@ export class QueueConfigWriter implements OnApplicationBootstrap, OnModuleDestro
     private readonly bus: EventBus,
     private readonly tasks: TasksService,
     private readonly queues: TaskQueues,
+    private readonly config: HubConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,7 +61,7 @@ export class QueueConfigWriter implements OnApplicationBootstrap, OnModuleDestro
     const ref = task && queueRefOf(task);
     if (!task || !ref) return false;
     try {
-      await this.queues.configure(ref, { maxAttempts: task.max_attempts, batchTimeoutS: task.batch_timeout_s, runId: task.id });
+      await this.queues.configure(ref, this.tuningOf(task));
     } catch (err) {
       // Workers then use their defaults; progress shows the Redis error meanwhile.
       if (!this.warned.has(taskId)) {
@@ -81,8 +84,14 @@ export class QueueConfigWriter implements OnApplicationBootstrap, OnModuleDestro
     const task = this.record(taskId);
     const ref = task && queueRefOf(task);
     if (!task || !ref) return;
-    await this.queues.configure(ref, { maxAttempts: task.max_attempts, batchTimeoutS: task.batch_timeout_s, runId: task.id });
+    await this.queues.configure(ref, this.tuningOf(task));
     this.written.add(taskId);
+  }
+
+  /** A lease never outlasts the task's batch timeout (the script refuses that). */
+  private tuningOf(task: TaskRecord): QueueTuning {
+    const leaseS = Math.min(this.config.values.lease_s, task.batch_timeout_s);
+    return { leaseS, maxAttempts: task.max_attempts, batchTimeoutS: task.batch_timeout_s, runId: task.id };
   }
 
   private record(taskId: string) {

@@ -25,7 +25,7 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
 
   async configure(ref: QueueRef, tuning: QueueTuning): Promise<void> {
     await this.call(ref.redisUrl, (admin) =>
-      admin.writeConfig(ref.queue, { leaseS: 60, maxAttempts: tuning.maxAttempts, batchTimeoutS: tuning.batchTimeoutS }, tuning.runId),
+      admin.writeConfig(ref.queue, { leaseS: tuning.leaseS, maxAttempts: tuning.maxAttempts, batchTimeoutS: tuning.batchTimeoutS }, tuning.runId),
     );
   }
 

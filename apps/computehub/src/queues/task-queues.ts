@@ -26,6 +26,7 @@ export interface QueueSnapshot {
 }
 
 export interface QueueTuning {
+  leaseS: number;
   maxAttempts: number;
   batchTimeoutS: number;
   /** The task run P:config is written for; the sampler checks it is still there. */
