@@ -91,7 +91,10 @@ export function resolveTaskRedis(taskUrl: string | null | undefined, taskName: s
  * turns the usual failures into one line: NOAUTH / WRONGPASS (the password), refused or
  * unreachable (the server).
  */
-export async function connectTaskRedis(target: RedisTarget, options: { timeoutMs?: number; name?: string } = {}): Promise<Redis> {
+export async function connectTaskRedis(
+  target: RedisTarget,
+  options: { timeoutMs?: number; name?: string; passwordSource?: string } = {},
+): Promise<Redis> {
   let lastError: (Error & { code?: string }) | null = null;
   const client = new Redis(target.url, {
     lazyConnect: true,
@@ -112,19 +115,19 @@ export async function connectTaskRedis(target: RedisTarget, options: { timeoutMs
     await client.ping();
   } catch (err) {
     client.disconnect();
-    throw redisError(target, lastError ?? (err as Error));
+    throw redisError(target, lastError ?? (err as Error), options.passwordSource);
   }
   return client;
 }
 
-/** One line for a Redis failure, naming what to check. */
-export function redisError(target: RedisTarget, err: Error & { code?: string }): OperatorError {
+/** One line for a Redis failure, naming what to check (`passwordSource`: where the password comes from). */
+export function redisError(target: RedisTarget, err: Error & { code?: string }, passwordSource = 'redis_password in credentials.toml'): OperatorError {
   const message = err?.message ?? String(err);
   if (/NOAUTH/.test(message)) {
-    return new OperatorError(`Redis ${target.where} wants a password (NOAUTH): set redis_password in credentials.toml`);
+    return new OperatorError(`Redis ${target.where} wants a password (NOAUTH): set ${passwordSource}`);
   }
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-    return new OperatorError(`Redis ${target.where} refused the password (WRONGPASS): check redis_password in credentials.toml`);
+    return new OperatorError(`Redis ${target.where} refused the password (WRONGPASS): check ${passwordSource}`);
   }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection is closed|connect/i.test(`${err?.code ?? ''} ${message}`)) {
     return new OperatorError(`cannot reach Redis at ${target.where} (is it running? ${err?.code ?? message.split('\n')[0]})`);
