@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, ConfigSource } from '@gridcore/config';
@@ -46,6 +46,32 @@ describe('hub config: tokens', () => {
     const token = /token = "([^"]+)"/.exec(readFileSync(loaded.createdFile!, 'utf8'))![1];
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     expect(loaded.config.values.token).toBe(token);
+  });
+});
+
+describe('hub config: unknown keys', () => {
+  it.each([
+    ['admin_token = ["0123456789abcdef0"]', 'admin_token', 'admin_tokens'],
+    ['metric_public = true', 'metric_public', 'metrics_public'],
+    ['auto_finsh = true', 'auto_finsh', 'auto_finish'],
+  ])('refuses the near miss %s, naming the likely key', (text, typo, likely) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-config-'));
+    const file = join(dir, 'computehub.toml');
+    writeFileSync(file, `token = "legacy-token-0001"\n${text}\n`);
+    expect(message(() => loadHubConfig({ argv: ['-c', file], env: {}, homeDir: dir, systemDirs: [] }))).toBe(
+      `config: ${typo}: did you mean ${likely}? (an unknown key in ${file})`,
+    );
+  });
+
+  it("warns about the original's keys and keys that resemble none of ours", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-config-'));
+    const file = join(dir, 'computehub.toml');
+    writeFileSync(file, 'token = "legacy-token-0001"\narchitecture = "x86_64"\nlog_level = "info"\nwebhook_url = "x"\n');
+    expect(loadHubConfig({ argv: ['-c', file], env: {}, homeDir: dir, systemDirs: [] }).warnings).toEqual([
+      `config: key architecture in ${file} is not used by GridCore; ignored`,
+      `config: key log_level in ${file} is not used by GridCore; ignored`,
+      `config: key webhook_url in ${file} is unknown; ignored`,
+    ]);
   });
 });
 
