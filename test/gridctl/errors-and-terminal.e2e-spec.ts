@@ -162,6 +162,17 @@ describe('gridctl errors and terminal output', () => {
       `Redis 127.0.0.1:${redis.port}/0 wants a password (NOAUTH): set the password in --redis or --redis-password`);
     expectOneLine(await add('--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://127.0.0.1:${closed}`, '--redis-password', password),
       `cannot reach Redis at 127.0.0.1:${closed}/0 (is it running? ECONNREFUSED)`);
+    const open = await startRedis();
+    try {
+      expectOneLine(await add('--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://:pw@127.0.0.1:${open.port}`),
+        `Redis 127.0.0.1:${open.port}/0 wants no password, but one was given: drop the password in --redis or --redis-password`);
+      const fine = await fresh.ok(['cluster', 'add', 'open', '--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://127.0.0.1:${open.port}/2`]);
+      expect(fine.stdout).toContain(`token roles: admin, viewer, Redis 127.0.0.1:${open.port}/2 accepts the connection`);
+      expect(fine.stderr).toBe('');
+      await fresh.ok(['cluster', 'rm', 'open']);
+    } finally {
+      await open.stop();
+    }
     expect(JSON.parse((await fresh.ok(['cluster', 'list', '--json'])).stdout)).toEqual([]);
 
     const ok = await fresh.ok(['cluster', 'add', 'c', '--hub', hub.url, '--token', TOKENS.viewer, '--redis', redisUrl, '--redis-password', password]);

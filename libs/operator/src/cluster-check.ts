@@ -1,7 +1,10 @@
+import Redis from 'ioredis';
 import { HubClient } from './hub-client';
 import { HubAnswerError } from './hub-errors';
 import { OperatorError } from './operator-error';
-import { connectTaskRedis, RedisTarget } from './redis-target';
+import { redisError, RedisTarget } from './redis-target';
+
+const PASSWORD_SOURCE = 'the password in --redis or --redis-password';
 
 export interface ClusterToCheck {
   hubUrl: string;
@@ -50,20 +53,52 @@ export async function checkCluster(cluster: ClusterToCheck, timeoutMs = 5_000): 
       throw err;
     }
   }
-  let redis: string | null = null;
-  if (cluster.redisUrl) {
-    const target = redisTarget(cluster.redisUrl, cluster.redisPassword);
-    const client = await connectTaskRedis(target, { timeoutMs, passwordSource: 'the password in --redis or --redis-password' });
-    client.disconnect();
-    redis = target.where;
-  }
+  const redis = cluster.redisUrl ? await checkRedis(cluster.redisUrl, cluster.redisPassword, timeoutMs) : null;
   return { roles, redis };
 }
 
-function redisTarget(url: string, password: string | undefined): RedisTarget {
+/**
+ * Connects without a password, then sends AUTH itself: a client library that is handed a
+ * password the server does not want only warns (and would warn on every later push), while the
+ * operator should hear now that the password is wrong. Returns `host:port/db`.
+ */
+async function checkRedis(url: string, password: string | undefined, timeoutMs: number): Promise<string> {
   const u = new URL(url);
-  if (password) u.password = encodeURIComponent(password);
+  const username = decodeURIComponent(u.username);
+  u.username = '';
+  u.password = '';
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const db = u.pathname && u.pathname !== '/' ? u.pathname.slice(1) : '0';
-  return { url: u.toString(), where: `${host.includes(':') ? `[${host}]` : host}:${u.port || 6379}/${db}` };
+  const target: RedisTarget = { url: u.toString(), where: `${host.includes(':') ? `[${host}]` : host}:${u.port || 6379}/${db}` };
+  let lastError: Error | null = null;
+  const client = new Redis(target.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    connectTimeout: timeoutMs,
+    connectionName: 'gridctl-check',
+    retryStrategy: () => null,
+  });
+  client.on('error', (err: Error) => (lastError = err));
+  try {
+    await client.connect();
+    if (password) {
+      try {
+        await client.call('AUTH', ...(username ? [username] : []), password);
+      } catch (err) {
+        if (/without any password configured|no password is set/i.test((err as Error).message)) {
+          throw new OperatorError(`Redis ${target.where} wants no password, but one was given: drop ${PASSWORD_SOURCE}`);
+        }
+        throw err;
+      }
+    }
+    await client.ping();
+    return target.where;
+  } catch (err) {
+    if (err instanceof OperatorError) throw err;
+    throw redisError(target, (lastError ?? err) as Error, PASSWORD_SOURCE);
+  } finally {
+    client.disconnect();
+  }
 }

@@ -91,10 +91,7 @@ export function resolveTaskRedis(taskUrl: string | null | undefined, taskName: s
  * turns the usual failures into one line: NOAUTH / WRONGPASS (the password), refused or
  * unreachable (the server).
  */
-export async function connectTaskRedis(
-  target: RedisTarget,
-  options: { timeoutMs?: number; name?: string; passwordSource?: string } = {},
-): Promise<Redis> {
+export async function connectTaskRedis(target: RedisTarget, options: { timeoutMs?: number; name?: string } = {}): Promise<Redis> {
   let lastError: (Error & { code?: string }) | null = null;
   const client = new Redis(target.url, {
     lazyConnect: true,
@@ -115,7 +112,7 @@ export async function connectTaskRedis(
     await client.ping();
   } catch (err) {
     client.disconnect();
-    throw redisError(target, lastError ?? (err as Error), options.passwordSource);
+    throw redisError(target, lastError ?? (err as Error));
   }
   return client;
 }
