@@ -91,7 +91,7 @@ async function follow(label: string, hub: HubClient, task: string, client: Redis
 const grid = new LocalGrid({
   dir: mkdtempSync(join(tmpdir(), 'gridcore-demo-')),
   removeDir: true,
-  token: randomBytes(24).toString('hex'),
+  token: randomBytes(32).toString('hex'),
   parallelism: PARALLELISM,
   say,
 });

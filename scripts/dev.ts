@@ -12,7 +12,7 @@ import { LocalGrid, ROOT, runWithCleanup } from './demo-grid';
 
 const say = (line: string) => console.log(`dev: ${line}`);
 const parallelism = Number(process.env.GRIDCORE_DEV_PARALLELISM) || cpus().length;
-const token = process.env.GRIDCORE_DEV_TOKEN || randomBytes(24).toString('hex');
+const token = process.env.GRIDCORE_DEV_TOKEN || randomBytes(32).toString('hex');
 const grid = new LocalGrid({
   dir: join(ROOT, '.tmp', 'dev'),
   removeDir: false,

@@ -74,6 +74,22 @@ export class HubClient {
     return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/stop`);
   }
 
+  /** The roles of this client's token (`GET /api/whoami`). */
+  whoami(): Promise<WhoamiDto> {
+    return this.request('GET', '/api/whoami');
+  }
+
+  /** True when `GET /health` answers 200 `OK` (open: no token sent). */
+  async healthy(): Promise<boolean> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw unreachable(this.baseUrl, err);
+    }
+    return res.ok && (await res.text()).trim() === 'OK';
+  }
+
   /** The hub's SSE stream (`GET /api/events`), parsed. */
   events(options: ReadEventsOptions = {}): AsyncGenerator<HubEvent> {
     return readEvents(`${this.baseUrl}/api/events`, this.token, options);
