@@ -4,6 +4,10 @@ export const HUB_EVENT_TYPES = [
   'task.started',
   'task.finished',
   'task.removed',
+  /** No online node can run the running task: data is the task's `runnable` with its name. */
+  'task.unrunnable',
+  /** An online node can run it again. */
+  'task.runnable',
   'node.registered',
   'node.online',
   'node.offline',

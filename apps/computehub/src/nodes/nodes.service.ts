@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { architectureToPlatform, HeartbeatDto, NodeRecordDto, RegisterNodeDto } from '@gridcore/contracts';
+import { architectureToPlatform, HeartbeatDto, NodeRecordDto, NotRunningDto, RegisterNodeDto } from '@gridcore/contracts';
 import { HubConfig } from '../config/hub-config';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
@@ -9,6 +9,7 @@ import { CoalescingWriter } from '../persistence/coalescing-writer';
 import { NodeRecord, persistedPart } from './node-record';
 import { NodeStore } from './node-store';
 import { publicNode } from './node-views';
+import { sameNotRunning } from '../runnability/node-verdict';
 
 /** At most one node.updated event a second per node. */
 const UPDATE_EVENT_INTERVAL_MS = 1_000;
@@ -115,13 +116,29 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     if (dto.task_name !== undefined) node.task_name = dto.task_name;
     if (dto.instances !== undefined) node.instances = dto.instances;
     if (dto.usage !== undefined) node.usage = dto.usage;
+    // A new reason for not running the task is news the throttle must not hold back.
+    const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
+    if (dto.not_running !== undefined) node.not_running = dto.not_running;
     this.dirty = true;
     if (wasOffline) this.bus.publish('node.online', publicNode(node));
-    if (now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
+    if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;
       this.bus.publish('node.updated', publicNode(node));
     }
     return { stop_requested: node.stop_requested };
+  }
+
+  /** Every record, for the runnability tracker's pass over all nodes when the task changes. */
+  records(): IterableIterator<NodeRecord> {
+    return this.nodes.values();
+  }
+
+  /** Sets the hub's own reason a node cannot run the current task; announces a change. */
+  setDerivedReason(id: string, reason: NotRunningDto | null): void {
+    const node = this.nodes.get(id);
+    if (!node || sameNotRunning(node.derived_not_running ?? null, reason)) return;
+    node.derived_not_running = reason;
+    this.bus.publish('node.updated', publicNode(node));
   }
 
   async deregister(id: string): Promise<void> {

@@ -5,6 +5,7 @@ import { InvalidRequestError } from '../errors/invalid-request.error';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
+import { RunnabilityBoard } from '../runnability/runnability-board';
 import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
 import { TasksService } from './tasks.service';
@@ -18,6 +19,7 @@ export class TaskCommands {
     private readonly tasks: TasksService,
     private readonly queues: TaskQueues,
     private readonly progress: ProgressBoard,
+    private readonly runnability: RunnabilityBoard,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -26,7 +28,8 @@ export class TaskCommands {
       if (!task.input_queue || !task.input_redis) return;
       assertNoPrefixCollision(task.input_queue, held.filter((t) => t.input_redis === task.input_redis).map((t) => t.input_queue!).filter(Boolean));
     });
-    return publicTask(record);
+    // A task that started at once says in its answer whether any online node can run it.
+    return { ...publicTask(record), runnable: this.runnability.forTask(record.id) };
   }
 
   async finish(): Promise<FinishResultDto> {

@@ -4,6 +4,7 @@ import { formatCount, formatDuration } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { table } from '../table';
 import { integer, number, pair } from './parse';
+import { unrunnableWarning } from './runnability';
 
 interface AddOptions {
   image?: string;
@@ -48,6 +49,10 @@ function describeTask(t: TaskRecord): string {
     ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
     ['created / started / completed', `${t.created_at} / ${t.started_at ?? '-'} / ${t.completed_at ?? '-'}${t.completed_by ? ` (${t.completed_by})` : ''}`],
   ];
+  if (t.runnable) {
+    lines.push(['nodes', t.runnable.summary]);
+    for (const r of t.runnable.nodes_refusing) lines.push([`  ${r.hostname}`, `${r.reason}: ${r.detail}`]);
+  }
   if (t.left) lines.push(['left at finish', `pending ${t.left.pending}, in flight ${t.left.in_flight}`]);
   const p = t.progress;
   if (p) {
@@ -106,6 +111,8 @@ export function taskCommand(): Command {
       };
       for (const key of Object.keys(body) as (keyof TaskCreate)[]) if (body[key] === undefined) delete body[key];
       const record = await ctx.hub.addTask(body);
+      const warning = unrunnableWarning(record);
+      if (warning) process.stderr.write(`${warning}\n`);
       if (o.json) return printJson(record);
       process.stdout.write(`registered ${record.name} (${record.status})\n`);
     });
@@ -131,6 +138,8 @@ export function taskCommand(): Command {
       const record = await CliContext.fromCommand(cmd).hub.getTask(name);
       if (o.json) return printJson(record);
       process.stdout.write(`${describeTask(record)}\n`);
+      const warning = unrunnableWarning(record);
+      if (warning) process.stderr.write(`${warning}\n`);
     });
 
   task

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TaskRunSpecDto } from './task-config.dto';
+import { TaskRunnabilityDto } from './task-runnability.dto';
 
 export type TaskStatus = 'pending' | 'running' | 'completed';
 
@@ -39,6 +40,8 @@ export class TaskRecordDto extends TaskRunSpecDto {
   completed_by: 'finish' | 'next' | 'auto_finish' | null;
   @ApiPropertyOptional({ type: TaskLeftDto, nullable: true }) left: TaskLeftDto | null;
   @ApiPropertyOptional({ type: TaskProgressDto, nullable: true }) progress: TaskProgressDto | null;
+  @ApiPropertyOptional({ type: TaskRunnabilityDto, nullable: true, description: 'For the running task: can any online node run it, and why not' })
+  runnable?: TaskRunnabilityDto | null;
 }
 
 /** `GET /api/tasks`: the original's name lists plus full records. */
