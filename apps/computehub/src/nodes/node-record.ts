@@ -15,6 +15,8 @@ export interface PersistedNode {
   registered_at: string;
   last_seen_ms: number;
   stop_requested: boolean;
+  /** When the node deregistered: it stays listed as Offline until removed (operator or sweep). */
+  left_at?: string | null;
 }
 
 export interface NodeRecord extends PersistedNode {

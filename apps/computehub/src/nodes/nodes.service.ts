@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { randomUUID } from 'node:crypto';
 import { architectureToPlatform, HeartbeatDto, NodeRecordDto, NotRunningDto, RegisterNodeDto } from '@gridcore/contracts';
 import { HubConfig } from '../config/hub-config';
+import { ConflictError } from '../errors/conflict.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
@@ -106,7 +107,8 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   /** Records a heartbeat; answers whether the node is asked to stop. */
   heartbeat(dto: HeartbeatDto): { stop_requested: boolean } {
     const node = this.nodes.get(dto.node_id);
-    if (!node) throw new NotFoundError(`Node ${dto.node_id} not found`);
+    // A node that left is listed, not known: its next beat gets the 404 that makes it register.
+    if (!node || node.left_at) throw new NotFoundError(`Node ${dto.node_id} not found`);
     const now = Date.now();
     const wasOffline = !node.online;
     node.online = true;
@@ -141,11 +143,34 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     this.bus.publish('node.updated', publicNode(node));
   }
 
+  /** The node leaves: its record stays, Offline, until removed (by `remove` or the sweep). */
   async deregister(id: string): Promise<void> {
     const node = this.nodes.get(id);
+    if (!node || node.left_at) throw new NotFoundError(`Node ${id} not found`);
+    const departed: NodeRecord = {
+      ...node,
+      online: false,
+      left_at: new Date().toISOString(),
+      stop_requested: false,
+      runtime_status: null,
+      active_containers: 0,
+      instances: [],
+      not_running: null,
+      derived_not_running: null,
+    };
+    await this.commit(() => this.nodes.set(id, departed), () => this.nodes.set(id, node));
+    this.bus.publish('node.deregistered', publicNode(departed));
+  }
+
+  /** The operator forgets a node that is offline (or left); an online one must stop first. */
+  async remove(id: string): Promise<NodeRecordDto> {
+    const node = this.nodes.get(id);
     if (!node) throw new NotFoundError(`Node ${id} not found`);
+    if (node.online) throw new ConflictError(`Node ${id} is online; stop it first (POST /api/nodes/${id}/stop)`);
     await this.commit(() => this.nodes.delete(id), () => this.nodes.set(id, node));
-    this.bus.publish('node.deregistered', publicNode({ ...node, online: false }));
+    const view = publicNode(node);
+    this.bus.publish('node.removed', view);
+    return view;
   }
 
   /** Asks a node to stop; delivered on its next heartbeat and at once to its long-poll. */

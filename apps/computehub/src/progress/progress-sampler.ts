@@ -8,6 +8,7 @@ import { PeriodicJob } from '../scheduling/periodic-job';
 import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { ProgressBoard } from './progress-board';
+import { ProgressHistory } from './progress-history';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
 
@@ -32,6 +33,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
     private readonly configWriter: QueueConfigWriter,
+    private readonly history: ProgressHistory,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
   }
@@ -72,6 +74,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     if (this.tasks.current()?.id !== task.id) return;
     const progress = run.tracker.update(snapshot);
     this.board.set(task.id, progress);
+    this.history.record(task.name, task.id, progress);
     this.bus.publish('progress', { task: task.name, task_id: task.id, ...progress });
 
     const autoFinish = task.auto_finish ?? this.config.values.auto_finish;

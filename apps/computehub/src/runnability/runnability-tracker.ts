@@ -76,7 +76,7 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
     const facts = { platform: node.platform, gpuCount: node.gpus.length, reported: node.not_running ?? null };
     const changed = this.task && this.tally ? this.tally.set(id, node.hostname, node.online, nodeVerdict(this.task, facts)) : false;
     // After the tally: the node.updated this may publish comes back here and must find it settled.
-    this.nodes.setDerivedReason(id, this.task ? hubDerivedReason(this.task, facts) : null);
+    this.nodes.setDerivedReason(id, this.task && node.online ? hubDerivedReason(this.task, facts) : null);
     return changed;
   }
 

@@ -38,7 +38,7 @@ export function nodesCommand(): Command {
       const rows = nodes.map((n) => [
         n.id,
         n.hostname,
-        `${n.status}${n.stopping ? ' (stopping)' : ''}`,
+        `${n.status}${n.stopping ? ' (stopping)' : ''}${n.left_at ? ' (left)' : ''}`,
         n.runtime_status ?? '-',
         n.active_containers,
         n.usage ? `${Math.round(n.usage.cpu_pct)}%` : '-',

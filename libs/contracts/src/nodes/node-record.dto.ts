@@ -31,4 +31,10 @@ export class NodeRecordDto {
     description: 'Why it runs none of the current task\'s containers: its own report, else what the hub sees (no image for its platform, too few GPUs)',
   })
   not_running: NotRunningDto | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'RFC 3339: when the node deregistered; it stays listed as Offline until an operator removes it or node_remove_after_s passes',
+  })
+  left_at: string | null;
 }
