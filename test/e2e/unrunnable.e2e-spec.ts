@@ -97,7 +97,21 @@ describe('a task no online node can run', () => {
     const nodes = await cli.ok(['nodes']);
     expect(nodes.stdout).toContain('no_image_for_platform: task armonly has no image for linux/amd64');
 
-    // An image for every platform makes it runnable again, and SSE says so.
+    // A task whose containers need a GPU, on this GPU-less node: the hub sees it at once, and the
+    // node, offered the task, refuses it with the same reason.
+    await cli.ok(['finish']);
+    const gpu = await cli.ok(['task', 'add', 'gpuonly', '--image', grid.image, '--gpus', '1', '--input-queue', 'gpuonly:in']);
+    expect(gpu.stderr).toContain('warning: no online node can run task gpuonly: ');
+    expect(gpu.stderr).toContain('task gpuonly needs 1 GPU per container and the node has 0');
+    const refusing = await waitFor(async () => {
+      const n = await nodeRecord(grid.hub, grid.nodeId);
+      return n?.not_running?.task === 'gpuonly' && n.runtime_status === 'Error' ? n : null;
+    }, 15_000, 'the node refusing the GPU task');
+    expect(refusing.not_running.reason).toBe('needs_gpus');
+    // Its own words now (it reported them), not the hub's.
+    expect(refusing.not_running.detail).toBe('task gpuonly needs 1 GPU per container and this node has 0: running none of its containers here');
+
+    // A task the node can run: runnable, and the reason on the node record clears.
     await cli.ok(['finish']);
     await cli.ok(['task', 'add', 'fine', '--image', grid.image, '--input-queue', 'fine:in']);
     const fine = (await grid.hub.api('GET', '/api/tasks/fine')).body;
