@@ -124,6 +124,11 @@ describe('dashboard: history, completed runs, idle rate, departed nodes, registe
     await expect(caption.textContent()).resolves.toContain('items per second');
     await expect(page.getByTestId('running-run').textContent()).resolves.toMatch(/^run [0-9a-f]{8} · started /);
     await page.screenshot({ path: join(OUTPUT, 'dashboard-history-desktop.png'), fullPage: true });
+    const phone = await open(PHONE);
+    await phone.getByTestId('throughput-x-axis').waitFor({ timeout: 3_000 });
+    await expect(phone.getByTestId('throughput-y-axis').textContent()).resolves.toMatch(/\/s.*0\/s/);
+    await phone.screenshot({ path: join(OUTPUT, 'dashboard-history-phone-running.png'), fullPage: true });
+    await phone.context().close();
 
     // Once the queue is empty the rate says idle, not the last figure measured.
     await waitFor(async () => (await page.getByTestId('progress-rate').textContent()) === 'idle', 30_000, 'the rate idle');
@@ -167,6 +172,11 @@ describe('dashboard: history, completed runs, idle rate, departed nodes, registe
     await page.reload();
     await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
     await row.getByTestId('node-left').waitFor();
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-node-left-desktop.png'), fullPage: true });
+    const phone = await open(PHONE);
+    await phone.locator(`[data-testid=nodes] tr[data-node-id="${leaver.id}"]`).getByTestId('node-left').waitFor();
+    await phone.screenshot({ path: join(OUTPUT, 'dashboard-node-left-phone.png'), fullPage: true });
+    await phone.context().close();
     await row.getByTestId('remove-node').click();
     await row.getByTestId('remove-node-confirm').click();
     await row.waitFor({ state: 'detached', timeout: 5_000 });
@@ -225,6 +235,11 @@ describe('dashboard: history, completed runs, idle rate, departed nodes, registe
     await page.screenshot({ path: join(OUTPUT, 'dashboard-history-phone.png'), fullPage: true });
     expect(size.overflow).toBeLessThanOrEqual(0);
     expect(size.height).toBeLessThanOrEqual(2 * PHONE.height);
+    // Opened, each run is one card with its run id, times and results.
+    await page.getByTestId('completed-summary').click();
+    await page.getByTestId('completed-table').waitFor({ state: 'visible' });
+    await expect(page.locator(`tr[data-run-id="${runIds[0]}"]`).innerText()).resolves.toContain('done 5 · dead 1 · left 3');
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-completed-phone.png'), fullPage: true });
     await page.context().close();
   });
 
