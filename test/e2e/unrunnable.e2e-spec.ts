@@ -45,7 +45,12 @@ describe('a task no online node can run', () => {
   it('an image that cannot be pulled: Docker\'s message reaches the node record, the task record, SSE and gridctl', async () => {
     const docker = dockerPullMessage(MISSING_IMAGE);
     expect(docker.length).toBeGreaterThan(10);
-    await cli.ok(['task', 'add', 'ghost', '--image', MISSING_IMAGE, '--input-queue', 'ghost:in']);
+    // task add waits for the node's verdict (a failed pull takes a few seconds) and warns with it.
+    const add = await cli.ok(['task', 'add', 'ghost', '--image', MISSING_IMAGE, '--input-queue', 'ghost:in', '--wait-s', '40']);
+    console.log(`task add warned of the failed pull after ${add.ms} ms`);
+    expect(add.stdout).toContain('registered ghost (running)');
+    expect(add.stderr).toContain('warning: no online node can run task ghost: ');
+    expect(add.stderr).toContain(docker);
 
     const node = await waitFor(async () => {
       const n = await nodeRecord(grid.hub, grid.nodeId);
@@ -113,7 +118,10 @@ describe('a task no online node can run', () => {
 
     // A task the node can run: runnable, and the reason on the node record clears.
     await cli.ok(['finish']);
-    await cli.ok(['task', 'add', 'fine', '--image', grid.image, '--input-queue', 'fine:in']);
+    const fineAdd = await cli.ok(['task', 'add', 'fine', '--image', grid.image, '--input-queue', 'fine:in', '--input-redis', grid.redis.url]);
+    // Its containers start, so task add ends at once without a warning.
+    expect(fineAdd.stderr).toBe('');
+    console.log(`task add of a runnable task took ${fineAdd.ms} ms`);
     const fine = (await grid.hub.api('GET', '/api/tasks/fine')).body;
     expect(fine.runnable).toMatchObject({ runnable: true, nodes_running: 1, refusing_count: 0 });
     const cleared = await waitFor(async () => {

@@ -4,7 +4,7 @@ import { formatCount, formatDuration } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { table } from '../table';
 import { integer, number, pair } from './parse';
-import { unrunnableWarning } from './runnability';
+import { firstVerdict, unrunnableWarning } from './runnability';
 
 interface AddOptions {
   image?: string;
@@ -22,8 +22,12 @@ interface AddOptions {
   batchTimeoutS?: number;
   autoFinish?: boolean;
   autoFinishGraceS?: number;
+  waitS?: number;
   json?: boolean;
 }
+
+/** Long enough for a node to fail a pull (three quick attempts), short enough not to be a wait. */
+const DEFAULT_VERDICT_WAIT_S = 8;
 
 function progressCell(t: TaskRecord): string {
   const p = t.progress;
@@ -87,6 +91,7 @@ export function taskCommand(): Command {
     .addOption(new Option('--auto-finish', 'finish on its own once drained'))
     .addOption(new Option('--no-auto-finish', 'never auto-finish (overrides the hub default)'))
     .option('--auto-finish-grace-s <n>', 'quiet time before auto-finish, s', integer)
+    .option('--wait-s <n>', `when it starts at once, wait up to n s for a node to run it or refuse it (a failed pull), and warn (default ${DEFAULT_VERDICT_WAIT_S}; 0: only what the hub knows at once)`, number)
     .option('--json', 'print the record as JSON')
     .action(async (name: string, o: AddOptions, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
@@ -111,7 +116,7 @@ export function taskCommand(): Command {
       };
       for (const key of Object.keys(body) as (keyof TaskCreate)[]) if (body[key] === undefined) delete body[key];
       const record = await ctx.hub.addTask(body);
-      const warning = unrunnableWarning(record);
+      const warning = await firstVerdict(ctx.hub, record, o.waitS ?? DEFAULT_VERDICT_WAIT_S);
       if (warning) process.stderr.write(`${warning}\n`);
       if (o.json) return printJson(record);
       process.stdout.write(`registered ${record.name} (${record.status})\n`);
