@@ -1,7 +1,7 @@
-import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
+import type { NodeRecordDto, ProgressHistoryDto, TaskListDto } from '@gridcore/contracts';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
-import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withSnapshot } from './dashboard-state';
+import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withHistory, withSnapshot } from './dashboard-state';
 import { NodesTable } from './nodes-table';
 import { TaskForm } from './task-form';
 import { TasksPanel } from './tasks-panel';
@@ -20,6 +20,7 @@ export interface Actions {
   finish(task: string): Promise<void>;
   acknowledgeDataLoss(task: string): Promise<void>;
   stopNode(id: string): Promise<void>;
+  removeNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
   register(body: Record<string, unknown>): Promise<string | null>;
 }
@@ -49,6 +50,11 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
               setLink('live');
               void Promise.all([api.get<NodeRecordDto[]>('/api/nodes'), api.get<TaskListDto>('/api/tasks')])
                 .then(([nodes, tasks]) => setState((s) => withSnapshot(s, nodes, tasks)))
+                .catch(() => undefined);
+              // The chart starts from the hub's last minutes, not from an empty page.
+              void api
+                .get<ProgressHistoryDto>('/api/progress/history')
+                .then((history) => setState((s) => withHistory(s, history.samples)))
                 .catch(() => undefined);
             },
             (event) => {
@@ -104,6 +110,12 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
       run(async () => {
         const node = await api.post<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}/stop`);
         return `Asked ${node.hostname} to stop`;
+      }),
+    removeNode: (id) =>
+      run(async () => {
+        const node = await api.delete<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}`);
+        setState((s) => applyEvent(s, { type: 'node.removed', at: Date.now(), data: node }));
+        return `Removed ${node.hostname}`;
       }),
     requeueDead: (task) =>
       run(async () => {

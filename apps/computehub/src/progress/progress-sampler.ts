@@ -9,6 +9,7 @@ import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { DataLossService } from './data-loss.service';
 import { ProgressBoard } from './progress-board';
+import { ProgressHistory } from './progress-history';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
 import { queueLossReason } from './queue-loss-check';
@@ -35,6 +36,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly bus: EventBus,
     private readonly configWriter: QueueConfigWriter,
     private readonly dataLoss: DataLossService,
+    private readonly history: ProgressHistory,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
   }
@@ -81,6 +83,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     if (lost && epoch === this.dataLoss.epoch) await this.dataLoss.flag(task.id, lost);
     const progress = run.tracker.update(snapshot);
     this.board.set(task.id, progress);
+    this.history.record(task.name, task.id, progress);
     this.bus.publish('progress', { task: task.name, task_id: task.id, ...progress });
 
     if (this.tasks.current()?.data_loss) {

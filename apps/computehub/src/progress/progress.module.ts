@@ -4,12 +4,13 @@ import { TasksModule } from '../tasks/tasks.module';
 import { DataLossController } from './data-loss.controller';
 import { DataLossService } from './data-loss.service';
 import { ProgressBoardModule } from './progress-board.module';
+import { ProgressController } from './progress.controller';
 import { ProgressSampler } from './progress-sampler';
 import { QueueConfigWriter } from './queue-config-writer';
 
 @Module({
   imports: [TasksModule, QueuesModule, ProgressBoardModule],
-  controllers: [DataLossController],
+  controllers: [DataLossController, ProgressController],
   providers: [ProgressSampler, QueueConfigWriter, DataLossService],
   exports: [ProgressSampler],
 })

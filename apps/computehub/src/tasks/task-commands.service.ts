@@ -9,6 +9,7 @@ import { progressOf } from '../progress/progress-tracker';
 import { RedisServers } from '../queues/redis-servers';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
 import type { RunExpectation, Transition } from './task-lifecycle';
+import { RunnabilityBoard } from '../runnability/runnability-board';
 import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
 import { TasksService } from './tasks.service';
@@ -23,6 +24,7 @@ export class TaskCommands {
     private readonly queues: TaskQueues,
     private readonly progress: ProgressBoard,
     private readonly servers: RedisServers,
+    private readonly runnability: RunnabilityBoard,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -32,7 +34,8 @@ export class TaskCommands {
       await this.servers.resolveAll([url, ...this.tasks.view().state.tasks.map((t) => t.input_redis).filter((u): u is string => !!u)]);
     }
     const record = await this.tasks.register(dto, (task, held) => this.assertNoKeyClash(task, held));
-    return publicTask(record);
+    // A task that started at once says in its answer whether any online node can run it.
+    return { ...publicTask(record), runnable: this.runnability.forTask(record.id) };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TaskListDto, TaskRecordDto } from '@gridcore/contracts';
 import { ProgressBoard } from '../progress/progress-board';
+import { RunnabilityBoard } from '../runnability/runnability-board';
 import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
 import { TasksService } from './tasks.service';
@@ -11,10 +12,11 @@ export class TaskQueries {
   constructor(
     private readonly tasks: TasksService,
     private readonly progress: ProgressBoard,
+    private readonly runnability: RunnabilityBoard,
   ) {}
 
   private show(task: TaskRecord): TaskRecordDto {
-    return publicTask(task, this.progress.get(task.id));
+    return { ...publicTask(task, this.progress.get(task.id)), runnable: this.runnability.forTask(task.id) };
   }
 
   list(): TaskListDto {

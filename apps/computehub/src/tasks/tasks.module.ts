@@ -3,6 +3,7 @@ import { HubConfig } from '../config/hub-config';
 import { StateRedis } from '../persistence/state-redis.provider';
 import { ProgressBoardModule } from '../progress/progress-board.module';
 import { QueuesModule } from '../queues/queues.module';
+import { RunnabilityBoardModule } from '../runnability/runnability-board.module';
 import { FileTaskStore } from './file-task-store';
 import { RedisTaskStore } from './redis-task-store';
 import { TaskCommands } from './task-commands.service';
@@ -12,7 +13,7 @@ import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
 @Module({
-  imports: [QueuesModule, ProgressBoardModule],
+  imports: [QueuesModule, ProgressBoardModule, RunnabilityBoardModule],
   controllers: [TasksController],
   providers: [
     {

@@ -3,6 +3,7 @@ import type { NodeRecord } from '@gridcore/operator';
 import { formatCount, OperatorError } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { table } from '../table';
+import { notRunningCell, unrunnableWarning } from './runnability';
 
 function gpuCell(n: NodeRecord): string {
   if (!n.gpus?.length) return '-';
@@ -47,14 +48,17 @@ export function nodesCommand(): Command {
       const rows = nodes.map((n) => [
         n.id,
         n.hostname,
-        `${n.status}${n.stopping ? ' (stopping)' : ''}`,
+        `${n.status}${n.stopping ? ' (stopping)' : ''}${n.left_at ? ' (left)' : ''}`,
         n.runtime_status ?? '-',
         n.active_containers,
         n.usage ? `${Math.round(n.usage.cpu_pct)}%` : '-',
         gpuCell(n),
         formatCount(perNode[n.id] ?? 0),
+        notRunningCell(n),
       ]);
-      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED'], rows)}\n`);
+      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED', 'NOT RUNNING'], rows)}\n`);
+      const warning = current && unrunnableWarning(current);
+      if (warning) process.stderr.write(`${warning}\n`);
     });
 }
 

@@ -4,6 +4,7 @@ import { formatCount, formatDuration } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { table } from '../table';
 import { integer, number, pair } from './parse';
+import { firstVerdict, unrunnableWarning } from './runnability';
 
 interface AddOptions {
   image?: string;
@@ -21,8 +22,12 @@ interface AddOptions {
   batchTimeoutS?: number;
   autoFinish?: boolean;
   autoFinishGraceS?: number;
+  waitS?: number;
   json?: boolean;
 }
+
+/** Long enough for a node to fail a pull (three quick attempts), short enough not to be a wait. */
+const DEFAULT_VERDICT_WAIT_S = 8;
 
 function progressCell(t: TaskRecord): string {
   const p = t.progress;
@@ -49,6 +54,10 @@ function describeTask(t: TaskRecord): string {
     ['created / started / completed', `${t.created_at} / ${t.started_at ?? '-'} / ${t.completed_at ?? '-'}${t.completed_by ? ` (${t.completed_by})` : ''}`],
   ];
   if (t.data_loss) lines.push(['QUEUE DATA LOST', `${t.data_loss.reason} (seen ${t.data_loss.detected_at}); auto-finish waits for POST /api/tasks/${t.name}/acknowledge-data-loss`]);
+  if (t.runnable) {
+    lines.push(['nodes', t.runnable.summary]);
+    for (const r of t.runnable.nodes_refusing) lines.push([`  ${r.hostname}`, `${r.reason}: ${r.detail}`]);
+  }
   if (t.left) lines.push(['left at finish', `pending ${t.left.pending}, in flight ${t.left.in_flight}`]);
   const p = t.progress;
   if (p) {
@@ -83,6 +92,7 @@ export function taskCommand(): Command {
     .addOption(new Option('--auto-finish', 'finish on its own once drained'))
     .addOption(new Option('--no-auto-finish', 'never auto-finish (overrides the hub default)'))
     .option('--auto-finish-grace-s <n>', 'quiet time before auto-finish, s', integer)
+    .option('--wait-s <n>', `when it starts at once, wait up to n s for a node to run it or refuse it (a failed pull), and warn (default ${DEFAULT_VERDICT_WAIT_S}; 0: only what the hub knows at once)`, number)
     .option('--json', 'print the record as JSON')
     .action(async (name: string, o: AddOptions, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
@@ -107,6 +117,8 @@ export function taskCommand(): Command {
       };
       for (const key of Object.keys(body) as (keyof TaskCreate)[]) if (body[key] === undefined) delete body[key];
       const record = await ctx.hub.addTask(body);
+      const warning = await firstVerdict(ctx.hub, record, o.waitS ?? DEFAULT_VERDICT_WAIT_S);
+      if (warning) process.stderr.write(`${warning}\n`);
       if (o.json) return printJson(record);
       process.stdout.write(`registered ${record.name} (${record.status})\n`);
     });
@@ -132,6 +144,8 @@ export function taskCommand(): Command {
       const record = await CliContext.fromCommand(cmd).hub.getTask(name);
       if (o.json) return printJson(record);
       process.stdout.write(`${describeTask(record)}\n`);
+      const warning = unrunnableWarning(record);
+      if (warning) process.stderr.write(`${warning}\n`);
     });
 
   task

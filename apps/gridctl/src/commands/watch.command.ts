@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { TaskRecord } from '@gridcore/operator';
 import { formatCount, HubEvent, ProgressDisplay } from '@gridcore/operator';
 import { CliContext } from '../context';
+import { unrunnableWarning } from './runnability';
 
 type Progress = NonNullable<TaskRecord['progress']>;
 
@@ -70,6 +71,8 @@ export function watchCommand(): Command {
       if (lost(record)) return;
       if (record.status === 'completed') return end('task completed');
       if (drained(record.progress)) return end('nothing pending or in flight');
+      const unrunnable = unrunnableWarning(record);
+      if (unrunnable) warn(unrunnable);
 
       const abort = new AbortController();
       let reconnects = 0;
@@ -100,9 +103,17 @@ export function watchCommand(): Command {
         if (drained(record.progress)) return end('nothing pending or in flight');
       }
 
+      /** A line above the bar (or a JSON line), so the operator sees why nothing moves. */
+      function warn(line: string): void {
+        if (display) display.log(line);
+        else process.stdout.write(`${JSON.stringify({ task: name, warning: line })}\n`);
+      }
+
       async function handle(event: HubEvent): Promise<string | null> {
         const payload = (event.data as { data?: any })?.data;
         if (!payload) return null;
+        if (event.type === 'task.unrunnable' && payload.task === name && payload.task_id === record.id) warn(`warning: ${payload.summary}`);
+        if (event.type === 'task.runnable' && payload.task === name && payload.task_id === record.id) warn(payload.summary);
         if (event.type === 'progress' && payload.task === name && (payload.task_id === record.id || record.status === 'pending')) {
           if (payload.task_id !== record.id) record = await ctx.task(name);
           const { task: _t, task_id: _id, ...p } = payload;

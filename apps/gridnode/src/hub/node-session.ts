@@ -162,6 +162,7 @@ export class NodeSession {
       active_containers: pool ? pool.activeContainers() : 0,
       task_name: task ? task.task_name : null,
       instances: pool ? pool.instances() : [],
+      not_running: pool ? pool.notRunning() : null,
       usage: {
         cpu_pct: this.meter.cpuPct(),
         mem_pct: await this.meter.memPct(),

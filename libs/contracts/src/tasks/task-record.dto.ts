@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TaskRunSpecDto } from './task-config.dto';
+import { TaskRunnabilityDto } from './task-runnability.dto';
 
 export type TaskStatus = 'pending' | 'running' | 'completed';
 
@@ -52,6 +53,8 @@ export class TaskRecordDto extends TaskRunSpecDto {
       'Set when the task\'s Redis lost its queue (restart without persistence, FLUSHALL, failover to an empty replica): auto-finish is suspended until POST /api/tasks/:name/acknowledge-data-loss',
   })
   data_loss: TaskDataLossDto | null;
+  @ApiPropertyOptional({ type: TaskRunnabilityDto, nullable: true, description: 'For the running task: can any online node run it, and why not' })
+  runnable?: TaskRunnabilityDto | null;
 }
 
 /** `GET /api/tasks`: the original's name lists plus full records. */
