@@ -7,3 +7,4 @@ export * from './hub-errors';
 export * from './hub-client';
 export * from './sse-reader';
 export * from './redis-target';
+export * from './progress-freshness';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ProgressBoard } from './progress-board';
+import { ProgressDemand } from './progress-demand';
 
-@Module({ providers: [ProgressBoard], exports: [ProgressBoard] })
+@Module({ providers: [ProgressBoard, ProgressDemand], exports: [ProgressBoard, ProgressDemand] })
 export class ProgressBoardModule {}

@@ -8,19 +8,26 @@ import { PeriodicJob } from '../scheduling/periodic-job';
 import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { ProgressBoard } from './progress-board';
+import { ProgressDemand } from './progress-demand';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
+import { SampleGate } from './sample-gate';
 
+/** While anyone watches (SSE, `?fresh=1` reads), the running task is sampled this often. */
+const WATCHED_INTERVAL_S = 1;
 
 /**
- * Every `progress_interval_s`: samples the running task's queues, publishes progress, and
- * finishes the task when auto-finish says so. A Redis that does not answer shows as an error in
+ * Every `progress_interval_s` (every second while anyone watches): samples the running task's
+ * queues, publishes progress, and finishes the task when auto-finish says so. A fresh read gets
+ * a sample that started after it asked. A Redis that does not answer shows as an error in
  * the task's progress; the sampler never blocks anything else and ticks never overlap.
  */
 @Injectable()
 export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Progress');
   private readonly job: PeriodicJob;
+  private readonly watchedJob: PeriodicJob;
+  private readonly gate = new SampleGate(() => this.sample());
   private run: { taskId: string; tracker: ProgressTracker; policy: AutoFinishPolicy } | null = null;
 
   constructor(
@@ -32,16 +39,31 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
     private readonly configWriter: QueueConfigWriter,
+    private readonly demand: ProgressDemand,
   ) {
-    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
+    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.gate.any());
+    this.watchedJob = new PeriodicJob(registry, 'gridcore-progress-watched', this.logger, () => this.sampleIfWatched());
   }
 
   onApplicationBootstrap(): void {
-    this.job.start(this.config.values.progress_interval_s);
+    this.demand.attach(() =>
+      this.gate.fresh().catch((err: Error) => this.logger.warn(`fresh progress sample failed: ${err.message}`)),
+    );
+    const intervalS = this.config.values.progress_interval_s;
+    this.job.start(intervalS);
+    if (intervalS > WATCHED_INTERVAL_S) this.watchedJob.start(WATCHED_INTERVAL_S);
   }
 
   onApplicationShutdown(): void {
     this.job.stop();
+    this.watchedJob.stop();
+  }
+
+  /** A sample when someone watches and the last one is about a second old (ticks drift a little). */
+  private async sampleIfWatched(): Promise<void> {
+    if (!this.demand.watched) return;
+    if (Date.now() - this.gate.lastStartedAtMs < WATCHED_INTERVAL_S * 900) return;
+    await this.gate.any();
   }
 
   tick(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TaskListDto, TaskRecordDto } from '@gridcore/contracts';
 import { ProgressBoard } from '../progress/progress-board';
+import { ProgressDemand } from '../progress/progress-demand';
 import type { TaskRecord } from './task-record';
 import { publicTask } from './task-views';
 import { TasksService } from './tasks.service';
@@ -11,6 +12,7 @@ export class TaskQueries {
   constructor(
     private readonly tasks: TasksService,
     private readonly progress: ProgressBoard,
+    private readonly demand: ProgressDemand,
   ) {}
 
   private show(task: TaskRecord): TaskRecordDto {
@@ -27,7 +29,11 @@ export class TaskQueries {
     };
   }
 
-  get(name: string): TaskRecordDto {
+  /** With `fresh`, a running task's progress comes from a sample taken after this call. */
+  async get(name: string, fresh = false): Promise<TaskRecordDto> {
+    const task = this.tasks.get(name);
+    if (fresh && task.status === 'running') await this.demand.fresh();
+    // Read again: the sample may have finished the task (auto-finish) or a finish may have come.
     return this.show(this.tasks.get(name));
   }
 }

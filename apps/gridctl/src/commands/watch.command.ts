@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { TaskRecord } from '@gridcore/operator';
-import { formatCount, HubEvent, ProgressDisplay } from '@gridcore/operator';
+import { formatCount, HubEvent, processRunning, ProgressDisplay, sampledAtMs, sampleIsCurrent } from '@gridcore/operator';
 import { CliContext } from '../context';
+import { PushLog } from '../push-log';
 
 type Progress = NonNullable<TaskRecord['progress']>;
 
@@ -22,8 +23,8 @@ function figures(p: Progress) {
 }
 
 /** Nothing pending or in flight, and something happened (a task nobody pushed to is not done). */
-function drained(p: Progress | null | undefined): boolean {
-  return !!p && !p.error && p.pending === 0 && p.in_flight === 0 && p.done + p.dead > 0;
+function drained(p: Progress): boolean {
+  return !p.error && p.pending === 0 && p.in_flight === 0 && p.done + p.dead > 0;
 }
 
 export function watchCommand(): Command {
@@ -33,10 +34,19 @@ export function watchCommand(): Command {
     .option('--json', 'print each progress sample as one JSON line instead of a bar')
     .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
-      let record = await ctx.task(name);
+      const pushes = new PushLog();
+      // A fresh read: the hub samples the running task after this call, so its figures are newer
+      // than this watch and than any push that ended before it (issue 15: a sample from before a
+      // push once made watch print 100% and exit with items pending).
+      let record = await ctx.hub.getTask(name, { fresh: true });
       const display = o.json ? null : new ProgressDisplay(`watch ${name}`);
-      let last: Progress | null = record.progress;
+      /** Redis time of the first sample taken after this watch started; nothing older is shown or trusted. */
+      let notBeforeMs = record.status === 'running' && record.progress ? sampledAtMs(record.progress) : -Infinity;
+      let last: Progress | null = null;
+      /** Drained, on a sample newer than this watch's start and than the last push gridctl knows of. */
+      const done = (p: Progress) => drained(p) && sampleIsCurrent(p, notBeforeMs, pushes.read(ctx.clusterName, name), processRunning);
       const show = (p: Progress) => {
+        if (sampledAtMs(p) < notBeforeMs) return;
         last = p;
         if (!display) return void process.stdout.write(`${JSON.stringify({ task: name, ...p })}\n`);
         // A sample taken before any item was pushed has nothing to draw a bar of.
@@ -57,7 +67,7 @@ export function watchCommand(): Command {
 
       if (record.progress) show(record.progress);
       if (record.status === 'completed') return end('task completed');
-      if (drained(record.progress)) return end('nothing pending or in flight');
+      if (record.progress && done(record.progress)) return end('nothing pending or in flight');
 
       const abort = new AbortController();
       let reconnects = 0;
@@ -76,20 +86,24 @@ export function watchCommand(): Command {
         }
         // The stream ended (hub restart): catch up from the record, then follow again.
         await new Promise((r) => setTimeout(r, 1_000));
-        record = await ctx.task(name);
+        record = await ctx.hub.getTask(name, { fresh: true });
         if (record.progress) show(record.progress);
         if (record.status === 'completed') return end('task completed');
-        if (drained(record.progress)) return end('nothing pending or in flight');
+        if (record.progress && done(record.progress)) return end('nothing pending or in flight');
       }
 
       async function handle(event: HubEvent): Promise<string | null> {
         const payload = (event.data as { data?: any })?.data;
         if (!payload) return null;
         if (event.type === 'progress' && payload.task === name && (payload.task_id === record.id || record.status === 'pending')) {
-          if (payload.task_id !== record.id) record = await ctx.task(name);
+          if (payload.task_id !== record.id) {
+            record = await ctx.task(name);
+            // A run that started after this watch: every sample of it is newer than the watch.
+            notBeforeMs = -Infinity;
+          }
           const { task: _t, task_id: _id, ...p } = payload;
           show(p as Progress);
-          if (drained(p as Progress)) return 'nothing pending or in flight';
+          if (done(p as Progress)) return 'nothing pending or in flight';
         } else if (event.type === 'task.finished' && payload.name === name && payload.id === record.id) {
           const final = await ctx.task(name).catch(() => null);
           if (final?.progress) show(final.progress);
