@@ -2,6 +2,7 @@ import type { TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
 import { ConfirmButton } from './confirm-button';
 import type { Actions } from './dashboard';
 import { currentTask, DashboardState, progressOf } from './dashboard-state';
+import { ExistingNotice } from './existing-notice';
 import { completedFraction, formatCount, formatDuration, formatRate, secondsBetween } from './format';
 
 function imageOf(t: TaskRecordDto): string {
@@ -36,6 +37,7 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
           </span>
         )}
       </div>
+      <ExistingNotice task={task} />
       {p ? (
         <>
           <ProgressBar fraction={completedFraction(p)} />
@@ -85,6 +87,7 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
           {pending.map((t) => (
             <li key={t.id}>
               <strong>{t.name}</strong> <span class="muted">{imageOf(t)}</span>
+              <ExistingNotice task={t} />
             </li>
           ))}
         </ol>

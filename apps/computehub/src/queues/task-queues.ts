@@ -23,6 +23,18 @@ export interface QueueSnapshot {
   nowMs: number;
 }
 
+/** What a task's lists hold when it is registered (output null when the task names none). */
+export interface QueueHoldings {
+  input: number;
+  output: number | null;
+}
+
+/** What clearing a task's run state removed. */
+export interface ClearedRun {
+  output: number;
+  protocolKeys: number;
+}
+
 export interface QueueTuning {
   maxAttempts: number;
   batchTimeoutS: number;
@@ -40,6 +52,10 @@ export abstract class TaskQueues {
   abstract reapExpired(ref: QueueRef): Promise<number>;
   /** The occasional scan for batch lists that lost their lease; returns items requeued. */
   abstract requeueOrphanBatches(ref: QueueRef): Promise<number>;
+  /** LLEN of the input and output lists. */
+  abstract holdings(ref: QueueRef): Promise<QueueHoldings>;
+  /** Deletes the output list and every protocol key (P:*), never the input list. */
+  abstract clearRun(ref: QueueRef): Promise<ClearedRun>;
   /** Moves dead items back to the input; returns how many. */
   abstract requeueDead(ref: QueueRef): Promise<number>;
 }

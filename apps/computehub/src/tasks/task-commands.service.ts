@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
 import { assertNoPrefixCollision } from '@gridcore/queue';
+import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
-import { queueRefOf, TaskQueues } from '../queues/task-queues';
+import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
 import type { TaskRecord } from './task-record';
-import { publicTask } from './task-views';
+import { publicTask, recordFromDto } from './task-views';
 import { TasksService } from './tasks.service';
 
 /** The operator's task actions, shaped as the API answers them. */
@@ -21,12 +22,56 @@ export class TaskCommands {
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
-    const record = await this.tasks.register(dto, (task, held) => {
+    const { fresh, ...create } = dto;
+    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => {
       // Keys of `x` and `{x}` would mix (SPEC §4); the same queue reused run after run is fine.
       if (!task.input_queue || !task.input_redis) return;
       assertNoPrefixCollision(task.input_queue, held.filter((t) => t.input_redis === task.input_redis).map((t) => t.input_queue!).filter(Boolean));
+    };
+    this.tasks.assertImage(create);
+    const probe = recordFromDto(create, 'probe', new Date().toISOString());
+    const ref = queueRefOf(probe);
+    let cleared: ClearedRun | null = null;
+    if (fresh) {
+      if (!ref) throw new InvalidRequestError('fresh needs input_redis and input_queue: the hub cannot see the queues of this task');
+      // Every check that could refuse the registration runs before anything is deleted.
+      admit(probe, this.tasks.view().state.tasks);
+      this.assertNoneUses(create.name, ref);
+      cleared = await this.queues.clearRun(ref);
+      this.logger.log(`fresh ${create.name}: deleted ${cleared.output} output items and ${cleared.protocolKeys} protocol keys`);
+    }
+    const existing = ref ? await this.existingOf(create.name, ref) : null;
+    const record = await this.tasks.register(create, admit, {
+      existing,
+      cleared: cleared && { output: cleared.output, protocol_keys: cleared.protocolKeys },
     });
     return publicTask(record);
+  }
+
+  /** `fresh` must not delete what a pending or running task (this name's, or another's) relies on. */
+  private assertNoneUses(name: string, ref: QueueRef): void {
+    const lists = (r: QueueRef) => [queueRefKey(r), ...(r.outputQueue ? [`${r.outputRedisUrl}\u0000${r.outputQueue}`] : [])];
+    const ours = new Set(lists(ref));
+    for (const task of this.tasks.view().state.tasks) {
+      if (task.status === 'completed') continue;
+      if (task.name === name) throw new ConflictError(`Task ${name} is already ${task.status}`);
+      const theirs = queueRefOf(task);
+      if (theirs && lists(theirs).some((key) => ours.has(key))) {
+        throw new ConflictError(`fresh would delete the queues of task ${task.name}, which is ${task.status} and uses the same lists`);
+      }
+    }
+  }
+
+  /** What the lists already hold, so reusing a name or queue never silently inherits old items. */
+  private async existingOf(name: string, ref: QueueRef): Promise<TaskRecord['existing']> {
+    const previousRuns = this.tasks.view().state.tasks.filter((t) => t.name === name && t.status === 'completed').length;
+    try {
+      const { input, output } = await this.queues.holdings(ref);
+      return { input, output, previous_runs: previousRuns };
+    } catch (err) {
+      this.logger.warn(`could not count what the lists of task ${name} hold: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   async finish(): Promise<FinishResultDto> {

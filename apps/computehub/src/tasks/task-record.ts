@@ -1,4 +1,4 @@
-import type { TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
+import type { TaskClearedDto, TaskExistingDto, TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
 
 /** A task as the hub keeps it (Redis URLs whole; masked only in views). */
 export interface TaskRecord {
@@ -27,6 +27,10 @@ export interface TaskRecord {
   left: TaskLeftDto | null;
   /** The progress as the task completed, kept so it outlives the sampler's memory and restarts. */
   final_progress?: TaskProgressDto | null;
+  /** What its lists held at registration (issue 15: a reused name silently inherited old items). */
+  existing?: TaskExistingDto | null;
+  /** What `fresh` deleted at registration. */
+  cleared?: TaskClearedDto | null;
 }
 
 /** Everything that must survive a hub restart: records in registration order, current, revision. */

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { TaskCreate, TaskRecord } from '@gridcore/operator';
 import { formatCount, formatDuration } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
+import { confirmFresh } from './confirm';
 import { table } from '../table';
 import { integer, number, pair } from './parse';
 
@@ -21,7 +22,22 @@ interface AddOptions {
   batchTimeoutS?: number;
   autoFinish?: boolean;
   autoFinishGraceS?: number;
+  fresh?: boolean;
+  yes?: boolean;
   json?: boolean;
+}
+
+/** One line on what the lists already held (a reused name or queue), or null when they were empty. */
+export function existingNote(t: TaskRecord): string | null {
+  const e = t.existing;
+  const parts: string[] = [];
+  if (t.cleared) parts.push(`--fresh deleted ${formatCount(t.cleared.output)} output items and ${formatCount(t.cleared.protocol_keys)} protocol keys`);
+  if (e?.input) parts.push(`the input list already holds ${formatCount(e.input)} items`);
+  if (e?.output) parts.push(`the output list already holds ${formatCount(e.output)} results`);
+  if (e?.previous_runs) parts.push(`${e.previous_runs} earlier run${e.previous_runs === 1 ? '' : 's'} of ${t.name}`);
+  if (!parts.length) return null;
+  const hint = e?.output && !t.cleared ? ` (\`gridctl results ${t.name}\` will include them; start clean with \`gridctl task add ${t.name} --fresh\`)` : '';
+  return `note: ${parts.join('; ')}${hint}`;
 }
 
 function progressCell(t: TaskRecord): string {
@@ -48,6 +64,8 @@ function describeTask(t: TaskRecord): string {
     ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
     ['created / started / completed', `${t.created_at} / ${t.started_at ?? '-'} / ${t.completed_at ?? '-'}${t.completed_by ? ` (${t.completed_by})` : ''}`],
   ];
+  if (t.existing) lines.push(['at registration', `input ${formatCount(t.existing.input)}, output ${t.existing.output === null ? '-' : formatCount(t.existing.output)}, earlier runs ${t.existing.previous_runs}`]);
+  if (t.cleared) lines.push(['fresh deleted', `${formatCount(t.cleared.output)} output items, ${formatCount(t.cleared.protocol_keys)} protocol keys`]);
   if (t.left) lines.push(['left at finish', `pending ${t.left.pending}, in flight ${t.left.in_flight}`]);
   const p = t.progress;
   if (p) {
@@ -82,9 +100,12 @@ export function taskCommand(): Command {
     .addOption(new Option('--auto-finish', 'finish on its own once drained'))
     .addOption(new Option('--no-auto-finish', 'never auto-finish (overrides the hub default)'))
     .option('--auto-finish-grace-s <n>', 'quiet time before auto-finish, s', integer)
+    .option('--fresh', "first delete the output list and the queue's protocol keys (retry, dead, stats, ...) left by earlier runs; the input list stays")
+    .option('-y, --yes', 'do not ask before --fresh deletes')
     .option('--json', 'print the record as JSON')
     .action(async (name: string, o: AddOptions, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
+      if (o.fresh) await confirmFresh(name, { yes: !!o.yes, outputQueue: o.outputQueue, inputQueue: o.inputQueue });
       const inputRedis = o.inputRedis ?? ctx.defaultRedisUrl();
       const body: TaskCreate = {
         name,
@@ -103,11 +124,14 @@ export function taskCommand(): Command {
         batch_timeout_s: o.batchTimeoutS,
         auto_finish: o.autoFinish,
         auto_finish_grace_s: o.autoFinishGraceS,
+        fresh: o.fresh ? true : undefined,
       };
       for (const key of Object.keys(body) as (keyof TaskCreate)[]) if (body[key] === undefined) delete body[key];
       const record = await ctx.hub.addTask(body);
       if (o.json) return printJson(record);
       process.stdout.write(`registered ${record.name} (${record.status})\n`);
+      const note = existingNote(record);
+      if (note) process.stdout.write(`${note}\n`);
     });
 
   task

@@ -23,6 +23,20 @@ export class TaskProgressDto {
   error: string | null;
 }
 
+/** What the task's lists held when it was registered (after `fresh` cleared them). */
+export class TaskExistingDto {
+  @ApiProperty({ description: 'Items already in the input list' }) input: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Items already in the output list (null: the task names no output list)' })
+  output: number | null;
+  @ApiProperty({ description: 'Earlier runs of this name in the hub\'s history' }) previous_runs: number;
+}
+
+/** What `fresh: true` deleted before the task was registered. */
+export class TaskClearedDto {
+  @ApiProperty({ description: 'Items deleted from the output list' }) output: number;
+  @ApiProperty({ description: 'Protocol keys (P:*) deleted' }) protocol_keys: number;
+}
+
 /** A task as `/api` shows it: Redis passwords masked. */
 export class TaskRecordDto extends TaskRunSpecDto {
   @ApiProperty({ description: 'Run id: a new one for every registration of the name' }) id: string;
@@ -39,6 +53,14 @@ export class TaskRecordDto extends TaskRunSpecDto {
   completed_by: 'finish' | 'next' | 'auto_finish' | null;
   @ApiPropertyOptional({ type: TaskLeftDto, nullable: true }) left: TaskLeftDto | null;
   @ApiPropertyOptional({ type: TaskProgressDto, nullable: true }) progress: TaskProgressDto | null;
+  @ApiPropertyOptional({
+    type: TaskExistingDto,
+    nullable: true,
+    description: 'What its lists held at registration; null when the hub cannot see its queue or its Redis did not answer',
+  })
+  existing?: TaskExistingDto | null;
+  @ApiPropertyOptional({ type: TaskClearedDto, nullable: true, description: 'What `fresh` deleted at registration (null without it)' })
+  cleared?: TaskClearedDto | null;
 }
 
 /** `GET /api/tasks`: the original's name lists plus full records. */
