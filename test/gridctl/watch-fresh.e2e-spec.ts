@@ -117,6 +117,18 @@ describe('gridctl watch trusts only fresh samples', () => {
     expect(mark.pid).not.toBe(process.pid);
   });
 
+  it('a push to a completed task: push warns, and watch says the items wait unprocessed and exits 4', async () => {
+    await cli.ok(['finish']);
+    const file = join(cli.configHome, 'late.txt');
+    writeFileSync(file, numbers(1, 3));
+    const push = await cli.ok(['push', 'mark', '--file', file]);
+    expect(push.stderr).toContain('gridctl: note: task mark is completed; no node works on these items until you register it again');
+    const watch = await cli.run(['watch', 'mark'], { timeoutMs: 10_000 });
+    expect(watch.code).toBe(4);
+    expect(watch.stderr).toMatch(/task completed\n.*note: mark completed before your last push ended; those items wait in its input list/s);
+    await cli.ok(['task', 'add', 'mark', '--image', 'x:1', '--input-queue', '{mark}:in', '--output-queue', '{mark}:out']);
+  });
+
   it('the hub: ?fresh=1 answers a sample taken after the request; an open SSE stream brings 1 s samples; a bad flag is a 400', async () => {
     const stale = (await (await api('/api/tasks/mark')).json()).progress;
     const [sec, micro] = await client.time();

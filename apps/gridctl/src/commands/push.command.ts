@@ -24,6 +24,9 @@ export function pushCommand(): Command {
     .action(async (name: string, o: PushOptions, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
       const task = await ctx.task(name);
+      if (task.status === 'completed') {
+        process.stderr.write(`gridctl: note: task ${name} is completed; no node works on these items until you register it again (gridctl task add ${name} ...)\n`);
+      }
       const queue = queueOf(task, 'input');
       const target = ctx.redisTarget(task, 'input');
       // Open the file before connecting: an unreadable file costs nothing and pushes nothing.

@@ -8,6 +8,8 @@ type Progress = NonNullable<TaskRecord['progress']>;
 
 /** Exit code when the task ended with items in its dead list. */
 export const EXIT_DEAD = 3;
+/** Exit code when the task had completed before the last push gridctl knows of: those items wait unprocessed. */
+export const EXIT_PUSHED_AFTER_COMPLETION = 4;
 
 function figures(p: Progress) {
   const total = p.done + p.pending + p.in_flight + p.dead;
@@ -66,7 +68,20 @@ export function watchCommand(): Command {
       };
 
       if (record.progress) show(record.progress);
-      if (record.status === 'completed') return end('task completed');
+      if (record.status === 'completed') {
+        // Its final figures were read at completion (Redis time): a push that ended later went to a queue nobody works on.
+        const push = pushes.read(ctx.clusterName, name);
+        const lastPushMs = push && (push.finishedMs ?? push.startedMs);
+        if (lastPushMs && record.progress && lastPushMs > sampledAtMs(record.progress)) {
+          end('task completed');
+          const note = `note: ${name} completed before your last push ended; those items wait in its input list until you register it again (gridctl task add ${name} ...)`;
+          if (display) display.log(note);
+          else process.stdout.write(`${JSON.stringify({ task: name, note })}\n`);
+          process.exitCode = EXIT_PUSHED_AFTER_COMPLETION;
+          return;
+        }
+        return end('task completed');
+      }
       if (record.progress && done(record.progress)) return end('nothing pending or in flight');
 
       const abort = new AbortController();
