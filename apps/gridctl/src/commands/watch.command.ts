@@ -43,12 +43,14 @@ export function watchCommand(): Command {
       let record = await ctx.hub.getTask(name, { fresh: true });
       const display = o.json ? null : new ProgressDisplay(`watch ${name}`);
       /** Redis time of the first sample taken after this watch started; nothing older is shown or trusted. */
-      let notBeforeMs = record.status === 'running' && record.progress ? sampledAtMs(record.progress) : -Infinity;
+      // A failed sample carries the hub's clock, not Redis's: it cannot mark the start. Every sample the
+      // stream brings after the fresh read started after it anyway (the hub never overlaps samples).
+      let notBeforeMs = record.status === 'running' && record.progress && !record.progress.error ? sampledAtMs(record.progress) : -Infinity;
       let last: Progress | null = null;
       /** Drained, on a sample newer than this watch's start and than the last push gridctl knows of. */
       const done = (p: Progress) => drained(p) && sampleIsCurrent(p, notBeforeMs, pushes.read(ctx.clusterName, name), processRunning);
       const show = (p: Progress) => {
-        if (sampledAtMs(p) < notBeforeMs) return;
+        if (!p.error && sampledAtMs(p) < notBeforeMs) return;
         last = p;
         if (!display) return void process.stdout.write(`${JSON.stringify({ task: name, ...p })}\n`);
         // A sample taken before any item was pushed has nothing to draw a bar of.

@@ -18,7 +18,10 @@ export class TaskProgressDto {
   @ApiProperty() items_per_s: number;
   @ApiProperty({ nullable: true, type: Number }) eta_s: number | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) per_node: Record<string, number>;
-  @ApiProperty({ description: 'When the sample was taken (RFC 3339)' }) sampled_at: string;
+  @ApiProperty({
+    description: "When the sample was taken (RFC 3339), in the clock of the task's Redis server (TIME); for a failed sample, the hub's clock",
+  })
+  sampled_at: string;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the last sample failed (Redis unreachable, ...)' })
   error: string | null;
 }
