@@ -98,6 +98,19 @@ describe('registering over what an earlier run left', () => {
     expect(swagger.components.schemas.TaskRecordDto.properties.existing).toBeDefined();
   });
 
+  it('a Redis that does not answer: fresh is a 503 and registers nothing; without fresh the task registers with existing null', async () => {
+    const away = 'redis://127.0.0.1:1';
+    const refused = await post({ name: 'away', image: 'x:1', input_redis: away, input_queue: 'q', fresh: true });
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toMatch(/^Redis redis:\/\/127\.0\.0\.1:1/);
+    const missing = await fetch(`${hub.url}/api/tasks/away`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    expect(missing.status).toBe(404);
+    const plain = await post({ name: 'away', image: 'x:1', input_redis: away, input_queue: 'q' });
+    expect(plain.status).toBe(201);
+    expect(plain.body.existing).toBeNull();
+    await fetch(`${hub.url}/api/tasks/away`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKENS.admin}` } });
+  });
+
   it('gridctl task add --fresh: refused without a terminal or --yes, asks y/N on a terminal, deletes output and P:* keys but not the input', async () => {
     await cli.ok(['finish']);
     const refused = await cli.run([...add, '--fresh']);
