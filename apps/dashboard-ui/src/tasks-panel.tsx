@@ -3,6 +3,7 @@ import { ConfirmButton } from './confirm-button';
 import type { Actions } from './dashboard';
 import { CompletedTasks, shortRunId } from './completed-tasks';
 import { currentTask, DashboardState, progressOf, queueIdle } from './dashboard-state';
+import { ExistingNotice } from './existing-notice';
 import { completedFraction, formatCount, formatDuration, formatRate, formatWhen, secondsBetween } from './format';
 
 function imageOf(t: TaskRecordDto): string {
@@ -57,6 +58,7 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
       {task.runnable && !task.runnable.runnable && (
         <p class="warning" role="status" data-testid="unrunnable">{task.runnable.summary}</p>
       )}
+      <ExistingNotice task={task} />
       {p ? (
         <>
           <ProgressBar fraction={completedFraction(p)} />
@@ -103,6 +105,7 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
           {pending.map((t) => (
             <li key={t.id}>
               <strong>{t.name}</strong> <span class="muted">{imageOf(t)}</span>
+              <ExistingNotice task={t} />
             </li>
           ))}
         </ol>

@@ -41,8 +41,9 @@ export class HubClient {
     return this.request('GET', '/api/tasks');
   }
 
-  getTask(name: string): Promise<TaskRecord> {
-    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}`);
+  /** With `fresh`, a running task's progress is sampled after this call (`progress.sampled_at`). */
+  getTask(name: string, options: { fresh?: boolean } = {}): Promise<TaskRecord> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}${options.fresh ? '?fresh=1' : ''}`);
   }
 
   addTask(task: TaskCreate): Promise<TaskRecord> {

@@ -8,3 +8,4 @@ export * from './hub-client';
 export * from './sse-reader';
 export * from './redis-target';
 export * from './cluster-check';
+export * from './progress-freshness';

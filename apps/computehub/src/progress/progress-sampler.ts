@@ -9,21 +9,29 @@ import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { DataLossService } from './data-loss.service';
 import { ProgressBoard } from './progress-board';
+import { ProgressDemand } from './progress-demand';
 import { ProgressHistory } from './progress-history';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
 import { queueLossReason } from './queue-loss-check';
+import { SampleGate } from './sample-gate';
+
+/** While anyone watches (SSE, `?fresh=1` reads), the running task is sampled this often. */
+const WATCHED_INTERVAL_S = 1;
 
 /**
- * Every `progress_interval_s`: samples the running task's queues, publishes progress, and
- * finishes the task when auto-finish says so, unless the sample shows that Redis lost the queue
- * (P:config's run id gone): then the task is flagged and auto-finish waits for the operator. A Redis that does not answer shows as an error in
- * the task's progress; the sampler never blocks anything else and ticks never overlap.
+ * Every `progress_interval_s` (every second while anyone watches): samples the running task's
+ * queues, publishes progress, and finishes the task when auto-finish says so. A fresh read gets
+ * a sample that started after it asked. A sample that shows Redis lost the queue (P:config's
+ * run id gone) flags the task, and auto-finish waits for the operator. A Redis that does not
+ * answer shows as an error in the task's progress; the sampler never blocks anything else and ticks never overlap.
  */
 @Injectable()
 export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Progress');
   private readonly job: PeriodicJob;
+  private readonly watchedJob: PeriodicJob;
+  private readonly gate = new SampleGate(() => this.sample());
   private run: { taskId: string; tracker: ProgressTracker; policy: AutoFinishPolicy } | null = null;
 
   constructor(
@@ -37,16 +45,31 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly configWriter: QueueConfigWriter,
     private readonly dataLoss: DataLossService,
     private readonly history: ProgressHistory,
+    private readonly demand: ProgressDemand,
   ) {
-    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
+    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.gate.any());
+    this.watchedJob = new PeriodicJob(registry, 'gridcore-progress-watched', this.logger, () => this.sampleIfWatched());
   }
 
   onApplicationBootstrap(): void {
-    this.job.start(this.config.values.progress_interval_s);
+    this.demand.attach(() =>
+      this.gate.fresh().catch((err: Error) => this.logger.warn(`fresh progress sample failed: ${err.message}`)),
+    );
+    const intervalS = this.config.values.progress_interval_s;
+    this.job.start(intervalS);
+    if (intervalS > WATCHED_INTERVAL_S) this.watchedJob.start(WATCHED_INTERVAL_S);
   }
 
   onApplicationShutdown(): void {
     this.job.stop();
+    this.watchedJob.stop();
+  }
+
+  /** A sample when someone watches and the last one is about a second old (ticks drift a little). */
+  private async sampleIfWatched(): Promise<void> {
+    if (!this.demand.watched) return;
+    if (Date.now() - this.gate.lastStartedAtMs < WATCHED_INTERVAL_S * 900) return;
+    await this.gate.any();
   }
 
   tick(): Promise<void> {

@@ -25,6 +25,18 @@ export interface QueueSnapshot {
   configRunId: string | null;
 }
 
+/** What a task's lists hold when it is registered (output null when the task names none). */
+export interface QueueHoldings {
+  input: number;
+  output: number | null;
+}
+
+/** What clearing a task's run state removed. */
+export interface ClearedRun {
+  output: number;
+  protocolKeys: number;
+}
+
 export interface QueueTuning {
   leaseS: number;
   maxAttempts: number;
@@ -45,6 +57,10 @@ export abstract class TaskQueues {
   abstract reapExpired(ref: QueueRef): Promise<number>;
   /** The occasional scan for batch lists that lost their lease; returns items requeued. */
   abstract requeueOrphanBatches(ref: QueueRef): Promise<number>;
+  /** LLEN of the input and output lists. */
+  abstract holdings(ref: QueueRef): Promise<QueueHoldings>;
+  /** Deletes the output list and every protocol key (P:*), never the input list. */
+  abstract clearRun(ref: QueueRef): Promise<ClearedRun>;
   /** Moves dead items back to the input; returns how many. */
   abstract requeueDead(ref: QueueRef): Promise<number>;
 }

@@ -7,11 +7,11 @@ import { maskRedisUrl } from '../persistence/state-redis';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
 import { RedisServers } from '../queues/redis-servers';
-import { queueRefOf, TaskQueues } from '../queues/task-queues';
-import type { RunExpectation, Transition } from './task-lifecycle';
+import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
 import { RunnabilityBoard } from '../runnability/runnability-board';
+import type { RunExpectation, Transition } from './task-lifecycle';
 import type { TaskRecord } from './task-record';
-import { publicTask } from './task-views';
+import { publicTask, recordFromDto } from './task-views';
 import { TasksService } from './tasks.service';
 
 /** The operator's task actions, shaped as the API answers them. */
@@ -28,12 +28,30 @@ export class TaskCommands {
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
-    const url = dto.input_redis ?? dto.redis_url;
-    if (url && dto.input_queue) {
+    const { fresh, ...create } = dto;
+    const url = create.input_redis ?? create.redis_url;
+    if (url && create.input_queue) {
       // Looked up before the serialised change, which cannot wait on DNS.
       await this.servers.resolveAll([url, ...this.tasks.view().state.tasks.map((t) => t.input_redis).filter((u): u is string => !!u)]);
     }
-    const record = await this.tasks.register(dto, (task, held) => this.assertNoKeyClash(task, held));
+    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => this.assertNoKeyClash(task, held);
+    this.tasks.assertImage(create);
+    const probe = recordFromDto(create, 'probe', new Date().toISOString());
+    const ref = queueRefOf(probe);
+    let cleared: ClearedRun | null = null;
+    if (fresh) {
+      if (!ref) throw new InvalidRequestError('fresh needs input_redis and input_queue: the hub cannot see the queues of this task');
+      // Every check that could refuse the registration runs before anything is deleted.
+      admit(probe, this.tasks.view().state.tasks);
+      this.assertNoneUses(create.name, ref);
+      cleared = await this.queues.clearRun(ref);
+      this.logger.log(`fresh ${create.name}: deleted ${cleared.output} output items and ${cleared.protocolKeys} protocol keys`);
+    }
+    const existing = ref ? await this.existingOf(create.name, ref) : null;
+    const record = await this.tasks.register(create, admit, {
+      existing,
+      cleared: cleared && { output: cleared.output, protocol_keys: cleared.protocolKeys },
+    });
     // A task that started at once says in its answer whether any online node can run it.
     return { ...publicTask(record), runnable: this.runnability.forTask(record.id) };
   }
@@ -59,6 +77,32 @@ export class TaskCommands {
           `${err.message}, on the same Redis server as task ${other.name} (${maskRedisUrl(other.input_redis)}): their keys would mix; name the queue differently`,
         );
       }
+    }
+  }
+
+  /** `fresh` must not delete what a pending or running task (this name's, or another's) relies on. */
+  private assertNoneUses(name: string, ref: QueueRef): void {
+    const lists = (r: QueueRef) => [queueRefKey(r), ...(r.outputQueue ? [`${r.outputRedisUrl}\u0000${r.outputQueue}`] : [])];
+    const ours = new Set(lists(ref));
+    for (const task of this.tasks.view().state.tasks) {
+      if (task.status === 'completed') continue;
+      if (task.name === name) throw new ConflictError(`Task ${name} is already ${task.status}`);
+      const theirs = queueRefOf(task);
+      if (theirs && lists(theirs).some((key) => ours.has(key))) {
+        throw new ConflictError(`fresh would delete the queues of task ${task.name}, which is ${task.status} and uses the same lists`);
+      }
+    }
+  }
+
+  /** What the lists already hold, so reusing a name or queue never silently inherits old items. */
+  private async existingOf(name: string, ref: QueueRef): Promise<TaskRecord['existing']> {
+    const previousRuns = this.tasks.view().state.tasks.filter((t) => t.name === name && t.status === 'completed').length;
+    try {
+      const { input, output } = await this.queues.holdings(ref);
+      return { input, output, previous_runs: previousRuns };
+    } catch (err) {
+      this.logger.warn(`could not count what the lists of task ${name} hold: ${(err as Error).message}`);
+      return null;
     }
   }
 

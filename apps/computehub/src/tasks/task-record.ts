@@ -1,4 +1,4 @@
-import type { TaskDataLossDto, TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
+import type { TaskClearedDto, TaskDataLossDto, TaskExistingDto, TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
 
 /** A task as the hub keeps it (Redis URLs whole; masked only in views). */
 export interface TaskRecord {
@@ -34,6 +34,10 @@ export interface TaskRecord {
   queue_config_at?: string | null;
   /** Set when the hub saw that loss; auto-finish waits for an operator to acknowledge it. */
   data_loss?: TaskDataLossDto | null;
+  /** What its lists held at registration (issue 15: a reused name silently inherited old items). */
+  existing?: TaskExistingDto | null;
+  /** What `fresh` deleted at registration. */
+  cleared?: TaskClearedDto | null;
 }
 
 /** Everything that must survive a hub restart: records in registration order, current, revision. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import {
@@ -23,6 +24,7 @@ import {
 import { RequireRole } from '../auth/access.decorator';
 import { NoBody } from '../http/no-body.guard';
 import { OptionalObjectBody } from '../http/object-body.guard';
+import { FreshFlagPipe } from './fresh-flag.pipe';
 import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
 import { TaskQueries } from './task-queries.service';
@@ -90,10 +92,20 @@ export class TasksController {
   @Get(':name')
   @RequireRole(Role.Viewer)
   @ApiOperation({ summary: 'One task (its latest run): status, timestamps, progress' })
+  @ApiQuery({
+    name: 'fresh',
+    required: false,
+    enum: ['1', '0', 'true', 'false'],
+    description:
+      'With 1, the hub samples the running task now and answers with a sample taken after the request arrived ' +
+      '(progress.sampled_at, Redis time); the task is then sampled every second for a few seconds',
+  })
   @ApiOkResponse({ type: TaskRecordDto })
+  @ApiBadRequestResponse({ description: 'fresh is not 1, 0, true or false' })
   @ApiNotFoundResponse()
-  get(@Param('name', TaskNamePipe) name: string): TaskRecordDto {
-    return this.queries.get(name);
+  // `unknown`, not boolean: the global ValidationPipe would turn a boolean-typed '1' into false first.
+  get(@Param('name', TaskNamePipe) name: string, @Query('fresh', FreshFlagPipe) fresh: unknown): Promise<TaskRecordDto> {
+    return this.queries.get(name, fresh === true);
   }
 
   @Post(':name/finish')

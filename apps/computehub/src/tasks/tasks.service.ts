@@ -62,17 +62,25 @@ export class TasksService implements OnModuleInit {
    * Registers a task. `admit` runs inside the serialised change, against the state the task
    * joins, so checks across tasks (queue prefixes) cannot race.
    */
-  register(dto: TaskCreateDto, admit?: (record: TaskRecord, held: readonly TaskRecord[]) => void): Promise<TaskRecord> {
-    if (!dto.image && (!dto.images || Object.keys(dto.images).length === 0)) {
-      throw new InvalidRequestError('image or images is required');
-    }
+  register(
+    dto: TaskCreateDto,
+    admit?: (record: TaskRecord, held: readonly TaskRecord[]) => void,
+    facts: Pick<TaskRecord, 'existing' | 'cleared'> = {},
+  ): Promise<TaskRecord> {
+    this.assertImage(dto);
     const now = new Date().toISOString();
-    const record = recordFromDto(dto, randomUUID(), now);
+    const record = { ...recordFromDto(dto, randomUUID(), now), ...facts };
     return this.change((lc) => {
       admit?.(record, lc.state.tasks);
       const transition = lc.register(record);
       return { result: lc.state.tasks.find((t) => t.id === record.id)!, transition, registered: record.id };
     });
+  }
+
+  assertImage(dto: TaskCreateDto): void {
+    if (!dto.image && (!dto.images || Object.keys(dto.images).length === 0)) {
+      throw new InvalidRequestError('image or images is required');
+    }
   }
 
   /**
