@@ -141,3 +141,65 @@ export class DocumentShell {
     });
   }
 }
+
+/** A task container that exited on its own with an error, as `docker events` reported it. */
+export interface ContainerDeath {
+  node: string;
+  task: string;
+  exitCode: number;
+  /** The last lines it wrote, when Docker still had them. */
+  logs: string;
+}
+
+const STOPPED_EXIT_CODES = [0, 137, 143]; // done, or stopped (SIGKILL, SIGTERM): not a crash
+
+/**
+ * Follows `docker events` for GridCore task containers while a document runs, so a node whose
+ * containers crash (a Redis they cannot reach, bad settings) fails the document even though the
+ * command that started the node is still up. Logs are read as each crash is reported, before the
+ * agent removes the container.
+ */
+export class ContainerDeathWatch {
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  private readonly deaths: Array<Promise<ContainerDeath>> = [];
+  private pending = '';
+
+  constructor() {
+    this.child = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=die', '--filter', 'label=gridcore.node', '--format', '{{json .}}'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (this.pending + chunk.toString()).split('\n');
+      this.pending = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('{')) this.record(line);
+    });
+    this.ready = new Promise((resolve) => this.child.on('spawn', () => setTimeout(resolve, 300)));
+  }
+
+  started(): Promise<void> {
+    return this.ready;
+  }
+
+  async crashesOf(nodeIds: Set<string>): Promise<ContainerDeath[]> {
+    await new Promise((r) => setTimeout(r, 500)); // the last events on their way
+    this.child.kill('SIGTERM');
+    return (await Promise.all(this.deaths)).filter((d) => nodeIds.has(d.node));
+  }
+
+  private record(line: string): void {
+    const event = JSON.parse(line) as { id: string; Actor: { Attributes: Record<string, string> } };
+    const a = event.Actor.Attributes;
+    const exitCode = Number(a.exitCode);
+    if (STOPPED_EXIT_CODES.includes(exitCode)) return;
+    this.deaths.push(
+      new Promise((resolve) => {
+        const logs = spawn('docker', ['logs', '--tail', '10', event.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let text = '';
+        logs.stdout.on('data', (c: Buffer) => (text += c.toString()));
+        logs.stderr.on('data', (c: Buffer) => (text += c.toString()));
+        logs.on('close', () => resolve({ node: a['gridcore.node'], task: a['gridcore.task'], exitCode, logs: text.trim() }));
+      }),
+    );
+  }
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { CommandBlock, commandBlocks } from './command-blocks';
-import { BackgroundCommand, DocumentShell } from './dev-grid-shell';
+import { BackgroundCommand, ContainerDeathWatch, DocumentShell } from './dev-grid-shell';
 import { freePort } from '../support/ports';
 import { ensureExampleImages } from '../support/example-images';
 
@@ -25,12 +25,12 @@ const BACKGROUND_SETTLE_MS = 5_000;
 const EXPECTED_SKIPS: Array<[string, string]> = [
   ['README.md', 'npm run demo'],
   ['README.md', 'scripts/images/build-app-images.sh'],
-  ['README.md', 'docker run -d --name computehub --restart unless-stopped -p 8080:8080 -v gridcore-hub:/var/lib/gridcore \\'],
+  ['README.md', 'export ADMIN_TOKEN=$(openssl rand -hex 32) NODE_TOKEN=$(openssl rand -hex 32)'],
   ['examples/README.md', 'git clone <this repository> gridcore && cd gridcore'],
   ['apps/gridctl/README.md', 'npm run build'],
   ['deploy/README.md', 'scripts/images/build-app-images.sh'],
   ['deploy/README.md', 'docker build --network host -f Dockerfile.hub  -t gridcore/computehub:local .'],
-  ['deploy/README.md', 'docker volume create gridcore-hub'],
+  ['deploy/README.md', 'export ADMIN_TOKEN=$(openssl rand -hex 32) VIEWER_TOKEN=$(openssl rand -hex 32) NODE_TOKEN=$(openssl rand -hex 32)'],
   ['deploy/README.md', 'docker run -d --name gridnode --restart unless-stopped --network host \\'],
   ['deploy/README.md', 'docker tag gridcore/computehub:local registry.example.org/gridcore/computehub:0.1.0'],
   ['deploy/README.md', 'curl -X POST http://127.0.0.1:8080/api/tasks -H "Authorization: Bearer $ADMIN_TOKEN" \\'],
@@ -64,6 +64,27 @@ async function startDevGrid(home: string, dir: string): Promise<{ dev: Backgroun
   return { dev, exportLine: match[1] };
 }
 
+interface NodeView {
+  id: string;
+  runtime_status: string;
+  instances?: Array<{ instance: number; state: string; last_error?: string | null }>;
+}
+
+/** The nodes the dev grid's hub knows (theirs are the task containers to watch). */
+async function gridNodes(exportLine: string): Promise<NodeView[]> {
+  const [, hub, token] = /HUB=(\S+) TOKEN=(\S+)/.exec(exportLine)!;
+  const res = await fetch(`${hub}/api/nodes`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${hub}/api/nodes answered ${res.status}`);
+  return (await res.json()) as NodeView[];
+}
+
+/** A node that cannot run its containers (no bridge network without `network_mode`, a bad image) says so. */
+function nodeTrouble(node: NodeView): string | null {
+  const broken = (node.instances ?? []).filter((i) => i.state === 'error' || i.state === 'backoff');
+  if (node.runtime_status !== 'Error' && !broken.length) return null;
+  return `node ${node.id} reports ${node.runtime_status}: ${broken.map((i) => `instance ${i.instance} ${i.state}: ${i.last_error ?? 'no reason given'}`).join('; ')}`;
+}
+
 /** Files a document's commands wrote into the clone (`results.txt`): removed after it. */
 function newFilesIn(dir: string, before: Set<string>): string[] {
   return readdirSync(dir).filter((f) => !before.has(f) && statSync(join(dir, f)).isFile());
@@ -95,10 +116,13 @@ describe('README commands run as written against npm run dev', () => {
       mkdirSync(home);
       const before = new Set(readdirSync(ROOT));
       const background: Array<{ block: CommandBlock; command: BackgroundCommand }> = [];
+      const deaths = new ContainerDeathWatch();
+      await deaths.started();
       const devStarted = Date.now();
       const { dev, exportLine } = await startDevGrid(home, join(work, 'dev'));
       console.log(`docs-test: ${doc}: npm run dev up in ${seconds(devStarted)} s`);
       const failures: string[] = [];
+      const nodeIds = new Set<string>();
       try {
         const shell = new DocumentShell(work, ROOT, freshEnv(home));
         const pasted = await shell.paste(exportLine);
@@ -129,9 +153,23 @@ describe('README commands run as written against npm run dev', () => {
         for (const { block, command } of background) {
           if (!command.running) failures.push(`${name(block)} (background) exited early with ${command.code}:\n${command.text}`);
         }
+        for (const node of await gridNodes(exportLine)) {
+          nodeIds.add(node.id);
+          const trouble = nodeTrouble(node);
+          if (trouble) failures.push(`after ${doc}'s commands, ${trouble}`);
+        }
       } finally {
-        for (const { command } of background.reverse()) await command.stop(45_000);
+        const stopping = Date.now();
+        for (const { block, command } of background.reverse()) {
+          await command.stop(45_000);
+          console.log(`docs-test: ${name(block)} (background) stopped in ${seconds(stopping)} s\n${tail(command.text, 8)}`);
+        }
         await dev.stop(60_000);
+        console.log(`docs-test: ${doc}: npm run dev stopped ${seconds(stopping)} s after the document's end`);
+        const crashes = await deaths.crashesOf(nodeIds);
+        for (const c of crashes) {
+          failures.push(`a task container crashed while ${doc}'s commands ran: node ${c.node}, task ${c.task}, exit code ${c.exitCode}:\n${c.logs}`);
+        }
         for (const f of newFilesIn(ROOT, before)) rmSync(join(ROOT, f), { force: true });
         rmSync(work, { recursive: true, force: true });
       }
