@@ -58,10 +58,6 @@ export class HubClient {
     return this.request('POST', '/api/tasks/finish', { name });
   }
 
-  whoami(): Promise<WhoamiDto> {
-    return this.request('GET', '/api/whoami');
-  }
-
   requeueDead(name: string): Promise<DeadRequeueResultDto> {
     return this.request('POST', `/api/tasks/${encodeURIComponent(name)}/dead/requeue`);
   }
