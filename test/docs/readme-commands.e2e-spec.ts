@@ -162,7 +162,7 @@ describe('README commands run as written against npm run dev', () => {
         const stopping = Date.now();
         for (const { block, command } of background.reverse()) {
           await command.stop(45_000);
-          console.log(`docs-test: ${name(block)} (background) stopped in ${seconds(stopping)} s\n${tail(command.text, 8)}`);
+          console.log(`docs-test: ${name(block)} (background) stopped in ${seconds(stopping)} s\n${tail(command.text, 40)}`);
         }
         await dev.stop(60_000);
         console.log(`docs-test: ${doc}: npm run dev stopped ${seconds(stopping)} s after the document's end`);
