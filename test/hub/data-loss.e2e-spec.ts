@@ -1,4 +1,6 @@
 import Redis from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { QueueKeys, WorkQueue } from '@gridcore/queue';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
@@ -127,6 +129,10 @@ describe('a task whose Redis lost its queue (P:config run id)', () => {
     const created = await request(hub.url).post('/api/tasks').set(admin).send(task('dl3', redis.url, { auto_finish: true, auto_finish_grace_s: 1 })).expect(201);
     await waitFor(async () => (await client!.hget(new QueueKeys('dl3:in').config, 'run_id')) === created.body.id, 3000, 'P:config with the run id');
     const stateDir = hub.stateDir;
+    // The hub notes in its own state that it wrote P:config (after Redis took it): only then is a
+    // P:config without the run id a loss rather than a write that never happened.
+    const savedTask = () => JSON.parse(readFileSync(join(stateDir, 'tasks.json'), 'utf8')).tasks.find((t: { name: string }) => t.name === 'dl3');
+    await waitFor(async () => !!savedTask()?.queue_config_at, 3000, 'queue_config_at saved');
     await hub.close();
     await client.flushall();
     hub = await startTestHub({ state_dir: stateDir, progress_interval_s: SAMPLE_S });

@@ -57,6 +57,7 @@ function fakePool() {
     runtimeStatus: () => 'Running',
     activeContainers: () => 1,
     instances: () => [{ ...instance }],
+    notRunning: () => null,
   } as unknown as WorkerPool;
   return { pool, instance };
 }
