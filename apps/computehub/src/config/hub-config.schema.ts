@@ -19,6 +19,7 @@ export const HUB_CONFIG_SCHEMA = {
   auto_finish_grace_s: { type: 'number', default: 30, min: 0, max: 86_400 },
   progress_interval_s: { type: 'number', default: 5, min: 0.05, max: 3600 },
   metrics_public: { type: 'bool', default: false },
+  max_nodes: { type: 'int', default: 100_000, min: 1, max: 10_000_000 },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */

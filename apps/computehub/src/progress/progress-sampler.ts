@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { HubConfig } from '../config/hub-config';
 import { EventBus } from '../events/event-bus';
+import { NodesService } from '../nodes/nodes.service';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
 import { TaskCommands } from '../tasks/task-commands.service';
 import { PeriodicJob } from '../scheduling/periodic-job';
@@ -10,7 +11,6 @@ import { AutoFinishPolicy } from './auto-finish-policy';
 import { ProgressBoard } from './progress-board';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
-
 
 /**
  * Every `progress_interval_s`: samples the running task's queues, publishes progress, and
@@ -32,6 +32,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
     private readonly configWriter: QueueConfigWriter,
+    private readonly nodes: NodesService,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
   }
@@ -62,7 +63,8 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     await this.configWriter.ensure(task.id);
     let snapshot;
     try {
-      snapshot = await this.queues.snapshot(ref);
+      // Per-node counts of registered nodes only: P:stats may hold any field a worker wrote.
+      snapshot = await this.queues.snapshot(ref, this.nodes.figureNodeIds());
     } catch (err) {
       const failed = this.board.fail(task.id, (err as Error).message, Date.now());
       this.bus.publish('progress', { task: task.name, task_id: task.id, ...failed });

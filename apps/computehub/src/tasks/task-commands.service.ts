@@ -53,7 +53,8 @@ export class TaskCommands {
     let final = last;
     if (!left) {
       try {
-        const snapshot = await this.queues.snapshot(ref);
+        // The nodes of the last sample: registered ids only, capped (see ProgressSampler).
+        const snapshot = await this.queues.snapshot(ref, Object.keys(last?.per_node ?? {}));
         left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
         final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
       } catch (err) {
