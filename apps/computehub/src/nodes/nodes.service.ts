@@ -74,10 +74,6 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     await this.store.close();
   }
 
-  list(): NodeRecordDto[] {
-    return [...this.nodes.values()].map(publicNode);
-  }
-
   /** The records as they are now, for counting without copying them (metrics). */
   records(): IterableIterator<NodeRecord> {
     return this.nodes.values();
