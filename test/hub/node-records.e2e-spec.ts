@@ -103,6 +103,7 @@ describe('bounded node records (issue 14, fault 1)', () => {
     expect(refused.body.message).toBe('the hub keeps at most 3 node records (max_nodes); node d cannot register now');
     const fresh = await request(hub.url).post('/gridnode/register').set(node).send(registerBody('x', { node_id: null }));
     expect(fresh.status).toBe(503);
+    expect(fresh.body.message).toBe('the hub keeps at most 3 node records (max_nodes); a new node cannot register now');
     // A known node registers again as before; one that leaves makes room.
     await request(hub.url).post('/gridnode/register').set(node).send(registerBody('b')).expect(200);
     await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'a' }).expect(200);

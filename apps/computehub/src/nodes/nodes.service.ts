@@ -79,10 +79,6 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     return this.nodes.values();
   }
 
-  get size(): number {
-    return this.nodes.size;
-  }
-
   /** The registered nodes whose per-node figures are kept: online ones first, at most `max`. */
   figureNodeIds(max = PER_NODE_FIGURES_MAX): string[] {
     const online: string[] = [];
@@ -134,7 +130,8 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const known = this.nodes.get(id);
     const max = this.config.values.max_nodes;
     if (!known && this.nodes.size >= max) {
-      throw new NodeLimitError(`the hub keeps at most ${max} node records (max_nodes); node ${id} cannot register now`);
+      const who = dto.node_id ? `node ${id}` : 'a new node';
+      throw new NodeLimitError(`the hub keeps at most ${max} node records (max_nodes); ${who} cannot register now`);
     }
     const now = Date.now();
     const node: NodeRecord = {
