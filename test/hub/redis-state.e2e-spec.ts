@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import request from 'supertest';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { freePort } from '../support/ports';
@@ -37,6 +38,59 @@ describe('Redis state store (state_store = "redis") on a real redis-server', () 
     expect(env.body.revision).toBe(2);
     const nodes = (await request(hub.url).get('/api/nodes').set(admin)).body;
     expect(nodes.map((n: { id: string }) => n.id)).toEqual(['rnode']);
+  });
+});
+
+describe('node records in the Redis state store (issue 14, fault 1)', () => {
+  let redis: RunningRedis;
+  let client: Redis;
+  let hub: TestHub | undefined;
+  const register = (id: string) =>
+    request(hub!.url).post('/gridnode/register').set(node).send({ node_id: id, hostname: `h-${id}`, architecture: 'x86_64', cpu_count: 1 }).expect(200);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+  });
+  afterEach(async () => {
+    await hub?.close();
+    hub = undefined;
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+
+  it('writes one hash field per node, never the whole set', async () => {
+    hub = await startTestHub({ state_store: 'redis', state_redis_url: redis.url });
+    for (const id of ['r1', 'r2', 'r3']) await register(id);
+    await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'r2' }).expect(200);
+    expect(await client.type('gridcore:hub:node-records')).toBe('hash');
+    expect((await client.hkeys('gridcore:hub:node-records')).sort()).toEqual(['r1', 'r3']);
+    expect(JSON.parse((await client.hget('gridcore:hub:node-records', 'r3'))!)).toMatchObject({ id: 'r3', hostname: 'h-r3' });
+    // A registration writes its own field only: watch the commands a fourth one sends.
+    const monitor = await client.duplicate().monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ').slice(0, 80)));
+    await register('r4');
+    await new Promise((r) => setTimeout(r, 200));
+    monitor.disconnect();
+    const writes = commands.filter((c) => /^(set|hset|hdel|del|hmset)\b/i.test(c));
+    expect(writes.map((c) => c.split(' ').slice(0, 3).join(' '))).toEqual(['hset gridcore:hub:node-records r4']);
+  });
+
+  it('moves the one-string snapshot of older versions into the hash', async () => {
+    await client.del('gridcore:hub:node-records');
+    const legacy = ['old-x', 'old-y'].map((id) => ({
+      id, hostname: `h-${id}`, architecture: 'x86_64', cpu_count: 2, platform: 'linux/amd64', version: null, labels: {},
+      memory_total_mb: null, parallelism: null, gpus: [], registered_at: '2026-01-01T00:00:00.000Z', last_seen_ms: Date.now(), stop_requested: false,
+    }));
+    await client.set('gridcore:hub:nodes', JSON.stringify(legacy));
+    hub = await startTestHub({ state_store: 'redis', state_redis_url: redis.url });
+    const nodes = (await request(hub.url).get('/api/nodes').set(admin).expect(200)).body;
+    expect(nodes.map((n: { id: string }) => n.id).sort()).toEqual(['old-x', 'old-y']);
+    expect(await client.exists('gridcore:hub:nodes')).toBe(0);
+    expect((await client.hkeys('gridcore:hub:node-records')).sort()).toEqual(['old-x', 'old-y']);
   });
 });
 

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { startTestHub, TestHub } from '../support/hub-app';
 
-type Operation = { security?: object[]; summary?: string; responses: Record<string, unknown> };
+type Parameter = { name: string; in: string; required: boolean; description?: string; schema: Record<string, unknown> };
+type Operation = { security?: object[]; summary?: string; parameters?: Parameter[]; responses: Record<string, { headers?: Record<string, { description?: string }> }> };
 
 describe('Swagger (OpenAPI at /docs-json, UI at /docs)', () => {
   let hub: TestHub;
@@ -56,6 +57,16 @@ describe('Swagger (OpenAPI at /docs-json, UI at /docs)', () => {
     }
     const dto = doc.components.schemas.FinishRequestDto as { properties: Record<string, { description?: string }> };
     expect(dto.properties.name.description).toMatch(/running/);
+  });
+
+  it('documents the paging query of GET /api/nodes and its Link header', () => {
+    const op = doc.paths['/api/nodes'].get;
+    const params = Object.fromEntries((op.parameters ?? []).map((p) => [p.name, p]));
+    expect(params.limit).toMatchObject({ in: 'query', required: false, schema: { minimum: 1, maximum: 1000 } });
+    expect(params.limit.description).toMatch(/Link header/);
+    expect(params.after).toMatchObject({ in: 'query', required: false });
+    expect(op.responses['200'].headers?.Link.description).toMatch(/rel="next"/);
+    expect(op.responses['400']).toBeDefined();
   });
 
   it('offers the bearer scheme and every DTO with its fields', () => {

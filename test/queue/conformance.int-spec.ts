@@ -79,7 +79,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     await pushItems(redis, queue, items);
     expect(await exitWithin(w, 15_000)).toBe(0);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items);
-    const stats = await admin.stats(queue);
+    const stats = await admin.stats(queue, ['node-a', 'node-b']);
     expect(stats).toMatchObject({ processed: 50, inFlight: 0, pending: 0, dead: 0, perNode: { 'node-a': 50 } });
     expect(await redis.zcard(keys.leases)).toBe(0);
     expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
@@ -227,7 +227,7 @@ describe('both SDKs together', () => {
     expect(await exitWithin(ts, 30_000)).toBe(0);
     expect(await exitWithin(py, 30_000)).toBe(0);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items);
-    const stats = await admin.stats(queue);
+    const stats = await admin.stats(queue, ['ts-node', 'py-node']);
     expect(stats.processed).toBe(3000);
     expect(stats.perNode['ts-node']).toBeGreaterThan(0);
     expect(stats.perNode['py-node']).toBeGreaterThan(0);

@@ -50,8 +50,9 @@ describe('WorkQueue on a real redis-server', () => {
     expect(await redis.exists(first.batchKey)).toBe(0);
     expect(await redis.zscore(wq.keys.leases, first.batchKey)).toBeNull();
     expect(await redis.hget(wq.keys.taken, first.batchKey)).toBeNull();
-    const stats = await wq.stats();
+    const stats = await wq.stats(['n1', 'unknown-node']);
     expect(stats).toMatchObject({ processed: 3, inFlight: 2, batches: 1, pending: 0, dead: 0, perNode: { n1: 3 } });
+    expect(stats.perNode).toEqual({ n1: 3 });
   });
 
   it('gives a waiting key leased for block time + lease_s when the input is empty', async () => {

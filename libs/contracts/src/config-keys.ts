@@ -20,6 +20,7 @@ export const HUB_CONFIG_KEYS = [
   'auto_finish_grace_s',
   'progress_interval_s',
   'metrics_public',
+  'max_nodes',
 ] as const;
 
 export const NODE_CONFIG_KEYS = [

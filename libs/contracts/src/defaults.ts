@@ -9,5 +9,22 @@ export const TASK_DEFAULTS = {
 /** Body size the hub accepts on any route; larger bodies get 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * Body size of the node protocol (register, heartbeat, deregister): a node record is kept in
+ * memory and on disk for every node, so one node cannot make it large.
+ */
+export const NODE_REPORT_MAX_BYTES = 16 * 1024;
+
+/** Caps on what one node record holds (SPEC §2.6). */
+export const NODE_RECORD_LIMITS = {
+  instances: 256,
+  gpus: 64,
+  labels: 64,
+  string_length: 256,
+} as const;
+
+/** `GET /api/nodes?limit=N`: the largest page. */
+export const NODE_PAGE_MAX = 1000;
+
 /** A long-poll never waits longer than this, whatever the node asks. */
 export const MAX_TASK_WAIT_S = 60;

@@ -36,9 +36,9 @@ export class QueueAdmin {
     return this.queue(queue).writeConfig(config, runId);
   }
 
-  /** One snapshot: pending, in flight, processed, requeued, dead, per node, last reap. */
-  stats(queue: string): Promise<QueueStats> {
-    return this.queue(queue).stats();
+  /** One snapshot: pending, in flight, processed, requeued, dead, last reap, and per node for `nodeIds` (≤ 1000). */
+  stats(queue: string, nodeIds: readonly string[] = []): Promise<QueueStats> {
+    return this.queue(queue).stats(nodeIds);
   }
 
   /** Requeue every lease past its deadline (cleanup tick). */

@@ -241,10 +241,13 @@ export class WorkQueue {
     return moved;
   }
 
-  /** One snapshot of the queue's figures. */
-  async stats(): Promise<QueueStats> {
+  /**
+   * One snapshot of the queue's figures, with the processed counts of the given nodes (at most
+   * 1000; P:stats may hold any number of node fields, so they are asked for by id).
+   */
+  async stats(nodeIds: readonly string[] = []): Promise<QueueStats> {
     const k = this.keys;
-    const r = await this.call('stats', [k.input, k.leases, k.retry, k.dead, k.stats, k.config], []);
+    const r = await this.call('stats', [k.input, k.leases, k.retry, k.dead, k.stats, k.config], [...nodeIds]);
     const pairs = (flat: unknown): Record<string, string> => {
       const out: Record<string, string> = {};
       const a = flat as string[];

@@ -32,6 +32,7 @@ export const HUB_CONFIG_SCHEMA = {
   metrics_public: { type: 'bool', default: false },
   /** Lease of a taken batch, written to each task's P:config; short leases make lapse tests quick. */
   lease_s: { type: 'int', default: 60, min: 5, max: 86_400 },
+  max_nodes: { type: 'int', default: 100_000, min: 1, max: 10_000_000 },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */

@@ -2,7 +2,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import { MAX_BODY_BYTES } from '@gridcore/contracts';
+import { MAX_BODY_BYTES, NODE_REPORT_MAX_BYTES } from '@gridcore/contracts';
 import { HttpErrorFilter } from '../errors/http-error.filter';
 
 /**
@@ -15,10 +15,17 @@ function refuseForbiddenKeys(key: string, value: unknown): unknown {
   return value;
 }
 
+/** Where the node protocol is served (GridnodeController). */
+const NODE_PROTOCOL_PATHS = ['/gridnode', '/agent'];
+
 /** Body parsing, validation, errors and Swagger: shared by main and the e2e tests. */
 export function configureHubApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // The node protocol's bodies become node records kept for every node: a smaller limit there.
+  // It parses first; the general parser then skips a body that is already read.
+  app.use(NODE_PROTOCOL_PATHS, express.json({ limit: NODE_REPORT_MAX_BYTES, strict: true, reviver: refuseForbiddenKeys }));
+  app.use(NODE_PROTOCOL_PATHS, express.urlencoded({ limit: NODE_REPORT_MAX_BYTES, extended: false }));
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, reviver: refuseForbiddenKeys }));
   app.use(express.urlencoded({ limit: MAX_BODY_BYTES, extended: false }));
   app.useGlobalPipes(

@@ -1,11 +1,11 @@
-import type { NodeRecordDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
+import type { NodeRecord } from '../nodes/node-record';
 import type { NodesService } from '../nodes/nodes.service';
 import type { TasksService } from '../tasks/tasks.service';
 import { HubMetrics } from './hub-metrics';
 
-const node = (id: string, status: 'Online' | 'Offline', runtime: NodeRecordDto['runtime_status'], containers: number) =>
-  ({ id, hostname: `h-${id}`, status, runtime_status: runtime, active_containers: containers }) as NodeRecordDto;
+const node = (id: string, status: 'Online' | 'Offline', runtime: NodeRecord['runtime_status'], containers: number) =>
+  ({ id, hostname: `h-${id}`, online: status === 'Online', runtime_status: runtime, active_containers: containers }) as NodeRecord;
 
 const sample = (task: string, task_id: string | undefined, done: number) => ({
   task, task_id, pending: 10, in_flight: 2, done, dead: 1, requeued: 0, output_length: done, items_per_s: 4,
@@ -20,7 +20,8 @@ describe('HubMetrics', () => {
   beforeEach(() => {
     bus = new EventBus();
     current = null;
-    const nodes = { list: () => [node('a', 'Online', 'Running', 3), node('b', 'Online', 'Idle', 1), node('c', 'Offline', 'Running', 5)] };
+    const records = new Map([node('a', 'Online', 'Running', 3), node('b', 'Online', 'Idle', 1), node('c', 'Offline', 'Running', 5)].map((n) => [n.id, n]));
+    const nodes = { records: () => records.values(), find: (id: string) => records.get(id) };
     const tasks = { current: () => current };
     metrics = new HubMetrics(bus, nodes as unknown as NodesService, tasks as unknown as TasksService);
     metrics.onModuleInit();
@@ -49,6 +50,10 @@ describe('HubMetrics', () => {
     bus.publish('progress', sample('t', 'run-2', 7));
     await expect(value('gridcore_task_items', { task: 't', state: 'done' })).resolves.toBe(7);
     await expect(value('gridcore_node_items_processed', { node: 'a', hostname: 'h-a' })).resolves.toBe(7);
+    // An id no node registered with never becomes a series.
+    bus.publish('progress', { ...sample('t', 'run-2', 8), per_node: { a: 8, 'node:made-up': 1 } });
+    const series = (await metrics.registry.getSingleMetric('gridcore_node_items_processed')!.get()).values;
+    expect(series.map((v) => v.labels.node)).toEqual(['a']);
     bus.publish('task.finished', { id: 'run-2', name: 't' });
     bus.publish('task.started', { id: 'run-3', name: 'u' });
     current = { id: 'run-3', name: 'u' };

@@ -1,9 +1,10 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Subscription } from 'rxjs';
-import { HubEvent, NodeRecordDto, TaskProgressDto } from '@gridcore/contracts';
+import { HubEvent, TaskProgressDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
-import { NodesService } from '../nodes/nodes.service';
+import type { NodeRecord } from '../nodes/node-record';
+import { NodesService, PER_NODE_FIGURES_MAX } from '../nodes/nodes.service';
 import { TasksService } from '../tasks/tasks.service';
 
 /** A `progress` event's data: the task's name, its run id, and its latest sample. */
@@ -51,7 +52,7 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
       labelNames: ['status'] as const,
       registers: [this.registry],
       collect() {
-        const counts = countBy(self.nodes.list(), (n) => (n.status === 'Online' ? 'online' : 'offline'), NODE_STATUSES);
+        const counts = countBy(self.nodes.records(), (n) => (n.online ? 'online' : 'offline'), NODE_STATUSES);
         for (const [status, n] of counts) this.set({ status }, n);
       },
     });
@@ -61,7 +62,7 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
       labelNames: ['status'] as const,
       registers: [this.registry],
       collect() {
-        const online = self.nodes.list().filter((n) => n.status === 'Online' && n.runtime_status);
+        const online = [...self.nodes.records()].filter((n) => n.online && n.runtime_status);
         for (const [status, n] of countBy(online, (n) => n.runtime_status!, RUNTIME_STATUSES)) this.set({ status }, n);
       },
     });
@@ -70,7 +71,7 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
       help: 'Worker containers running on online nodes (sum of their last active_containers)',
       registers: [this.registry],
       collect() {
-        this.set(sum(self.nodes.list().filter((n) => n.status === 'Online'), (n) => n.active_containers));
+        this.set(sum(self.nodes.records(), (n) => (n.online ? n.active_containers : 0)));
       },
     });
     new Gauge({
@@ -130,16 +131,20 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
     });
     new Gauge({
       name: 'gridcore_node_items_processed',
-      help: 'Items of the running task processed per node (the queue\'s per-node counts)',
+      help: `Items of the running task processed per node (registered nodes only, at most ${PER_NODE_FIGURES_MAX})`,
       labelNames: ['task', 'node', 'hostname'] as const,
       registers: [this.registry],
       collect() {
         this.reset();
         const p = self.runningProgress();
         if (!p) return;
-        const hostnames = new Map(self.nodes.list().map((n) => [n.id, n.hostname]));
-        for (const [node, n] of Object.entries(p.per_node ?? {})) {
-          this.set({ task: p.task, node, hostname: hostnames.get(node) ?? '' }, n);
+        // A sample's ids come from registered nodes already; a node gone since is left out too.
+        let series = 0;
+        for (const [id, n] of Object.entries(p.per_node ?? {})) {
+          const node = self.nodes.find(id);
+          if (!node) continue;
+          this.set({ task: p.task, node: id, hostname: node.hostname }, n);
+          if (++series >= PER_NODE_FIGURES_MAX) break;
         }
       },
     });
@@ -198,12 +203,14 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function countBy<T, K extends string>(items: T[], key: (item: T) => K, all: readonly K[]): Map<K, number> {
+function countBy<T, K extends string>(items: Iterable<T>, key: (item: T) => K, all: readonly K[]): Map<K, number> {
   const counts = new Map<K, number>(all.map((k) => [k, 0]));
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return counts;
 }
 
-function sum(nodes: NodeRecordDto[], value: (n: NodeRecordDto) => number): number {
-  return nodes.reduce((total, n) => total + value(n), 0);
+function sum(nodes: Iterable<NodeRecord>, value: (n: NodeRecord) => number): number {
+  let total = 0;
+  for (const node of nodes) total += value(node);
+  return total;
 }

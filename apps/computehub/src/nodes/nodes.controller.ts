@@ -1,9 +1,20 @@
-import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Readable } from 'node:stream';
 import { NodeRecordDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
 import { NoBody } from '../http/no-body.guard';
 import { NodeIdPipe } from './node-id.pipe';
+import { NodeListQueryDto } from './node-list-query.dto';
 import { NodesService } from './nodes.service';
 
 @ApiTags('nodes')
@@ -14,10 +25,26 @@ export class NodesController {
 
   @Get()
   @RequireRole(Role.Viewer)
-  @ApiOperation({ summary: 'Node records: the original\'s fields plus usage, instances, GPUs' })
-  @ApiOkResponse({ type: [NodeRecordDto] })
-  list(): NodeRecordDto[] {
-    return this.nodes.list();
+  @ApiOperation({
+    summary: 'Node records: the original\'s fields plus usage, instances, GPUs',
+    description:
+      'Without limit: every record, as the original answers (streamed). With limit=N (and after=ID): at most N records ' +
+      'sorted by id, and a Link header `</api/nodes?limit=N&after=ID>; rel="next"` while more follow.',
+  })
+  @ApiOkResponse({
+    type: [NodeRecordDto],
+    headers: { Link: { description: 'With limit, while more nodes follow: the next page, rel="next"', schema: { type: 'string' } } },
+  })
+  @ApiBadRequestResponse({ description: 'limit is not an integer from 1 to 1000, after is not a node id, or after without limit' })
+  list(@Query() query: NodeListQueryDto, @Res({ passthrough: true }) res: Response): StreamableFile | NodeRecordDto[] {
+    if (query.limit === undefined && query.after === undefined) {
+      return new StreamableFile(Readable.from(this.nodes.listJsonChunks()), { type: 'application/json; charset=utf-8' });
+    }
+    const page = this.nodes.page(query.limit, query.after);
+    if (page.next !== null) {
+      res.setHeader('Link', `</api/nodes?limit=${query.limit}&after=${encodeURIComponent(page.next)}>; rel="next"`);
+    }
+    return page.nodes;
   }
 
   @Post(':id/stop')

@@ -3,36 +3,51 @@ import { randomUUID } from 'node:crypto';
 import { architectureToPlatform, HeartbeatDto, NodeRecordDto, NotRunningDto, RegisterNodeDto } from '@gridcore/contracts';
 import { HubConfig } from '../config/hub-config';
 import { ConflictError } from '../errors/conflict.error';
+import { InvalidRequestError } from '../errors/invalid-request.error';
+import { NodeLimitError } from '../errors/node-limit.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
-import { CoalescingWriter } from '../persistence/coalescing-writer';
+import { jsonArrayChunks } from '../http/json-array-chunks';
 import { NodeRecord, persistedPart } from './node-record';
-import { NodeStore } from './node-store';
+import { NodeChange, NodeStore } from './node-store';
 import { publicNode } from './node-views';
 import { sameNotRunning } from '../runnability/node-verdict';
+
+/**
+ * Per-node figures (processed counts in progress and in /metrics) are kept for at most this many
+ * registered nodes: whatever a task's workers write into its Redis, the hub's share stays small.
+ */
+export const PER_NODE_FIGURES_MAX = 1_000;
+
+/** One page of `GET /api/nodes?limit=N&after=ID`: the id to continue after, if more follow. */
+export interface NodePage {
+  nodes: NodeRecordDto[];
+  next: string | null;
+}
 
 /** At most one node.updated event a second per node. */
 const UPDATE_EVENT_INTERVAL_MS = 1_000;
 /**
- * Heartbeat-only changes (last seen) are saved at most this often: serialising every record
- * blocks the event loop for tens of ms at 10k nodes, and a stale last-seen only matters for
- * removal after a restart.
+ * Heartbeat-only changes (last seen) are saved at most this often: a stale last-seen only
+ * matters for removal after a restart, and saving on every beat would write all the time.
  */
 const HEARTBEAT_SAVE_INTERVAL_MS = 5 * 60_000;
 
 /**
- * Owns node records. Registrations, stops and departures are saved before they are answered
- * (saves of concurrent changes are grouped); heartbeats only mark the records dirty, and the
- * cleanup tick saves them, so a busy grid does not rewrite the file on every beat.
+ * Owns node records (at most `max_nodes`). Registrations, stops and departures save the one
+ * record they change before they are answered; heartbeats only mark their record dirty, and the
+ * cleanup tick saves the dirty ones, so a busy grid does not write on every beat.
  */
 @Injectable()
 export class NodesService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Nodes');
   private readonly nodes = new Map<string, NodeRecord>();
-  private readonly writer = new CoalescingWriter(() => this.store.save([...this.nodes.values()].map(persistedPart)));
-  private dirty = false;
+  /** Records whose last-seen changed since they were saved. */
+  private readonly dirty = new Set<string>();
   private lastSaveMs = Date.now();
+  /** Ids in order for paging; rebuilt when a node comes or goes. */
+  private sortedIds: string[] | null = null;
 
   constructor(
     private readonly store: NodeStore,
@@ -41,7 +56,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const saved of (await this.store.load()) ?? []) {
+    for (const saved of await this.store.load()) {
       this.nodes.set(saved.id, {
         ...saved,
         online: false,
@@ -57,11 +72,50 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.dirty) await this.writer.request().catch(() => undefined);
+    await this.saveDirty().catch(() => undefined);
+    await this.store.close();
   }
 
-  list(): NodeRecordDto[] {
-    return [...this.nodes.values()].map(publicNode);
+  /** The records as they are now, without copying them (metrics, the runnability tracker's pass). */
+  records(): IterableIterator<NodeRecord> {
+    return this.nodes.values();
+  }
+
+  /** The registered nodes whose per-node figures are kept: online ones first, at most `max`. */
+  figureNodeIds(max = PER_NODE_FIGURES_MAX): string[] {
+    const online: string[] = [];
+    const offline: string[] = [];
+    for (const node of this.nodes.values()) {
+      if (node.online) online.push(node.id);
+      else if (offline.length < max) offline.push(node.id);
+      if (online.length >= max) break;
+    }
+    return online.concat(offline).slice(0, max);
+  }
+
+  /** Every record as a JSON array, in chunks (an answer of any size is never one string). */
+  listJsonChunks(): Generator<string> {
+    // The records of this moment: one that leaves and registers again mid-stream is not doubled.
+    return jsonArrayChunks([...this.nodes.values()], publicNode);
+  }
+
+  /** At most `limit` nodes by id, those after `after` (which need not be a known id). */
+  page(limit: number | undefined, after?: string): NodePage {
+    if (limit === undefined) throw new InvalidRequestError('after needs limit (GET /api/nodes?limit=N&after=ID)');
+    const ids = (this.sortedIds ??= [...this.nodes.keys()].sort());
+    let start = 0;
+    if (after !== undefined) {
+      let high = ids.length;
+      while (start < high) {
+        const mid = (start + high) >>> 1;
+        if (ids[mid] <= after) start = mid + 1;
+        else high = mid;
+      }
+    }
+    const slice = ids.slice(start, start + limit);
+    const nodes = slice.map((id) => this.nodes.get(id)).filter((n): n is NodeRecord => !!n).map(publicNode);
+    const next = start + limit < ids.length && slice.length > 0 ? slice[slice.length - 1] : null;
+    return { nodes, next };
   }
 
   find(id: string): NodeRecord | undefined {
@@ -76,6 +130,11 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   async register(dto: RegisterNodeDto): Promise<NodeRecord> {
     const id = dto.node_id ?? randomUUID();
     const known = this.nodes.get(id);
+    const max = this.config.values.max_nodes;
+    if (!known && this.nodes.size >= max) {
+      const who = dto.node_id ? `node ${id}` : 'a new node';
+      throw new NodeLimitError(`the hub keeps at most ${max} node records (max_nodes); ${who} cannot register now`);
+    }
     const now = Date.now();
     const node: NodeRecord = {
       id,
@@ -99,7 +158,11 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       usage: known?.usage ?? null,
       last_update_event_ms: 0,
     };
-    await this.commit(() => this.nodes.set(id, node), () => (known ? this.nodes.set(id, known) : this.nodes.delete(id)));
+    await this.commit(
+      () => this.put(node),
+      () => (known ? this.put(known) : this.drop(id)),
+      [{ put: persistedPart(node) }],
+    );
     this.bus.publish('node.registered', publicNode(node));
     return node;
   }
@@ -109,6 +172,12 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const node = this.nodes.get(dto.node_id);
     // A node that left is listed, not known: its next beat gets the 404 that makes it register.
     if (!node || node.left_at) throw new NotFoundError(`Node ${dto.node_id} not found`);
+    const instances = dto.instances?.length ?? 0;
+    if (node.parallelism !== null && instances > node.parallelism) {
+      throw new InvalidRequestError(
+        `instances has ${instances} entries, more than the parallelism ${node.parallelism} node ${node.id} registered with`,
+      );
+    }
     const now = Date.now();
     const wasOffline = !node.online;
     node.online = true;
@@ -121,18 +190,13 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     // A new reason for not running the task is news the throttle must not hold back.
     const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
     if (dto.not_running !== undefined) node.not_running = dto.not_running;
-    this.dirty = true;
+    this.dirty.add(node.id);
     if (wasOffline) this.bus.publish('node.online', publicNode(node));
     if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;
       this.bus.publish('node.updated', publicNode(node));
     }
     return { stop_requested: node.stop_requested };
-  }
-
-  /** Every record, for the runnability tracker's pass over all nodes when the task changes. */
-  records(): IterableIterator<NodeRecord> {
-    return this.nodes.values();
   }
 
   /** Sets the hub's own reason a node cannot run the current task; announces a change. */
@@ -158,7 +222,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       not_running: null,
       derived_not_running: null,
     };
-    await this.commit(() => this.nodes.set(id, departed), () => this.nodes.set(id, node));
+    await this.commit(() => this.put(departed), () => this.put(node), [{ put: persistedPart(departed) }]);
     this.bus.publish('node.deregistered', publicNode(departed));
   }
 
@@ -167,7 +231,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const node = this.nodes.get(id);
     if (!node) throw new NotFoundError(`Node ${id} not found`);
     if (node.online) throw new ConflictError(`Node ${id} is online; stop it first (POST /api/nodes/${id}/stop)`);
-    await this.commit(() => this.nodes.delete(id), () => this.nodes.set(id, node));
+    await this.commit(() => this.drop(id), () => this.put(node), [{ remove: id }]);
     const view = publicNode(node);
     this.bus.publish('node.removed', view);
     return view;
@@ -178,7 +242,11 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const node = this.nodes.get(id);
     if (!node) throw new NotFoundError(`Node ${id} not found`);
     const before = node.stop_requested;
-    await this.commit(() => (node.stop_requested = true), () => (node.stop_requested = before));
+    await this.commit(
+      () => (node.stop_requested = true),
+      () => (node.stop_requested = before),
+      () => [{ put: persistedPart(node) }],
+    );
     const view = publicNode(node);
     this.bus.publish('node.stopping', view);
     return view;
@@ -198,24 +266,52 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
         this.bus.publish('node.offline', publicNode(node));
       }
     }
-    for (const node of removed) this.nodes.delete(node.id);
-    if (removed.length > 0 || (this.dirty && now - this.lastSaveMs >= HEARTBEAT_SAVE_INTERVAL_MS)) {
-      this.dirty = false;
-      this.lastSaveMs = now;
-      await this.writer.request().catch((err: Error) => {
-        this.dirty = true;
-        this.logger.warn(`could not save node records: ${err.message}`);
+    for (const node of removed) this.drop(node.id);
+    if (removed.length > 0) {
+      await this.store.write(removed.map((node) => ({ remove: node.id }))).catch((err: Error) => {
+        this.logger.warn(`could not save the removal of ${removed.length} node records: ${err.message}`);
       });
+    }
+    if (now - this.lastSaveMs >= HEARTBEAT_SAVE_INTERVAL_MS) {
+      await this.saveDirty(now).catch((err: Error) => this.logger.warn(`could not save node records: ${err.message}`));
     }
     for (const node of removed) this.bus.publish('node.removed', publicNode({ ...node, online: false }));
   }
 
-  private async commit(apply: () => unknown, undo: () => unknown): Promise<void> {
+  /** Saves the records whose last-seen changed; on failure they stay dirty for the next tick. */
+  private async saveDirty(now = Date.now()): Promise<void> {
+    this.lastSaveMs = now;
+    if (this.dirty.size === 0) return;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    const changes: NodeChange[] = [];
+    for (const id of ids) {
+      const node = this.nodes.get(id);
+      if (node) changes.push({ put: persistedPart(node) });
+    }
+    try {
+      await this.store.write(changes);
+    } catch (err) {
+      for (const id of ids) if (this.nodes.has(id)) this.dirty.add(id);
+      throw err;
+    }
+  }
+
+  private put(node: NodeRecord): void {
+    if (!this.nodes.has(node.id)) this.sortedIds = null;
+    this.nodes.set(node.id, node);
+  }
+
+  private drop(id: string): void {
+    if (this.nodes.delete(id)) this.sortedIds = null;
+    this.dirty.delete(id);
+  }
+
+  /** Applies a change in memory, saves it, and undoes it if the save failed. */
+  private async commit(apply: () => unknown, undo: () => unknown, changes: NodeChange[] | (() => NodeChange[])): Promise<void> {
     apply();
     try {
-      this.lastSaveMs = Date.now();
-      this.dirty = false;
-      await this.writer.request();
+      await this.store.write(typeof changes === 'function' ? changes() : changes);
     } catch (err) {
       undo();
       this.logger.error(`could not save node records: ${(err as Error).message}`);

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { HubConfig } from '../config/hub-config';
 import { EventBus } from '../events/event-bus';
+import { NodesService } from '../nodes/nodes.service';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
 import { TaskCommands } from '../tasks/task-commands.service';
 import { PeriodicJob } from '../scheduling/periodic-job';
@@ -46,6 +47,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly dataLoss: DataLossService,
     private readonly history: ProgressHistory,
     private readonly demand: ProgressDemand,
+    private readonly nodes: NodesService,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.gate.any());
     this.watchedJob = new PeriodicJob(registry, 'gridcore-progress-watched', this.logger, () => this.sampleIfWatched());
@@ -93,7 +95,8 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     const epoch = this.dataLoss.epoch;
     let snapshot;
     try {
-      snapshot = await this.queues.snapshot(ref);
+      // Per-node counts of registered nodes only: P:stats may hold any field a worker wrote.
+      snapshot = await this.queues.snapshot(ref, this.nodes.figureNodeIds());
     } catch (err) {
       const failed = this.board.fail(task.id, (err as Error).message, Date.now());
       this.bus.publish('progress', { task: task.name, task_id: task.id, ...failed });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { NodesModule } from '../nodes/nodes.module';
 import { QueuesModule } from '../queues/queues.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { DataLossController } from './data-loss.controller';
@@ -9,7 +10,7 @@ import { ProgressSampler } from './progress-sampler';
 import { QueueConfigWriter } from './queue-config-writer';
 
 @Module({
-  imports: [TasksModule, QueuesModule, ProgressBoardModule],
+  imports: [TasksModule, QueuesModule, ProgressBoardModule, NodesModule],
   controllers: [DataLossController, ProgressController],
   providers: [ProgressSampler, QueueConfigWriter, DataLossService],
   exports: [ProgressSampler],

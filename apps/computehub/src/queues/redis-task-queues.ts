@@ -29,9 +29,9 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
     );
   }
 
-  async snapshot(ref: QueueRef): Promise<QueueSnapshot> {
+  async snapshot(ref: QueueRef, nodeIds: readonly string[]): Promise<QueueSnapshot> {
     const [stats, outputLength] = await Promise.all([
-      this.call(ref.redisUrl, (admin) => admin.stats(ref.queue)),
+      this.call(ref.redisUrl, (admin) => admin.stats(ref.queue, nodeIds)),
       ref.outputQueue ? this.call(ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
     ]);
     return {

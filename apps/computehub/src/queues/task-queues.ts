@@ -52,7 +52,8 @@ export interface QueueTuning {
 export abstract class TaskQueues {
   /** Writes `P:config`, with the run id, when the task starts. */
   abstract configure(ref: QueueRef, tuning: QueueTuning): Promise<void>;
-  abstract snapshot(ref: QueueRef): Promise<QueueSnapshot>;
+  /** The queue's figures, with processed counts for `nodeIds` only (P:stats is read by field). */
+  abstract snapshot(ref: QueueRef, nodeIds: readonly string[]): Promise<QueueSnapshot>;
   /** Requeues every lease past its deadline; returns how many items came back. */
   abstract reapExpired(ref: QueueRef): Promise<number>;
   /** The occasional scan for batch lists that lost their lease; returns items requeued. */

@@ -149,7 +149,8 @@ export class TaskCommands {
     let left: TaskLeftDto | null = null;
     let final = last;
     try {
-      const snapshot = await this.queues.snapshot(ref);
+      // The nodes of the last sample: registered ids only, capped (see ProgressSampler).
+      const snapshot = await this.queues.snapshot(ref, Object.keys(last?.per_node ?? {}));
       left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
       final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
     } catch (err) {

@@ -13,6 +13,7 @@ import { backoffDelay, sleep } from '../workers/backoff';
 import { WorkerPool } from '../workers/worker-pool';
 import { HubClient } from './hub-client';
 import { HubHttpError, TokenRefusedError } from './hub-errors';
+import { fitHeartbeat } from './heartbeat-fit';
 
 /** `uname -m` names, as the original sends them. */
 export function hostArchitecture(nodeArch: string = arch()): string {
@@ -156,7 +157,7 @@ export class NodeSession {
     const pool = this.pool();
     const task = this.stream.task$.value;
     const gpus = this.gpus.length ? await this.gpuProbe() : [];
-    return {
+    return fitHeartbeat({
       node_id: this.identity.id!,
       status: pool ? pool.runtimeStatus() : 'Idle',
       active_containers: pool ? pool.activeContainers() : 0,
@@ -183,7 +184,7 @@ export class NodeSession {
             }
           : {}),
       },
-    };
+    });
   }
 
   /** One heartbeat; never throws. */

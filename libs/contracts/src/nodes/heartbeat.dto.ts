@@ -10,6 +10,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { NODE_RECORD_LIMITS } from '../defaults';
 import { NODE_ID_PATTERN, TASK_NAME_PATTERN } from '../names';
 import { OptionalListOf, OptionalObjectOf } from '../validators';
 import { NotRunningDto } from './not-running.dto';
@@ -30,7 +31,7 @@ export class InstanceStatusDto {
   container_id?: string;
   @ApiProperty() @IsInt() @Min(0) restarts: number;
   @ApiPropertyOptional({ nullable: true, type: Number }) @IsOptional() @IsInt() last_exit_code?: number | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(2000) last_error?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(NODE_RECORD_LIMITS.string_length) last_error?: string | null;
 }
 
 export class GpuUsageDto {
@@ -49,7 +50,7 @@ export class HostUsageDto {
   @ApiProperty() @IsNumber() @Min(0) load5: number;
   @ApiProperty() @IsNumber() @Min(0) load15: number;
   @ApiPropertyOptional({ type: [GpuUsageDto] })
-  @OptionalListOf(GpuUsageDto, 64)
+  @OptionalListOf(GpuUsageDto, NODE_RECORD_LIMITS.gpus)
   gpus?: GpuUsageDto[];
 }
 
@@ -70,8 +71,12 @@ export class HeartbeatDto {
   @Matches(TASK_NAME_PATTERN, { message: 'task_name must match [a-zA-Z0-9._-]{1,64}' })
   task_name?: string | null;
 
-  @ApiPropertyOptional({ type: [InstanceStatusDto] })
-  @OptionalListOf(InstanceStatusDto, 4096)
+  @ApiPropertyOptional({
+    type: [InstanceStatusDto],
+    maxItems: NODE_RECORD_LIMITS.instances,
+    description: `At most the node's parallelism (when it registered one) and ${NODE_RECORD_LIMITS.instances}`,
+  })
+  @OptionalListOf(InstanceStatusDto, NODE_RECORD_LIMITS.instances)
   instances?: InstanceStatusDto[];
 
   @ApiPropertyOptional({ type: HostUsageDto })

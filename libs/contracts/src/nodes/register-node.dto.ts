@@ -8,6 +8,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { NODE_RECORD_LIMITS } from '../defaults';
 import { ARCHITECTURE_PATTERN, NODE_ID_PATTERN, PRINTABLE_LINE_PATTERN } from '../names';
 import { IsStringMap, OptionalListOf } from '../validators';
 
@@ -45,6 +46,7 @@ export class RegisterNodeDto {
   @ApiPropertyOptional({ example: 'linux/amd64' })
   @IsOptional()
   @IsString()
+  @MaxLength(64)
   @Matches(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, { message: 'platform must look like linux/amd64' })
   platform?: string;
 
@@ -57,7 +59,10 @@ export class RegisterNodeDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { zone: 'lab' } })
   @IsOptional()
-  @IsStringMap(/^[A-Za-z0-9._\/-]{1,63}$/, { maxEntries: 64, maxValueLength: 256 })
+  @IsStringMap(/^[A-Za-z0-9._\/-]{1,63}$/, {
+    maxEntries: NODE_RECORD_LIMITS.labels,
+    maxValueLength: NODE_RECORD_LIMITS.string_length,
+  })
   labels?: Record<string, string>;
 
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(1_000_000_000) memory_total_mb?: number;
@@ -69,8 +74,8 @@ export class RegisterNodeDto {
   @Max(4096)
   parallelism?: number;
 
-  @ApiPropertyOptional({ type: [GpuInfoDto] })
-  @OptionalListOf(GpuInfoDto, 64)
+  @ApiPropertyOptional({ type: [GpuInfoDto], maxItems: NODE_RECORD_LIMITS.gpus })
+  @OptionalListOf(GpuInfoDto, NODE_RECORD_LIMITS.gpus)
   gpus?: GpuInfoDto[];
 }
 
