@@ -185,7 +185,9 @@ describe('bounded node records (issue 14, fault 1)', () => {
     await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'leave' }).expect(200);
     await request(hub.url).post('/api/nodes/stop/stop').set(bearer(TOKENS.admin)).expect(200);
     const lines = readFileSync(join(stateDir, 'nodes.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.put?.id ?? `-${l.remove}`)).toEqual(['keep', 'leave', 'stop', '-leave', 'stop']);
+    // A node that leaves stays listed (Offline, left_at): its record is written again, not removed.
+    expect(lines.map((l) => l.put?.id ?? `-${l.remove}`)).toEqual(['keep', 'leave', 'stop', 'leave', 'stop']);
+    expect(lines[3].put.left_at).toEqual(expect.any(String));
     expect(existsSync(join(stateDir, 'nodes.json'))).toBe(false);
     await hub.close();
     // What a crash in the middle of an append leaves: a torn last line, which costs nothing else.
@@ -193,13 +195,14 @@ describe('bounded node records (issue 14, fault 1)', () => {
 
     hub = await startTestHub({ state_dir: stateDir });
     const after = await nodes();
-    expect(after.map((n) => [n.id, n.status, n.stopping])).toEqual([
-      ['keep', 'Offline', false],
-      ['stop', 'Offline', true],
+    expect(after.map((n) => [n.id, n.status, n.stopping, !!n.left_at])).toEqual([
+      ['keep', 'Offline', false, false],
+      ['leave', 'Offline', false, true],
+      ['stop', 'Offline', true, false],
     ]);
     await request(hub.url).post('/gridnode/register').set(node).send(registerBody('after-crash')).expect(200);
     expect(readFileSync(join(stateDir, 'nodes.log'), 'utf8').endsWith('}\n')).toBe(true);
-    expect((await nodes()).map((n) => n.id)).toEqual(['keep', 'stop', 'after-crash']);
+    expect((await nodes()).map((n) => n.id)).toEqual(['keep', 'leave', 'stop', 'after-crash']);
   });
 
   it('loads the nodes.json of older versions, and keeps it migrated', async () => {

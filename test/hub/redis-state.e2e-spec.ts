@@ -32,7 +32,9 @@ describe('Redis state store (state_store = "redis") on a real redis-server', () 
 
     hub = await startTestHub(values);
     const after = (await request(hub.url).get('/api/tasks').set(admin)).body;
-    expect(after).toEqual(before);
+    // `runnable` is judged from the nodes online now (none, right after the restart), not kept.
+    const kept = (list: { tasks: Record<string, unknown>[] }) => ({ ...list, tasks: list.tasks.map(({ runnable, ...t }) => t) });
+    expect(kept(after)).toEqual(kept(before));
     expect(after).toMatchObject({ current: 'second', pending: ['third'], completed: ['first'] });
     const env = await request(hub.url).get('/gridnode/task?wait=1').set(node).expect(200);
     expect(env.body.revision).toBe(2);
@@ -65,6 +67,7 @@ describe('node records in the Redis state store (issue 14, fault 1)', () => {
     hub = await startTestHub({ state_store: 'redis', state_redis_url: redis.url });
     for (const id of ['r1', 'r2', 'r3']) await register(id);
     await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'r2' }).expect(200);
+    await request(hub.url).delete('/api/nodes/r2').set(admin).expect(200);
     expect(await client.type('gridcore:hub:node-records')).toBe('hash');
     expect((await client.hkeys('gridcore:hub:node-records')).sort()).toEqual(['r1', 'r3']);
     expect(JSON.parse((await client.hget('gridcore:hub:node-records', 'r3'))!)).toMatchObject({ id: 'r3', hostname: 'h-r3' });

@@ -131,7 +131,9 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const id = dto.node_id ?? randomUUID();
     const known = this.nodes.get(id);
     const max = this.config.values.max_nodes;
-    if (!known && this.nodes.size >= max) {
+    // Records of nodes that left are history: the oldest one makes room before anyone is refused.
+    const evicted = !known && this.nodes.size >= max ? this.oldestDeparted() : undefined;
+    if (!known && this.nodes.size >= max && !evicted) {
       const who = dto.node_id ? `node ${id}` : 'a new node';
       throw new NodeLimitError(`the hub keeps at most ${max} node records (max_nodes); ${who} cannot register now`);
     }
@@ -159,10 +161,18 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       last_update_event_ms: 0,
     };
     await this.commit(
-      () => this.put(node),
-      () => (known ? this.put(known) : this.drop(id)),
-      [{ put: persistedPart(node) }],
+      () => {
+        if (evicted) this.drop(evicted.id);
+        this.put(node);
+      },
+      () => {
+        if (known) this.put(known);
+        else this.drop(id);
+        if (evicted) this.put(evicted);
+      },
+      [...(evicted ? [{ remove: evicted.id }] : []), { put: persistedPart(node) }],
     );
+    if (evicted) this.bus.publish('node.removed', publicNode(evicted));
     this.bus.publish('node.registered', publicNode(node));
     return node;
   }
@@ -295,6 +305,14 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       for (const id of ids) if (this.nodes.has(id)) this.dirty.add(id);
       throw err;
     }
+  }
+
+  private oldestDeparted(): NodeRecord | undefined {
+    let oldest: NodeRecord | undefined;
+    for (const node of this.nodes.values()) {
+      if (node.left_at && (!oldest || node.left_at < oldest.left_at!)) oldest = node;
+    }
+    return oldest;
   }
 
   private put(node: NodeRecord): void {
