@@ -21,13 +21,6 @@ interface ErrorBody {
   message: string;
 }
 
-/** Errors raised by Express's body parsers carry a `type` and a `status`. */
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  limit?: number;
-}
-
 function body(statusCode: number, message: string): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
 }
@@ -44,22 +37,6 @@ export function toErrorBody(exception: unknown): ErrorBody | null {
     let message: unknown = typeof response === 'string' ? response : (response as { message?: unknown }).message;
     if (Array.isArray(message)) message = message.join('; ');
     return body(status, typeof message === 'string' ? message : exception.message);
-  }
-  const parserError = exception as BodyParserError;
-  if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string') {
-    switch (parserError.type) {
-      case 'entity.parse.failed':
-        return body(400, 'malformed JSON body');
-      case 'entity.too.large':
-        return body(413, `request body is larger than the limit of ${parserError.limit} bytes`);
-      case 'charset.unsupported':
-      case 'encoding.unsupported':
-        return body(415, 'unsupported body encoding');
-      default:
-        if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-          return body(parserError.status, 'unreadable request body');
-        }
-    }
   }
   return null;
 }

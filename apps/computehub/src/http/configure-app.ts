@@ -1,26 +1,15 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express from 'express';
 import { MAX_BODY_BYTES } from '@gridcore/contracts';
 import { HttpErrorFilter } from '../errors/http-error.filter';
-
-/**
- * class-transformer drops these names silently instead of letting the validator refuse them as
- * unknown fields, and they are never fields of ours: refuse them while parsing.
- */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-function refuseForbiddenKeys(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`field name ${key} is not allowed`);
-  return value;
-}
+import { hubBodyParsers } from './body-parsers';
 
 /** Body parsing, validation, errors and Swagger: shared by main and the e2e tests. */
 export function configureHubApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, reviver: refuseForbiddenKeys }));
-  app.use(express.urlencoded({ limit: MAX_BODY_BYTES, extended: false }));
+  app.use(...hubBodyParsers(MAX_BODY_BYTES));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
