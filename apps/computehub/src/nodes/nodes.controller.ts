@@ -2,7 +2,6 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NodeRecordDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
-import { NoBody } from '../http/no-body.guard';
 import { NodeIdPipe } from './node-id.pipe';
 import { NodesService } from './nodes.service';
 
@@ -22,7 +21,6 @@ export class NodesController {
 
   @Post(':id/stop')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Ask a node to stop gracefully (delivered at once to its long-poll)' })
   @ApiOkResponse({ type: NodeRecordDto })

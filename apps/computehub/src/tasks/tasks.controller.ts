@@ -19,7 +19,6 @@ import {
   TaskRecordDto,
 } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
-import { NoBody } from '../http/no-body.guard';
 import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
 import { TaskQueries } from './task-queries.service';
@@ -53,7 +52,6 @@ export class TasksController {
 
   @Post('finish')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Complete the current task and start the next pending one' })
   @ApiOkResponse({ type: FinishResultDto })
@@ -64,7 +62,6 @@ export class TasksController {
 
   @Post('next')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({
     summary: 'The original\'s next: complete the current task, start the next pending one',
@@ -87,7 +84,6 @@ export class TasksController {
 
   @Post(':name/dead/requeue')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Move the task\'s dead items back to its input queue' })
   @ApiOkResponse({ type: DeadRequeueResultDto })
@@ -98,7 +94,6 @@ export class TasksController {
   }
 
   @Delete(':name')
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Remove the pending task of that name, or else its completed records (Redis keys stay)' })
   @ApiOkResponse({ type: [TaskRecordDto] })
