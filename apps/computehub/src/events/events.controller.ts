@@ -1,8 +1,9 @@
 import { Controller, MessageEvent, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { interval, map, merge, Observable, takeUntil } from 'rxjs';
-import { HUB_EVENT_TYPES, Role } from '@gridcore/contracts';
+import { interval, map, merge, Observable, share, takeUntil } from 'rxjs';
+import { HubEvent, HUB_EVENT_TYPES, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
+import { maskRedisUrlsDeep } from '../redaction/redis-urls';
 import { EventBus } from './event-bus';
 
 /** Proxies and load balancers close idle streams; a comment-free ping keeps them open. */
@@ -12,7 +13,15 @@ const KEEPALIVE_MS = 15_000;
 @ApiBearerAuth()
 @Controller('api/events')
 export class EventsController {
-  constructor(private readonly bus: EventBus) {}
+  /**
+   * What viewers may see of the bus, masked once for every client: a Redis URL can reach an event
+   * from any field a user wrote or any error message, so the stream's edge masks them all.
+   */
+  private readonly publicEvents$: Observable<HubEvent>;
+
+  constructor(private readonly bus: EventBus) {
+    this.publicEvents$ = bus.events$.pipe(map((event) => maskRedisUrlsDeep(event)), share());
+  }
 
   @Sse()
   @RequireRole(Role.Viewer)
@@ -20,7 +29,7 @@ export class EventsController {
   @ApiOkResponse({ description: 'text/event-stream; each event is `{type, at, data}`' })
   stream(): Observable<MessageEvent> {
     return merge(
-      this.bus.events$.pipe(map((event) => ({ type: event.type, data: event }))),
+      this.publicEvents$.pipe(map((event) => ({ type: event.type, data: event }))),
       interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'ping', data: { at: Date.now() } }))),
     ).pipe(takeUntil(this.bus.closing$));
   }
