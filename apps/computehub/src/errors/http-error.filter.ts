@@ -19,6 +19,26 @@ interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** A failed health check keeps terminus' own fields beside ours, for probes that read them. */
+  [terminusField: string]: unknown;
+}
+
+/** The result terminus throws when an indicator is down: `{status, info, error, details}`. */
+interface FailedHealthCheck {
+  status: 'error';
+  error: Record<string, { status: string; message?: unknown }>;
+}
+
+function isFailedHealthCheck(response: unknown): response is FailedHealthCheck {
+  const candidate = response as Partial<FailedHealthCheck> | null;
+  return typeof candidate === 'object' && candidate !== null && candidate.status === 'error' && typeof candidate.error === 'object';
+}
+
+/** `state_writes: state_dir writes fail: ENOSPC ...`: each indicator that is down, with its reason. */
+function healthFailureMessage(result: FailedHealthCheck): string {
+  return Object.entries(result.error)
+    .map(([name, indicator]) => (typeof indicator.message === 'string' ? `${name}: ${indicator.message}` : `${name} is ${indicator.status}`))
+    .join('; ');
 }
 
 function body(statusCode: number, message: string): ErrorBody {
@@ -34,6 +54,7 @@ export function toErrorBody(exception: unknown): ErrorBody | null {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
+    if (isFailedHealthCheck(response)) return { ...response, ...body(status, healthFailureMessage(response)) };
     let message: unknown = typeof response === 'string' ? response : (response as { message?: unknown }).message;
     if (Array.isArray(message)) message = message.join('; ');
     return body(status, typeof message === 'string' ? message : exception.message);

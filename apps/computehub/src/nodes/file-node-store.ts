@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { join } from 'node:path';
 import { HubConfig } from '../config/hub-config';
 import { AtomicJsonFile } from '../persistence/atomic-json-file';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeStore } from './node-store';
 
@@ -9,7 +10,10 @@ import { NodeStore } from './node-store';
 export class FileNodeStore extends NodeStore {
   private readonly file: AtomicJsonFile<PersistedNode[]>;
 
-  constructor(config: HubConfig) {
+  constructor(
+    config: HubConfig,
+    private readonly writes: StateWriteHealth,
+  ) {
     super();
     this.file = new AtomicJsonFile(join(config.stateDir, 'nodes.json'));
   }
@@ -19,6 +23,6 @@ export class FileNodeStore extends NodeStore {
   }
 
   save(nodes: PersistedNode[]): Promise<void> {
-    return this.file.write(nodes);
+    return this.writes.track('state_dir', 'nodes.json', this.file.write(nodes));
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { STATE_KEY_PREFIX, StateRedis } from '../persistence/state-redis.provider';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeStore } from './node-store';
 
@@ -7,7 +8,10 @@ const KEY = `${STATE_KEY_PREFIX}nodes`;
 
 @Injectable()
 export class RedisNodeStore extends NodeStore {
-  constructor(private readonly redis: StateRedis) {
+  constructor(
+    private readonly redis: StateRedis,
+    private readonly writes: StateWriteHealth,
+  ) {
     super();
   }
 
@@ -17,6 +21,6 @@ export class RedisNodeStore extends NodeStore {
   }
 
   async save(nodes: PersistedNode[]): Promise<void> {
-    await this.redis.client.set(KEY, JSON.stringify(nodes));
+    await this.writes.track('state Redis', KEY, this.redis.client.set(KEY, JSON.stringify(nodes)));
   }
 }

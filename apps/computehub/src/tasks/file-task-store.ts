@@ -3,6 +3,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubConfig } from '../config/hub-config';
 import { AtomicJsonFile } from '../persistence/atomic-json-file';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import type { TaskState } from './task-record';
 import { TaskStore } from './task-store';
 
@@ -10,7 +11,10 @@ import { TaskStore } from './task-store';
 export class FileTaskStore extends TaskStore {
   private readonly file: AtomicJsonFile<TaskState>;
 
-  constructor(private readonly config: HubConfig) {
+  constructor(
+    private readonly config: HubConfig,
+    private readonly writes: StateWriteHealth,
+  ) {
     super();
     this.file = new AtomicJsonFile(join(config.stateDir, 'tasks.json'));
   }
@@ -20,7 +24,7 @@ export class FileTaskStore extends TaskStore {
   }
 
   save(state: TaskState): Promise<void> {
-    return this.file.write(state);
+    return this.writes.track('state_dir', 'tasks.json', this.file.write(state));
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { StateWriteHealth } from '../persistence/state-write-health';
+
+/** Ready means the latest write to every state target succeeded (a full disk reads fine). */
+@Injectable()
+export class StateWritesHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly writes: StateWriteHealth,
+  ) {}
+
+  check(): HealthIndicatorResult {
+    const session = this.indicators.check('state_writes');
+    const problems = this.writes.problems();
+    return problems.length === 0 ? session.up() : session.down({ message: problems.join('; ') });
+  }
+}
