@@ -10,8 +10,9 @@ export class StateWritesHealthIndicator {
     private readonly writes: StateWriteHealth,
   ) {}
 
-  check(): HealthIndicatorResult {
+  async check(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('state_writes');
+    await this.writes.probeFailing();
     const problems = this.writes.problems();
     return problems.length === 0 ? session.up() : session.down({ message: problems.join('; ') });
   }

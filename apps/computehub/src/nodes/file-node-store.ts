@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { join } from 'node:path';
 import { HubConfig } from '../config/hub-config';
 import { AtomicJsonFile } from '../persistence/atomic-json-file';
+import { fileStateTarget, StateTarget } from '../persistence/state-target';
 import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeStore } from './node-store';
@@ -9,6 +10,7 @@ import { NodeStore } from './node-store';
 @Injectable()
 export class FileNodeStore extends NodeStore {
   private readonly file: AtomicJsonFile<PersistedNode[]>;
+  private readonly target: StateTarget;
 
   constructor(
     config: HubConfig,
@@ -16,6 +18,7 @@ export class FileNodeStore extends NodeStore {
   ) {
     super();
     this.file = new AtomicJsonFile(join(config.stateDir, 'nodes.json'));
+    this.target = fileStateTarget(this.file.path);
   }
 
   load(): Promise<PersistedNode[] | null> {
@@ -23,6 +26,6 @@ export class FileNodeStore extends NodeStore {
   }
 
   save(nodes: PersistedNode[]): Promise<void> {
-    return this.writes.track('state_dir', 'nodes.json', this.file.write(nodes));
+    return this.writes.track(this.target, this.file.write(nodes));
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { STATE_KEY_PREFIX, StateRedis } from '../persistence/state-redis.provider';
+import { redisStateTarget } from '../persistence/state-target';
 import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeStore } from './node-store';
@@ -8,6 +9,8 @@ const KEY = `${STATE_KEY_PREFIX}nodes`;
 
 @Injectable()
 export class RedisNodeStore extends NodeStore {
+  private readonly target = redisStateTarget(() => this.redis.client, KEY);
+
   constructor(
     private readonly redis: StateRedis,
     private readonly writes: StateWriteHealth,
@@ -21,6 +24,6 @@ export class RedisNodeStore extends NodeStore {
   }
 
   async save(nodes: PersistedNode[]): Promise<void> {
-    await this.writes.track('state Redis', KEY, this.redis.client.set(KEY, JSON.stringify(nodes)));
+    await this.writes.track(this.target, this.redis.client.set(KEY, JSON.stringify(nodes)));
   }
 }
