@@ -77,6 +77,33 @@ describe('Redis URLs anywhere in a task are masked on /api and SSE, whole on the
     }
   });
 
+  it("masks a Redis URL a node reports (a container's last error, a label) on /api/nodes and SSE", async () => {
+    const sse = openSse(`${hub.url}/api/events`, TOKENS.viewer);
+    await sse.ready;
+    try {
+      const node = bearer(TOKENS.node);
+      await request(hub.url)
+        .post('/gridnode/register')
+        .set(node)
+        .send({ node_id: 'leaky-node', hostname: 'h', architecture: 'x86_64', cpu_count: 1, labels: { broker: 'redis://:pwLabel1@h:6379' } })
+        .expect(200);
+      const lastError = 'ConnectionError: Error connecting to redis://worker:pwError2@10.0.0.9:6379/0 (timeout)';
+      await request(hub.url)
+        .post('/gridnode/heartbeat')
+        .set(node)
+        .send({ node_id: 'leaky-node', status: 'Error', active_containers: 0, instances: [{ instance: 0, state: 'error', restarts: 3, last_error: lastError }] })
+        .expect(200);
+      const nodes = await request(hub.url).get('/api/nodes').set(bearer(TOKENS.viewer)).expect(200);
+      const shown = nodes.body.find((n: { id: string }) => n.id === 'leaky-node');
+      expect(shown.labels.broker).toBe('redis://:****@h:6379');
+      expect(shown.instances[0].last_error).toBe('ConnectionError: Error connecting to redis://worker:****@10.0.0.9:6379/0 (timeout)');
+      await waitFor(() => sse.events.some((e) => e.type === 'node.updated'), 5000, 'node.updated on SSE');
+      expect(JSON.stringify(sse.events)).not.toMatch(/pwLabel1|pwError2/);
+    } finally {
+      sse.close();
+    }
+  });
+
   it('gives the node routes every value whole, for the container env', async () => {
     await request(hub.url).post('/api/tasks').set(bearer(TOKENS.admin)).send(task('env-whole')).expect(201);
     for (const path of ['/gridnode/task?wait=0&platform=linux/amd64', '/agent/task?wait=0&platform=linux/amd64']) {

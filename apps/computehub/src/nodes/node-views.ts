@@ -1,9 +1,13 @@
 import type { NodeRecordDto } from '@gridcore/contracts';
+import { maskRedisUrlsDeep } from '../redaction/redis-urls';
 import type { NodeRecord } from './node-record';
 
-/** A node as `/api/nodes` shows it: the original's fields first. Never a token. */
+/**
+ * A node as `/api/nodes` shows it: the original's fields first. Never a token, and no Redis
+ * password: a container's last error often quotes the URL it failed to reach.
+ */
 export function publicNode(node: NodeRecord): NodeRecordDto {
-  return {
+  return maskRedisUrlsDeep({
     id: node.id,
     hostname: node.hostname,
     architecture: node.architecture,
@@ -23,5 +27,5 @@ export function publicNode(node: NodeRecord): NodeRecordDto {
     usage: node.usage,
     registered_at: node.registered_at,
     stopping: node.stop_requested,
-  };
+  });
 }

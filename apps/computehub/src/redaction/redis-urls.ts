@@ -37,15 +37,32 @@ export function maskRedisUrlsIn(text: string): string {
 }
 
 /**
- * A copy of a JSON-shaped value with every Redis URL in any string masked: what leaves the hub
- * for viewers (task answers, SSE events), where a password may sit in any field a user wrote.
+ * The value with every Redis URL in any string masked: what leaves the hub for viewers (task and
+ * node answers, SSE events), where a password may sit in any field a user or a worker wrote.
+ * Copies only the parts that change; a value with nothing to mask comes back as it is, so the
+ * common case (thousands of node views, an event per heartbeat) allocates nothing.
  */
 export function maskRedisUrlsDeep<T>(value: T): T {
   if (typeof value === 'string') return maskRedisUrlsIn(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => maskRedisUrlsDeep(item)) as T;
-  // By tag, not prototype: a structuredClone'd record may come from another realm's Object.
-  if (Object.prototype.toString.call(value) === '[object Object]') {
-    return Object.fromEntries(Object.entries(value as object).map(([key, item]) => [key, maskRedisUrlsDeep(item)])) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const masked = maskRedisUrlsDeep(item);
+      if (masked !== item) (copy ??= [...value])[index] = masked;
+    }
+    return (copy ?? value) as T;
   }
-  return value;
+  // By tag, not prototype: a structuredClone'd record may come from another realm's Object.
+  if (Object.prototype.toString.call(value) !== '[object Object]') return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | null = null;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const item = record[key];
+    const masked = maskRedisUrlsDeep(item);
+    if (masked !== item) (copy ??= { ...record })[key] = masked;
+  }
+  return (copy ?? value) as T;
 }
