@@ -76,6 +76,13 @@ describe('request bodies the hub cannot decode', () => {
     expectWarnedWithoutStack(/Content-Encoding/);
   });
 
+  it('a very long Content-Encoding is named, cut short', async () => {
+    const res = await post(task('long-enc'), { 'Content-Encoding': `x-${'a'.repeat(5000)}` });
+    expect(res.status).toBe(415);
+    expect(res.body.message.length).toBeLessThan(200);
+    expect(logger.at('warn')[0].message.length).toBeLessThan(300);
+  });
+
   it.each(['latin1', 'utf-16', 'utf-7', 'bogus-charset', 'utf-32le'])('charset=%s is a 415 naming it', async (charset) => {
     const res = await post(task('charset'), { 'Content-Type': `application/json; charset=${charset}` });
     expect(res.status).toBe(415);

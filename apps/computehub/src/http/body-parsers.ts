@@ -23,13 +23,18 @@ function refuseForbiddenKeys(key: string, value: unknown): unknown {
   return value;
 }
 
+/** A client's header value, quoted for a message and a log line, bounded (headers run to 16 KiB). */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+}
+
 /**
  * JSON is UTF-8 (RFC 8259 §8.1). body-parser would decode any `utf-*` charset and silently turn
  * bytes that are not UTF-8 into U+FFFD, storing text the client never sent.
  */
 function requireUtf8(_req: IncomingMessage, _res: ServerResponse, bytes: Buffer, charset: string): void {
   if (charset !== 'utf-8') {
-    throw new UnsupportedBodyEncodingError(`unsupported charset "${charset}": JSON bodies must be UTF-8`);
+    throw new UnsupportedBodyEncodingError(`unsupported charset ${quoted(charset)}: JSON bodies must be UTF-8`);
   }
   if (!isUtf8(bytes)) throw new UnreadableBodyError('the JSON body is not valid UTF-8');
 }
@@ -60,9 +65,9 @@ export function bodyErrorOf(error: unknown, request: Request): DomainError | nul
     case 'entity.too.large':
       return new BodyTooLargeError(`request body is larger than the limit of ${failure.limit} bytes (counted decoded)`);
     case 'charset.unsupported':
-      return new UnsupportedBodyEncodingError(`unsupported charset "${failure.charset ?? ''}": JSON bodies must be UTF-8`);
+      return new UnsupportedBodyEncodingError(`unsupported charset ${quoted(failure.charset ?? '')}: JSON bodies must be UTF-8`);
     case 'encoding.unsupported':
-      return new UnsupportedBodyEncodingError(`unsupported Content-Encoding "${failure.encoding ?? coding}" (the hub reads ${CONTENT_CODINGS})`);
+      return new UnsupportedBodyEncodingError(`unsupported Content-Encoding ${quoted(failure.encoding ?? coding)} (the hub reads ${CONTENT_CODINGS})`);
     case 'request.aborted':
       return new UnreadableBodyError('the request body ended early (client aborted)');
     case 'request.size.invalid':
