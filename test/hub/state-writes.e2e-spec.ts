@@ -50,9 +50,10 @@ describe('state writes and readiness', () => {
     writeFileSync(join(stateDir, 'nodes.json.4242.tmp'), '[{"id":');
     writeFileSync(join(stateDir, 'notes.txt'), 'the operator keeps this');
     writeFileSync(join(stateDir, 'tasks.json.bak'), 'and this');
+    writeFileSync(join(stateDir, 'export.2026.tmp'), 'and this one, not ours');
     const logger = new RecordingLogger();
     hub = await startTestHub({ state_dir: stateDir }, { logger });
-    expect(readdirSync(stateDir).sort()).toEqual(['notes.txt', 'tasks.json', 'tasks.json.bak']);
+    expect(readdirSync(stateDir).sort()).toEqual(['export.2026.tmp', 'notes.txt', 'tasks.json', 'tasks.json.bak']);
     const removals = logger.lines.filter((l) => /temporary state file/.test(l.message));
     expect(removals.map((l) => l.message).sort()).toEqual([
       expect.stringMatching(/removed .*nodes\.json\.4242\.tmp/),

@@ -1,8 +1,11 @@
 import { open, readFile, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** `<file>.<pid>.tmp`: what a write in progress (or one a crash cut short) leaves beside the file. */
-const TEMPORARY_NAME = /^.+\.\d+\.tmp$/;
+/**
+ * `<name>.json.<pid>.tmp`: what a write in progress (or one a crash cut short) leaves beside the
+ * document; narrow, so that a start-up sweep never takes an operator's own `*.tmp` file.
+ */
+const TEMPORARY_NAME = /^.+\.json\.\d+\.tmp$/;
 
 /**
  * A JSON document on disk that is replaced atomically: written to a temporary file, fsynced, then
