@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { formatCount, HubClient, ProgressDisplay, pushItems } from '../libs/operator/src';
+import { formatCount, HubClient, ProgressDisplay, pushItems, redisTimeMs, sampledAtMs } from '../libs/operator/src';
 import { LocalGrid, ROOT, run, runWithCleanup, sleep, waitFor } from './demo-grid';
 
 const NODE_IMAGE = 'gridcore/example-node-worker:local';
@@ -67,8 +67,12 @@ function* numbers(count: number): Generator<string[]> {
   for (let i = 1; i <= count; i += 1000) yield Array.from({ length: Math.min(1000, count - i + 1) }, (_, k) => String(i + k));
 }
 
-/** Follows a task's output with a progress bar until every item is done; resolves with the time of the last result. */
-async function follow(label: string, hub: HubClient, task: string, client: Redis, out: string, total: number): Promise<number> {
+/**
+ * Follows a task's output with a progress bar until every item is done; resolves with the time of
+ * the last result. The hub's figures come from fresh reads and only samples taken after the push
+ * ended (`pushedAtMs`, Redis time) are shown, so the note never describes the queue before the push.
+ */
+async function follow(label: string, hub: HubClient, task: string, client: Redis, out: string, total: number, pushedAtMs: number): Promise<number> {
   const display = new ProgressDisplay(label, { stream: process.stdout, tty: !PLAIN, lineMs: 2_000 });
   let note = '';
   let lastHub = 0;
@@ -76,8 +80,8 @@ async function follow(label: string, hub: HubClient, task: string, client: Redis
     const done = await client.llen(out);
     if (Date.now() - lastHub > 1_000) {
       lastHub = Date.now();
-      const p = (await hub.getTask(task).catch(() => null))?.progress;
-      if (p) note = `in flight ${formatCount(p.in_flight)}  dead ${formatCount(p.dead)}`;
+      const p = (await hub.getTask(task, { fresh: true }).catch(() => null))?.progress;
+      if (p && sampledAtMs(p) > pushedAtMs) note = `in flight ${formatCount(p.in_flight)}  dead ${formatCount(p.dead)}`;
     }
     if (done >= total) {
       display.finish({ done, total }, note);
@@ -91,7 +95,7 @@ async function follow(label: string, hub: HubClient, task: string, client: Redis
 const grid = new LocalGrid({
   dir: mkdtempSync(join(tmpdir(), 'gridcore-demo-')),
   removeDir: true,
-  token: randomBytes(24).toString('hex'),
+  token: randomBytes(32).toString('hex'),
   parallelism: PARALLELISM,
   say,
 });
@@ -135,9 +139,10 @@ async function main(): Promise<void> {
   const pushed = await pushItems(client, first.in, numbers(ITEMS), { batch: 1000, onProgress: (n) => pushDisplay.update({ done: n, total: ITEMS }) });
   pushDisplay.finish({ done: pushed.pushed, total: ITEMS });
   await pushItems(client, second.in, numbers(SECOND_ITEMS), { batch: 1000 });
+  const pushedAtMs = await redisTimeMs(client, second.in);
   say(`pushed ${formatCount(ITEMS)} items for ${first.name} and ${formatCount(SECOND_ITEMS)} for ${second.name}`);
 
-  const lastFirst = await follow('Node worker', hub, first.name, client, first.out, ITEMS);
+  const lastFirst = await follow('Node worker', hub, first.name, client, first.out, ITEMS, pushedAtMs);
   const firstSeconds = (lastFirst - t0) / 1000;
   const firstCheck = await checkResults(client, first.out, ITEMS);
   if (firstCheck) throw new Error(`${first.name}: ${firstCheck}`);
@@ -148,7 +153,7 @@ async function main(): Promise<void> {
     return t.status === 'completed' ? { at: Date.now(), record: t } : null;
   }, 120_000, `the hub to auto-finish ${first.name}`, 100);
   const firstSecond = await waitFor(async () => ((await client.llen(second.out)) > 0 ? Date.now() : null), 120_000, `the first result of ${second.name}`, 50);
-  const lastSecond = await follow('Python worker', hub, second.name, client, second.out, SECOND_ITEMS);
+  const lastSecond = await follow('Python worker', hub, second.name, client, second.out, SECOND_ITEMS, pushedAtMs);
   const secondCheck = await checkResults(client, second.out, SECOND_ITEMS);
   if (secondCheck) throw new Error(`${second.name}: ${secondCheck}`);
   say(`checked ${formatCount(SECOND_ITEMS)} results of ${second.name}`);

@@ -323,7 +323,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'gridcore-bench-heartbeats-'));
   // A profile is kept for a closer look; everything else goes, also on an interrupt.
   if (!opts.profile) process.on('exit', () => rmSync(work, { recursive: true, force: true }));
-  const token = randomBytes(24).toString('hex');
+  const token = randomBytes(32).toString('hex');
   try {
     log('compiling the load generator and the baselines ...');
     await compile(work, ['loadgen.ts', 'nest-minimal.ts', 'bare-http.ts']);

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,13 +51,13 @@ describe('gridctl errors and terminal output', () => {
 
   it('hub unreachable', async () => {
     const port = await freePort();
-    await cli.ok(['cluster', 'add', 'down', '--hub', `http://127.0.0.1:${port}`, '--token', 'x']);
+    await cli.ok(['cluster', 'add', 'down', '--hub', `http://127.0.0.1:${port}`, '--token', 'x', '--no-check']);
     expectOneLine(await cli.run(['--cluster', 'down', 'task', 'list']), `cannot reach the hub at http://127.0.0.1:${port} (is it running?)`);
     expectOneLine(await cli.run(['--cluster', 'down', 'watch', 't']), `cannot reach the hub at http://127.0.0.1:${port} (is it running?)`);
   });
 
   it('401 and 403', async () => {
-    await cli.ok(['cluster', 'add', 'badtoken', '--hub', hub.url, '--token', 'not-a-token']);
+    await cli.ok(['cluster', 'add', 'badtoken', '--hub', hub.url, '--token', 'not-a-token', '--no-check']);
     expectOneLine(await cli.run(['--cluster', 'badtoken', 'nodes']), 'the hub refused the token (check credentials.toml)');
     await cli.ok(['cluster', 'add', 'viewer', '--hub', hub.url, '--token', TOKENS.viewer]);
     expectOneLine(await cli.run(['--cluster', 'viewer', 'task', 'add', 'v', '--image', 'x:1']), 'this token lacks the admin role');
@@ -80,7 +80,7 @@ describe('gridctl errors and terminal output', () => {
     expectOneLine(await cli.run(['push', 't-noauth', '--file', items]), `Redis 127.0.0.1:${redis.port}/0 wants a password (NOAUTH): set redis_password in credentials.toml`);
 
     await cli.ok(['task', 'add', 't-ok', '--image', 'x:1', '--input-queue', 'ok:in', '--output-queue', 'ok:out']);
-    await cli.ok(['cluster', 'add', 'wrongpw', '--hub', hub.url, '--redis', `redis://127.0.0.1:${redis.port}`, '--token', TOKENS.admin, '--redis-password', 'nope']);
+    await cli.ok(['cluster', 'add', 'wrongpw', '--hub', hub.url, '--redis', `redis://127.0.0.1:${redis.port}`, '--token', TOKENS.admin, '--redis-password', 'nope', '--no-check']);
     expectOneLine(await cli.run(['--cluster', 'wrongpw', 'push', 't-ok', '--file', items]), `Redis 127.0.0.1:${redis.port}/0 refused the password (WRONGPASS): check redis_password in credentials.toml`);
 
     const closed = await freePort();
@@ -115,6 +115,85 @@ describe('gridctl errors and terminal output', () => {
     const stdin = await cli.ok(['push', 't-ok', '--file', '-'], { input: '4\n5\n' });
     expect(stdin.stdout).toMatch(/^pushed 2 items to ok:in /);
     expect(await client.llen('ok:in')).toBe(5);
+  });
+
+  /** A shell pipeline with gridctl first, under pipefail so gridctl's own exit code counts (async: the hub runs in this process). */
+  function pipeline(gridctlArgs: string, rest: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolvePipe) => {
+      const child = spawn('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" ${gridctlArgs} | ${rest}`], { env: cli.env() });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolvePipe({ status, stdout, stderr });
+      });
+    });
+  }
+
+  it('a closed stdout pipe (results | head -2) ends quietly with exit 0 and leaves the results', async () => {
+    const n = 200_000;
+    for (let i = 0; i < n; i += 10_000) await client.lpush('ok:out', ...Array.from({ length: 10_000 }, (_, j) => `${i + j}:r`));
+    const r = await pipeline('results t-ok', 'head -2');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('0:r\n1:r\n');
+    expect(r.status).toBe(0);
+    expect(await client.llen('ok:out')).toBe(n);
+    const list = await pipeline('results t-ok --chunk 100', 'head -c 1');
+    expect([list.status, list.stderr]).toEqual([0, '']);
+    await client.del('ok:out');
+  });
+
+  it('cluster add checks the hub URL, /health, the token and the Redis, refusing in one line and saving nothing', async () => {
+    const fresh = new Gridctl(join(cli.configHome, 'checks'));
+    const redisUrl = `redis://127.0.0.1:${redis.port}`;
+    const add = (...args: string[]) => fresh.run(['cluster', 'add', 'c', ...args]);
+    expectOneLine(await add('--hub', 'htp://127.0.0.1:8080', '--token', TOKENS.admin), '--hub must be an http:// or https:// URL such as http://127.0.0.1:8080 (got htp://127.0.0.1:8080)');
+    expectOneLine(await add('--hub', 'htp://127.0.0.1:8080', '--no-check'), '--hub must be an http:// or https:// URL such as http://127.0.0.1:8080 (got htp://127.0.0.1:8080)');
+    const closed = await freePort();
+    expectOneLine(await add('--hub', `http://127.0.0.1:${closed}`, '--token', TOKENS.admin), `cannot reach the hub at http://127.0.0.1:${closed} (is it running?)`);
+    expectOneLine(await add('--hub', hub.url, '--token', 'not-a-known-token-01'), 'the hub refused the token: check --token or GRIDCTL_TOKEN');
+    expectOneLine(await add('--hub', hub.url, '--token', TOKENS.node), 'this token is a node token: gridctl needs an admin or viewer token');
+    expectOneLine(await add('--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://:wrong@127.0.0.1:${redis.port}`),
+      `Redis 127.0.0.1:${redis.port}/0 refused the password (WRONGPASS): check the password in --redis or --redis-password`);
+    expectOneLine(await add('--hub', hub.url, '--token', TOKENS.admin, '--redis', redisUrl),
+      `Redis 127.0.0.1:${redis.port}/0 wants a password (NOAUTH): set the password in --redis or --redis-password`);
+    expectOneLine(await add('--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://127.0.0.1:${closed}`, '--redis-password', password),
+      `cannot reach Redis at 127.0.0.1:${closed}/0 (is it running? ECONNREFUSED)`);
+    const open = await startRedis();
+    try {
+      expectOneLine(await add('--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://:pw@127.0.0.1:${open.port}`),
+        `Redis 127.0.0.1:${open.port}/0 wants no password, but one was given: drop the password in --redis or --redis-password`);
+      const fine = await fresh.ok(['cluster', 'add', 'open', '--hub', hub.url, '--token', TOKENS.admin, '--redis', `redis://127.0.0.1:${open.port}/2`]);
+      expect(fine.stdout).toContain(`token roles: admin, viewer, Redis 127.0.0.1:${open.port}/2 accepts the connection`);
+      expect(fine.stderr).toBe('');
+      await fresh.ok(['cluster', 'rm', 'open']);
+    } finally {
+      await open.stop();
+    }
+    expect(JSON.parse((await fresh.ok(['cluster', 'list', '--json'])).stdout)).toEqual([]);
+
+    const ok = await fresh.ok(['cluster', 'add', 'c', '--hub', hub.url, '--token', TOKENS.viewer, '--redis', redisUrl, '--redis-password', password]);
+    expect(ok.stdout).toContain(`checked: hub ${hub.url} answers, token roles: viewer, Redis 127.0.0.1:${redis.port}/0 accepts the connection\n`);
+    await fresh.ok(['cluster', 'add', 'unchecked', '--hub', `http://127.0.0.1:${closed}`, '--token', 'x', '--no-check']);
+    expect(JSON.parse((await fresh.ok(['cluster', 'list', '--json'])).stdout).map((c: { name: string }) => c.name)).toEqual(['c', 'unchecked']);
+  });
+
+  it('cluster rm removes a profile and its secrets; the one left becomes the default', async () => {
+    const fresh = new Gridctl(join(cli.configHome, 'rm'));
+    await fresh.ok(['cluster', 'add', 'a', '--hub', 'http://127.0.0.1:1', '--token', 'secret-of-a-0001', '--no-check']);
+    await fresh.ok(['cluster', 'add', 'b', '--hub', 'http://127.0.0.1:2', '--token', 'secret-of-b-0001', '--no-check']);
+    const rm = await fresh.ok(['cluster', 'rm', 'a']);
+    expect(rm.stdout).toMatch(/^removed cluster a from .*gridctl\.toml and .*credentials\.toml; the default is now b\n$/);
+    expect(JSON.parse((await fresh.ok(['cluster', 'list', '--json'])).stdout)).toEqual([
+      { name: 'b', default: true, computehub_url: 'http://127.0.0.1:2', redis_url: null, token: true, redis_password: false },
+    ]);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(fresh.configHome, 'xdg', 'gridcore', 'credentials.toml'), 'utf8')).not.toContain('secret-of-a');
+    expectOneLine(await fresh.run(['cluster', 'rm', 'a']), /^gridctl: no cluster a in .*gridctl\.toml \(known: b\)\n$/);
+    expect((await fresh.ok(['cluster', 'rm', 'b'])).stdout).toMatch(/; no default cluster left\n$/);
   });
 
   it('bin/gridctl.js says to build when the build is missing', () => {
@@ -192,7 +271,11 @@ describe('gridctl errors and terminal output', () => {
       await worker;
       expect(watch.code).toBe(0);
       expect(watch.stderr).not.toMatch(/[\r\x1b]/);
-      const lines = watch.stderr.trim().split('\n');
+      // No GridNode is online in this test (the items are worked by a process outside the grid):
+      // watch says so once among its progress lines (issue 15 point 3).
+      const all = watch.stderr.trim().split('\n');
+      expect(all.filter((l) => l.startsWith('warning: '))).toEqual(['warning: no node is online to run task tty']);
+      const lines = all.filter((l) => !l.startsWith('warning: '));
       expect(lines.length).toBeGreaterThanOrEqual(2);
       for (const line of lines) expect(line).toMatch(/^watch tty {2}[\d,]+\/[\d,]+ {2}[\d.]+% {2}/);
       expect(lines[lines.length - 1]).toMatch(/2,000\/2,000 {2}100\.0% .* nothing pending or in flight$/);

@@ -55,6 +55,7 @@ describe('gridctl workflow on a real grid', () => {
   it('cluster add writes the profile and a 0600 credentials file, keeping secrets out of the profile', async () => {
     const r = await cli.ok(['cluster', 'add', 'lab', '--hub', hub.url, '--redis', `redis://:${password}@127.0.0.1:${redis.port}`, '--token', hub.token]);
     expect(r.stdout).toMatch(/saved cluster lab/);
+    expect(r.stdout).toContain(`checked: hub ${hub.url} answers, token roles: admin, viewer, node, Redis 127.0.0.1:${redis.port}/0 accepts the connection`);
     const dir = join(cli.configHome, 'xdg', 'gridcore');
     expect(statSync(join(dir, 'credentials.toml')).mode & 0o777).toBe(0o600);
     const profile = readFileSync(join(dir, 'gridctl.toml'), 'utf8');
@@ -132,7 +133,7 @@ describe('gridctl workflow on a real grid', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: nodeId, status: 'Online', processed: expect.any(Number) });
     const table = (await cli.ok(['nodes'])).stdout;
-    expect(table).toMatch(/^ID\s+HOST\s+STATUS\s+RUNTIME\s+CONTAINERS\s+CPU\s+GPU\s+PROCESSED\n/);
+    expect(table).toMatch(/^ID\s+HOST\s+STATUS\s+RUNTIME\s+CONTAINERS\s+CPU\s+GPU\s+PROCESSED\s+NOT RUNNING\n/);
     expect(table).toContain(nodeId);
   });
 
@@ -145,7 +146,7 @@ describe('gridctl workflow on a real grid', () => {
     expect(watch.code).toBe(3);
     expect(watch.stderr).toContain('3 items ended dead: see `gridctl dead sqrt`, retry with `gridctl dead sqrt --requeue`');
     const listed = await cli.ok(['dead', 'sqrt']);
-    expect(listed.stdout).toBe(`3 dead items in ${keys.dead}\n9\n16\n25\n`);
+    expect(listed.stdout).toBe(`3 dead items in ${keys.dead}\nattempts  item\n4         9\n4         16\n4         25\n`);
     const json = JSON.parse((await cli.ok(['dead', 'sqrt', '--json'])).stdout);
     expect(json).toEqual({ task: 'sqrt', dead: 3, items: [{ item: '9', attempts: 4 }, { item: '16', attempts: 4 }, { item: '25', attempts: 4 }] });
     const requeue = await cli.ok(['dead', 'sqrt', '--requeue']);

@@ -16,8 +16,7 @@ const validBodies: Record<string, Record<string, unknown>> = {
   '/agent/deregister': { node_id: 'known-node' },
 };
 const noBodyRoutes: [string, string][] = [
-  ['post', '/api/tasks/finish'],
-  ['post', '/api/tasks/next'],
+  ['post', '/api/tasks/running-task/finish'],
   ['delete', '/api/tasks/running-task'],
   ['post', '/api/nodes/known-node/stop'],
   ['post', '/api/tasks/running-task/dead/requeue'],
@@ -29,6 +28,7 @@ const readRoutes: [string, string][] = [
   ['get', '/api/tasks/running-task'],
   ['get', '/api/nodes'],
   ['get', '/api/whoami'],
+  ['get', '/api/progress/history'],
   ['get', '/api/events'],
   ['get', '/metrics'],
   ['get', '/gridnode/task?wait=0'],
@@ -175,10 +175,11 @@ describe('bad input never changes state and never gets a 5xx', () => {
 
   const everyRoute: [string, string, fc.Arbitrary<unknown>][] = [
     ...Object.keys(validBodies).map((path): [string, string, fc.Arbitrary<unknown>] => ['post', path, invalidBody(validBodies[path])]),
-    ...[...noBodyRoutes, ...readRoutes].map(([method, path]): [string, string, fc.Arbitrary<unknown>] => [
+    // finish and next take {name}: any other field is refused, so no encoded body may name a task.
+    ...[...noBodyRoutes, ...readRoutes, ['post', '/api/tasks/finish'], ['post', '/api/tasks/next']].map(([method, path]): [string, string, fc.Arbitrary<unknown>] => [
       method,
       path,
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'name'), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
     ]),
   ];
 
@@ -198,6 +199,30 @@ describe('bad input never changes state and never gets a 5xx', () => {
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 40) },
     );
+    expect(await snapshot()).toBe(before);
+  });
+
+  it.each(['/api/tasks/finish', '/api/tasks/next'])('POST %s: any body but none, {} or {name} is refused', async (path) => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'name'), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
+          fc.array(fc.jsonValue(), { minLength: 1, maxLength: 2 }),
+          wrongValue.filter((v) => v !== null && (typeof v !== 'string' || !/^[a-zA-Z0-9._-]{1,64}$/.test(v))).map((name) => ({ name })),
+        ),
+        async (body) => {
+          const res = await request(hub.url).post(path).set(legacy).set('Content-Type', 'application/json').send(JSON.stringify(body));
+          expect(res.status).toBe(400);
+          expect(res.body.message).toMatch(/JSON object|should not exist|name must|malformed JSON|field name (__proto__|constructor|prototype) is not allowed/);
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 25) },
+    );
+    const text = await request(hub.url).post(path).set(legacy).set('Content-Type', 'text/plain').send('finish please');
+    expect(text.status).toBe(400);
+    const other = await request(hub.url).post(path).set(legacy).send({ name: 'pending-task' });
+    expect([other.status, other.body.message]).toEqual([409, 'Task pending-task is not the running task: running-task is running']);
     expect(await snapshot()).toBe(before);
   });
 

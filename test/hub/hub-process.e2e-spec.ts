@@ -31,7 +31,8 @@ describe('the hub as a process', () => {
       expect(hub.output()).toContain(`first run: wrote ${file}`);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const token = /token = "([^"]+)"/.exec(readFileSync(file, 'utf8'))![1];
-      expect(token.length).toBeGreaterThanOrEqual(24);
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(token, 'base64url')).toHaveLength(32);
       expect(hub.output()).not.toContain(token);
       await request(`http://127.0.0.1:${port}`).get('/api/tasks').set('Authorization', `Bearer ${token}`).expect(200);
     } finally {
@@ -64,7 +65,7 @@ describe('the hub as a process', () => {
     const hub = runHub([], {
       COMPUTEHUB_BIND: `127.0.0.1:${port}`,
       COMPUTEHUB_TOKEN: 'log-token-secret-1',
-      COMPUTEHUB_ADMIN_TOKENS: 'admin-secret-2',
+      COMPUTEHUB_ADMIN_TOKENS: 'admin-secret-0002',
       COMPUTEHUB_STATE_STORE: 'file',
       COMPUTEHUB_STATE_DIR: mkdtempSync(join(tmpdir(), 'gc-state-')),
       COMPUTEHUB_PROGRESS_INTERVAL_S: '0.2',
@@ -73,13 +74,33 @@ describe('the hub as a process', () => {
     try {
       await waitFor(() => hub.output().includes('listening on'), 20_000, 'hub listening');
       const url = `http://127.0.0.1:${port}`;
-      await request(url).post('/api/tasks').set('Authorization', 'Bearer admin-secret-2').send({ name: 'logged', image: 'i', input_redis: deadRedis, input_queue: 'q' }).expect(201);
+      await request(url).post('/api/tasks').set('Authorization', 'Bearer admin-secret-0002').send({ name: 'logged', image: 'i', input_redis: deadRedis, input_queue: 'q' }).expect(201);
       await request(url).get('/api/tasks').set('Authorization', 'Bearer wrong-token-3').expect(401);
       await waitFor(() => /cannot reap queue q|could not write queue config/.test(hub.output()), 10_000, 'a logged Redis failure');
-      for (const secret of ['log-token-secret-1', 'admin-secret-2', 'wrong-token-3', 'pw-in-url-77']) expect(hub.output()).not.toContain(secret);
+      for (const secret of ['log-token-secret-1', 'admin-secret-0002', 'wrong-token-3', 'pw-in-url-77']) expect(hub.output()).not.toContain(secret);
     } finally {
       hub.child.kill('SIGKILL');
     }
+  });
+
+  it.each([
+    ['COMPUTEHUB_ADMIN_TOKENS', 'admin_tokens'],
+    ['COMPUTEHUB_VIEWER_TOKENS', 'viewer_tokens'],
+    ['COMPUTEHUB_NODE_TOKENS', 'node_tokens'],
+  ])('refuses a role token shorter than 16 characters in %s at start, in one line naming the key', async (variable, key) => {
+    const port = await freePort();
+    const hub = runHub([], {
+      COMPUTEHUB_BIND: `127.0.0.1:${port}`,
+      COMPUTEHUB_TOKEN: 'legacy-token-0001',
+      [variable]: 'long-enough-token-0001,a',
+      COMPUTEHUB_STATE_DIR: mkdtempSync(join(tmpdir(), 'gc-state-')),
+    });
+    try {
+      expect(await hub.exited).toBe(2);
+    } finally {
+      hub.child.kill('SIGKILL');
+    }
+    expect(hub.output().trim()).toBe(`config: ${key} (from ${variable}) must be a list of tokens of 16 to 512 characters without spaces (entry 2 has 1 character)`);
   });
 
   it('fails in one line naming the key for a bad value, and warns about keys it does not use', async () => {

@@ -8,10 +8,10 @@ interface Route {
   path: string;
 }
 
-/** Path parameters that reach the handler; DELETE names a task that does not exist. */
+/** Path parameters that reach the handler; DELETE names a task or node that does not exist. */
 function concrete(route: Route): string {
-  const name = route.method === 'delete' ? 'no-such-task' : 'running-task';
-  const path = route.path.replace('{name}', name).replace('{id}', 'known-node');
+  const removing = route.method === 'delete';
+  const path = route.path.replace('{name}', removing ? 'no-such-task' : 'running-task').replace('{id}', removing ? 'no-such-node' : 'known-node');
   return path.endsWith('/task') ? `${path}?wait=0` : path;
 }
 

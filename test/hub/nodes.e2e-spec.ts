@@ -75,7 +75,35 @@ describe('nodes (SPEC §2.4–2.6)', () => {
     await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'ghost' }).expect(404);
     await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'saved-id.1' }).expect(200);
     await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: 'saved-id.1', status: 'Idle', active_containers: 0 }).expect(404);
-    expect((await request(hub.url).get('/api/nodes').set(admin)).body).toEqual([]);
+    await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'saved-id.1' }).expect(404);
+    // Issue 15 point 8: a node that left stays listed, Offline, until it is removed.
+    const [left] = (await request(hub.url).get('/api/nodes').set(admin)).body;
+    expect(left).toMatchObject({ id: 'saved-id.1', status: 'Offline', runtime_status: null, active_containers: 0 });
+    expect(Date.parse(left.left_at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('lets an operator remove a node that left or is offline, never one that is online', async () => {
+    hub = await startTestHub();
+    const sse = openSse(`${hub.url}/api/events`, TOKENS.viewer);
+    await sse.ready;
+    try {
+      await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'gone' }).expect(200);
+      const online = await request(hub.url).delete('/api/nodes/gone').set(admin).expect(409);
+      expect(online.body.message).toBe('Node gone is online; stop it first (POST /api/nodes/gone/stop)');
+      await request(hub.url).delete('/api/nodes/gone').set({ Authorization: `Bearer ${TOKENS.viewer}` }).expect(403);
+      await request(hub.url).post('/gridnode/deregister').set(node).send({ node_id: 'gone' }).expect(200);
+      expect((await request(hub.url).get('/api/nodes').set(admin)).body.map((n: { id: string }) => n.id)).toEqual(['gone']);
+      const removed = await request(hub.url).delete('/api/nodes/gone').set(admin).expect(200);
+      expect(removed.body).toMatchObject({ id: 'gone', status: 'Offline' });
+      expect((await request(hub.url).get('/api/nodes').set(admin)).body).toEqual([]);
+      await request(hub.url).delete('/api/nodes/gone').set(admin).expect(404);
+      await waitFor(() => sse.events.some((e) => e.type === 'node.removed'), 3000, 'node.removed on SSE');
+      // Coming back after removal is a fresh registration.
+      await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'gone' }).expect(200);
+      expect((await request(hub.url).get('/api/nodes').set(admin)).body[0]).toMatchObject({ id: 'gone', status: 'Online', left_at: null });
+    } finally {
+      sse.close();
+    }
   });
 
   it('keeps a stop request until the node deregisters or registers anew', async () => {

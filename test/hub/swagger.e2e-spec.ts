@@ -23,6 +23,8 @@ describe('Swagger (OpenAPI at /docs-json, UI at /docs)', () => {
     ['delete', '/api/tasks/{name}'],
     ['post', '/api/tasks/finish'],
     ['post', '/api/tasks/next'],
+    ['post', '/api/tasks/{name}/finish'],
+    ['post', '/api/tasks/{name}/acknowledge-data-loss'],
     ['post', '/api/tasks/{name}/dead/requeue'],
     ['get', '/api/nodes'],
     ['post', '/api/nodes/{id}/stop'],
@@ -45,9 +47,20 @@ describe('Swagger (OpenAPI at /docs-json, UI at /docs)', () => {
     else expect(op.security).toEqual([{ bearer: [] }]);
   });
 
+  it('documents the optional {name} body of finish and next', () => {
+    for (const path of ['/api/tasks/finish', '/api/tasks/next']) {
+      const op = doc.paths[path].post as Operation & { requestBody?: { required?: boolean; content: Record<string, { schema: { $ref: string } }> } };
+      expect(op.requestBody?.required).toBe(false);
+      expect(op.requestBody?.content['application/json'].schema.$ref).toBe('#/components/schemas/FinishRequestDto');
+      expect(op.responses['409']).toBeDefined();
+    }
+    const dto = doc.components.schemas.FinishRequestDto as { properties: Record<string, { description?: string }> };
+    expect(dto.properties.name.description).toMatch(/running/);
+  });
+
   it('offers the bearer scheme and every DTO with its fields', () => {
     expect(doc.components.securitySchemes.bearer.scheme).toBe('bearer');
-    for (const dto of ['TaskCreateDto', 'TaskRecordDto', 'TaskListDto', 'FinishResultDto', 'NextResultDto', 'RegisterNodeDto', 'HeartbeatDto', 'NodeRecordDto', 'TaskConfigDto', 'TaskEnvelopeDto', 'HostUsageDto', 'InstanceStatusDto']) {
+    for (const dto of ['TaskCreateDto', 'TaskRecordDto', 'TaskListDto', 'FinishResultDto', 'FinishRequestDto', 'NextResultDto', 'RegisterNodeDto', 'HeartbeatDto', 'NodeRecordDto', 'TaskConfigDto', 'TaskEnvelopeDto', 'HostUsageDto', 'InstanceStatusDto']) {
       expect(doc.components.schemas[dto]).toBeDefined();
     }
     const create = doc.components.schemas.TaskCreateDto as { properties: Record<string, { description?: string }>; required: string[] };

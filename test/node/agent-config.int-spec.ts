@@ -20,6 +20,8 @@ describe('GridNode start-up', () => {
     ['parallelism 0', 'server_url = "http://127.0.0.1:9"\nparallelism = 0\n', {}, /^config: parallelism in .* must be an integer from 1 to 4096 \(got 0\)/],
     ['unreadable TOML', 'server_url = "http://127.0.0.1:9\n', {}, /^config: .*gridnode\.toml is not valid TOML/],
     ['a bad env value', 'server_url = "http://127.0.0.1:9"\n', { GRIDNODE_STOP_TIMEOUT: 'soon' }, /^config: stop_timeout \(from GRIDNODE_STOP_TIMEOUT\) must be an integer/],
+    ['a typo of a key', 'server_url = "http://127.0.0.1:9"\nparalellism = 4\n', {}, /^config: paralellism: did you mean parallelism\? \(an unknown key in .*gridnode\.toml\)$/],
+    ['a server_url that is no URL', 'server_url = "hub:8080"\n', {}, /^config: server_url in .* must be an http:\/\/ or https:\/\/ URL such as http:\/\/hub:8080 \(got "hub:8080"\)$/],
   ])('refuses %s with one line and a non-zero exit', async (_name, text, env, message) => {
     const agent = startAgent({ GRIDNODE_CONFIG: configFile(text), ...env });
     expect(await agent.exited).toBe(2);

@@ -60,6 +60,18 @@ describe('DockerodeRuntime on a real engine', () => {
     await runtime.remove(id);
   });
 
+  it('stops at once a container whose program has no SIGTERM handler (yet): an init is PID 1, not the program', async () => {
+    // A worker stopped in its first moments (a task switch right after a start) has not installed
+    // its handler; as PID 1 it would ignore SIGTERM and hold the stop for the whole stop_timeout.
+    const id = await runtime.start({ image, env: { MODE: 'exit', EXIT_AFTER_S: '3600' }, labels, networkMode: 'host' });
+    expect(dockerInspect(id).HostConfig.Init).toBe(true);
+    const t0 = Date.now();
+    await runtime.stop(id, 10);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect((await runtime.inspect(id)).exitCode).toBe(143);
+    await runtime.remove(id);
+  });
+
   it('reports exit codes through wait and lists only containers with every label', async () => {
     const other = { 'gridcore.test': `rt-${run}`, 'gridcore.node': `other-${run}` };
     const a = await runtime.start({ image, env: { MODE: 'exit', EXIT_CODE: '3' }, labels: { ...labels, 'gridcore.node': `me-${run}` } });

@@ -260,4 +260,17 @@ describe('WorkQueue on a real redis-server', () => {
     expect(await admin.writeConfig(queue, { maxAttempts: 5, batchTimeoutS: 120 })).toEqual({ leaseS: 60, batchTimeoutS: 120, maxAttempts: 5 });
     expect((await admin.stats(queue)).config).toEqual({ leaseS: 60, batchTimeoutS: 120, maxAttempts: 5 });
   });
+
+  it('writeConfig keeps the run id stats reads back, and refuses a bad one having written nothing', async () => {
+    expect((await admin.stats(queue)).configRunId).toBeNull();
+    await expect(admin.writeConfig(queue, {}, 'bad id!')).rejects.toThrow(/run_id/);
+    await expect(admin.writeConfig(queue, {}, 'x'.repeat(65))).rejects.toThrow(/run_id/);
+    expect(await redis.exists(wq.keys.config)).toBe(0);
+    await admin.writeConfig(queue, { maxAttempts: 4 }, '3f2b9c1e-0000-4000-8000-000000000001');
+    expect((await admin.stats(queue)).configRunId).toBe('3f2b9c1e-0000-4000-8000-000000000001');
+    await admin.writeConfig(queue, { maxAttempts: 6 });
+    expect(await redis.hgetall(wq.keys.config)).toMatchObject({ max_attempts: '6', run_id: '3f2b9c1e-0000-4000-8000-000000000001' });
+    await redis.del(wq.keys.config);
+    expect((await admin.stats(queue)).configRunId).toBeNull();
+  });
 });

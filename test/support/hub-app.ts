@@ -12,7 +12,7 @@ export const TOKENS = {
   legacy: 'legacy-token-0001',
   admin: 'admin-token-0001',
   viewer: 'viewer-token-0001',
-  node: 'node-token-0001',
+  node: 'node-token-000001',
 } as const;
 
 export type HubValues = Parameters<typeof HubConfig.fromValues>[0];

@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { ProgressModule } from './progress/progress.module';
+import { RunnabilityModule } from './runnability/runnability.module';
 import { TasksModule } from './tasks/tasks.module';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         GridnodeModule,
         CleanupModule,
         ProgressModule,
+        RunnabilityModule,
         HealthModule,
         MetricsModule,
         DashboardModule,

@@ -1,5 +1,5 @@
 import type { HubEvent, NodeRecordDto, TaskListDto, TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
-import { applyEvent, EMPTY_STATE, lastErrorOf, progressOf, refetchesTasks, THROUGHPUT_WINDOW_MS, withSnapshot } from './dashboard-state';
+import { applyEvent, EMPTY_STATE, lastErrorOf, progressOf, queueIdle, refetchesTasks, THROUGHPUT_WINDOW_MS, withHistory, withSnapshot } from './dashboard-state';
 
 const node = (id: string, extra: Partial<NodeRecordDto> = {}): NodeRecordDto =>
   ({ id, hostname: `host-${id}`, status: 'Online', instances: [], ...extra }) as NodeRecordDto;
@@ -13,8 +13,26 @@ describe('dashboard state', () => {
     s = applyEvent(s, ev('node.updated', node('a', { hostname: 'renamed' })));
     s = applyEvent(s, ev('node.registered', node('b')));
     expect(Object.values(s.nodes).map((n) => n.hostname)).toEqual(['renamed', 'host-b']);
+    s = applyEvent(s, ev('node.deregistered', node('b', { status: 'Offline' })));
+    expect(s.nodes.b.status).toBe('Offline');
     s = applyEvent(s, ev('node.removed', node('a')));
     expect(Object.keys(s.nodes)).toEqual(['b']);
+  });
+
+  it('fills the throughput from the hub history without doubling what the stream brought', () => {
+    const now = Date.parse('2026-01-01T00:10:00.000Z');
+    let s = applyEvent(EMPTY_STATE, ev('progress', { task: 't', ...sample({ items_per_s: 9 }) }, now - 1000));
+    const h = (msAgo: number, v: number) => ({ at: new Date(now - msAgo).toISOString(), task: 't', task_id: 'r', items_per_s: v, done: 0, pending: 0, in_flight: 0 });
+    const h2 = (msAgo: number, v: number) => ({ ...h(msAgo, v), pending: 4 });
+    s = withHistory(s, [h2(THROUGHPUT_WINDOW_MS + 5000, 1), h2(60_000, 2), h2(1000, 9), h(500, 7)], now);
+    // The last one drained its queue: it plots as 0, not the sliding window's 7/s.
+    expect(s.throughput.map((x) => x.items_per_s)).toEqual([2, 9, 0]);
+  });
+
+  it('calls a queue with nothing pending or in flight idle', () => {
+    expect(queueIdle(sample({ pending: 0, in_flight: 0 }))).toBe(true);
+    expect(queueIdle(sample({ pending: 0, in_flight: 1 }))).toBe(false);
+    expect(queueIdle(sample({ pending: 0, in_flight: 0, error: 'down' }))).toBe(false);
   });
 
   it('keeps the latest progress per task and a bounded throughput window', () => {

@@ -1,4 +1,4 @@
-import type { HubEvent, NodeRecordDto, TaskListDto, TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
+import type { HubEvent, NodeRecordDto, ProgressSampleDto, TaskListDto, TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
 
 /** How much throughput history the chart keeps. */
 export const THROUGHPUT_WINDOW_MS = 10 * 60_000;
@@ -40,7 +40,30 @@ export function withSnapshot(state: DashboardState, nodes: NodeRecordDto[] | nul
   return next;
 }
 
-const NODE_GONE = new Set(['node.removed', 'node.deregistered']);
+/**
+ * Fills the chart from the hub's recent history (`/api/progress/history`), so a page opened now
+ * shows the last minutes; samples the stream already brought are kept, none is drawn twice.
+ */
+export function withHistory(state: DashboardState, samples: ProgressSampleDto[], now = Date.now()): DashboardState {
+  const cutoff = now - THROUGHPUT_WINDOW_MS;
+  const seen = new Set(state.throughput.map((s) => `${s.task}@${s.at}`));
+  const merged = [...state.throughput];
+  for (const s of samples) {
+    const at = Date.parse(s.at);
+    if (!Number.isFinite(at) || at < cutoff || seen.has(`${s.task}@${at}`)) continue;
+    merged.push({ at, task: s.task, items_per_s: queueIdle({ ...s, error: null }) ? 0 : s.items_per_s });
+  }
+  merged.sort((a, b) => a.at - b.at);
+  return { ...state, throughput: merged.filter((s) => s.at >= cutoff) };
+}
+
+/** Nothing pending or in flight: the rate shows idle, not the last figure measured. */
+export function queueIdle(p: Pick<TaskProgressDto, 'pending' | 'in_flight' | 'error'>): boolean {
+  return !p.error && p.pending === 0 && p.in_flight === 0;
+}
+
+/** A node that deregistered stays listed (Offline) until it is removed. */
+const NODE_GONE = new Set(['node.removed']);
 
 /**
  * Task events change several lists at once (a finish completes one task and starts another), so
@@ -66,7 +89,8 @@ export function applyEvent(state: DashboardState, event: HubEvent): DashboardSta
     const { task, ...sample } = event.data as StreamedProgress & { task: string };
     const cutoff = event.at - THROUGHPUT_WINDOW_MS;
     const throughput = state.throughput.filter((s) => s.at >= cutoff);
-    if (!sample.error) throughput.push({ at: event.at, task, items_per_s: sample.items_per_s });
+    // A drained queue processes nothing now, whatever the rate's sliding window still averages.
+    if (!sample.error) throughput.push({ at: event.at, task, items_per_s: queueIdle(sample) ? 0 : sample.items_per_s });
     return { ...state, progress: { ...state.progress, [task]: sample }, throughput };
   }
   return state;

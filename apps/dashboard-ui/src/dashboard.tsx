@@ -1,7 +1,7 @@
-import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
+import type { NodeRecordDto, ProgressHistoryDto, TaskListDto } from '@gridcore/contracts';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
-import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withSnapshot } from './dashboard-state';
+import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withHistory, withSnapshot } from './dashboard-state';
 import { NodesTable } from './nodes-table';
 import { TaskForm } from './task-form';
 import { TasksPanel } from './tasks-panel';
@@ -16,8 +16,11 @@ export interface Notice {
 
 /** Admin actions; each shows its outcome as a notice (the form shows its own errors). */
 export interface Actions {
-  finish(): Promise<void>;
+  /** Finishes `task` only if it still runs: two operators pressing Finish at once finish one task. */
+  finish(task: string): Promise<void>;
+  acknowledgeDataLoss(task: string): Promise<void>;
   stopNode(id: string): Promise<void>;
+  removeNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
   register(body: Record<string, unknown>): Promise<string | null>;
 }
@@ -47,6 +50,11 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
               setLink('live');
               void Promise.all([api.get<NodeRecordDto[]>('/api/nodes'), api.get<TaskListDto>('/api/tasks')])
                 .then(([nodes, tasks]) => setState((s) => withSnapshot(s, nodes, tasks)))
+                .catch(() => undefined);
+              // The chart starts from the hub's last minutes, not from an empty page.
+              void api
+                .get<ProgressHistoryDto>('/api/progress/history')
+                .then((history) => setState((s) => withHistory(s, history.samples)))
                 .catch(() => undefined);
             },
             (event) => {
@@ -82,16 +90,32 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
   };
 
   const actions: Actions = {
-    finish: () =>
+    finish: (task) =>
       run(async () => {
-        const r = await api.post<{ message: string }>('/api/tasks/finish');
-        await refreshTasks();
-        return r.message;
+        try {
+          const r = await api.post<{ message: string }>('/api/tasks/finish', { name: task });
+          return r.message;
+        } finally {
+          // A 409 means the grid moved on meanwhile: show what runs now either way.
+          await refreshTasks().catch(() => undefined);
+        }
+      }),
+    acknowledgeDataLoss: (task) =>
+      run(async () => {
+        await api.post<unknown>(`/api/tasks/${encodeURIComponent(task)}/acknowledge-data-loss`);
+        await refreshTasks().catch(() => undefined);
+        return `Acknowledged the data loss of ${task}; auto-finish resumes`;
       }),
     stopNode: (id) =>
       run(async () => {
         const node = await api.post<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}/stop`);
         return `Asked ${node.hostname} to stop`;
+      }),
+    removeNode: (id) =>
+      run(async () => {
+        const node = await api.delete<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}`);
+        setState((s) => applyEvent(s, { type: 'node.removed', at: Date.now(), data: node }));
+        return `Removed ${node.hostname}`;
       }),
     requeueDead: (task) =>
       run(async () => {

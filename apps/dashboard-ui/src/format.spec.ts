@@ -1,6 +1,10 @@
-import { completedFraction, formatCount, formatDuration, formatPct, formatRate, secondsBetween } from './format';
+import { completedFraction, formatCount, formatDuration, formatPct, formatRate, niceCeiling, secondsBetween } from './format';
 
 describe('format', () => {
+  it('chart tops', () => {
+    expect([0, 0.3, 1, 1.2, 3, 7, 42.1, 49.3, 120, 5001].map(niceCeiling)).toEqual([1, 0.5, 1, 2, 5, 10, 50, 50, 200, 10_000]);
+  });
+
   it('durations', () => {
     expect(formatDuration(42.4)).toBe('42s');
     expect(formatDuration(185)).toBe('3m 05s');

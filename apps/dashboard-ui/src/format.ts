@@ -40,3 +40,25 @@ export function completedFraction(p: { done: number; pending: number; in_flight:
   const total = p.done + p.pending + p.in_flight + p.dead;
   return total > 0 ? p.done / total : 0;
 }
+
+/** The smallest 1, 2 or 5 × 10^k at or above `n` (a chart's top line). */
+export function niceCeiling(n: number): number {
+  if (!Number.isFinite(n) || n <= 0) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(n));
+  for (const step of [1, 2, 5, 10]) if (step * magnitude >= n - 1e-9) return step * magnitude;
+  return 10 * magnitude;
+}
+
+/** `14:03:27` in the viewer's time zone (24 h), or `–`. */
+export function formatClock(iso: string | null | undefined): string {
+  const ms = iso ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(ms)) return '–';
+  return new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+}
+
+/** `Dec 1, 14:03` in the viewer's time zone, or `–`. */
+export function formatWhen(iso: string | null | undefined): string {
+  const ms = iso ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(ms)) return '–';
+  return new Date(ms).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+}

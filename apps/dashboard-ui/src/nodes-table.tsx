@@ -2,7 +2,7 @@ import type { NodeRecordDto } from '@gridcore/contracts';
 import { ConfirmButton } from './confirm-button';
 import type { Actions } from './dashboard';
 import { lastErrorOf } from './dashboard-state';
-import { formatCount, formatPct } from './format';
+import { formatCount, formatPct, formatWhen } from './format';
 
 function Gpus(props: { node: NodeRecordDto }) {
   const used = props.node.usage?.gpus ?? [];
@@ -29,7 +29,13 @@ function State(props: { node: NodeRecordDto }) {
       <span class={`badge badge-${node.status.toLowerCase()}`}>{node.status}</span>{' '}
       {runtime && <span class={`badge badge-${runtime.toLowerCase()}`}>{runtime}</span>}{' '}
       {node.stopping && <span class="badge badge-stopping">stopping</span>}
-      {error && (
+      {node.left_at && <div class="muted small" data-testid="node-left">left {formatWhen(node.left_at)}</div>}
+      {node.not_running && (
+        <div class="warning small" data-testid="node-not-running" title={node.not_running.detail}>
+          not running {node.not_running.task}: {node.not_running.reason.replace(/_/g, ' ')} — {node.not_running.detail}
+        </div>
+      )}
+      {error && !node.not_running && (
         <div class="error small" title={error}>
           {error}
         </div>
@@ -74,6 +80,9 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                   <td class="row-actions">
                     {n.status === 'Online' && !n.stopping && (
                       <ConfirmButton label="Stop" confirm={`Stop ${n.hostname}`} testId="stop-node" danger onConfirm={() => props.actions.stopNode(n.id)} />
+                    )}
+                    {n.status === 'Offline' && (
+                      <ConfirmButton label="Remove" confirm={`Remove ${n.hostname}`} testId="remove-node" onConfirm={() => props.actions.removeNode(n.id)} />
                     )}
                   </td>
                 )}

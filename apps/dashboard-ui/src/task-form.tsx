@@ -8,6 +8,30 @@ const TEXT_FIELDS = [
   { name: 'output_queue', label: 'Output queue', placeholder: 'sweep:out' },
 ] as const;
 
+/** Numeric fields: sent as numbers when they read as one, else as typed (the hub names the field). */
+const NUMBER_FIELDS = [
+  { name: 'max_containers_per_node', label: 'Containers per node', placeholder: 'all slots', mode: 'numeric' },
+  { name: 'cpus', label: 'CPUs per container', placeholder: '1 (fractions allowed)', mode: 'decimal' },
+  { name: 'memory_mb', label: 'Memory, MB', placeholder: 'node default', mode: 'numeric' },
+  { name: 'gpus', label: 'GPUs per container', placeholder: '0', mode: 'numeric' },
+  { name: 'max_attempts', label: 'Max attempts', placeholder: '3', mode: 'numeric' },
+  { name: 'auto_finish_grace_s', label: 'Auto-finish grace, s', placeholder: 'hub default (30)', mode: 'numeric' },
+] as const;
+
+/** `KEY=value` lines → the env map; the first line that is not one is named. */
+export function parseEnvLines(text: string): { env: Record<string, string> } | { error: string } {
+  const env: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return { error: `env line ${i + 1} must be KEY=value, not "${line}"` };
+    env[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return { env };
+}
+
 /**
  * Registers a task. Validation is the hub's: the form sends what was typed and shows the API's
  * message as it comes (it names the field), so the rules live in one place.
@@ -21,7 +45,15 @@ export function TaskForm(props: { onSubmit: (body: Record<string, unknown>) => P
     e.preventDefault();
     const body: Record<string, unknown> = {};
     for (const f of TEXT_FIELDS) if (values[f.name]?.trim()) body[f.name] = values[f.name].trim();
-    if (values.max_containers_per_node?.trim()) body.max_containers_per_node = Number(values.max_containers_per_node);
+    for (const f of NUMBER_FIELDS) {
+      const typed = values[f.name]?.trim();
+      if (typed) body[f.name] = typed !== '' && Number.isFinite(Number(typed)) ? Number(typed) : typed;
+    }
+    if (values.env?.trim()) {
+      const parsed = parseEnvLines(values.env);
+      if ('error' in parsed) return setError(parsed.error);
+      body.env = parsed.env;
+    }
     if (values.auto_finish === 'on') body.auto_finish = true;
     setBusy(true);
     const problem = await props.onSubmit(body);
@@ -29,7 +61,7 @@ export function TaskForm(props: { onSubmit: (body: Record<string, unknown>) => P
     setError(problem);
     if (!problem) setValues({});
   };
-  const set = (name: string) => (e: Event) => setValues({ ...values, [name]: (e.target as HTMLInputElement).value });
+  const set = (name: string) => (e: Event) => setValues({ ...values, [name]: (e.target as HTMLInputElement | HTMLTextAreaElement).value });
 
   return (
     <section class="card">
@@ -41,9 +73,15 @@ export function TaskForm(props: { onSubmit: (body: Record<string, unknown>) => P
             <input name={f.name} value={values[f.name] ?? ''} placeholder={f.placeholder} onInput={set(f.name)} />
           </label>
         ))}
-        <label>
-          <span>Containers per node</span>
-          <input name="max_containers_per_node" inputMode="numeric" value={values.max_containers_per_node ?? ''} placeholder="all slots" onInput={set('max_containers_per_node')} />
+        {NUMBER_FIELDS.map((f) => (
+          <label key={f.name} class="short">
+            <span>{f.label}</span>
+            <input name={f.name} inputMode={f.mode} value={values[f.name] ?? ''} placeholder={f.placeholder} onInput={set(f.name)} />
+          </label>
+        ))}
+        <label class="wide">
+          <span>Container env, one KEY=value a line</span>
+          <textarea name="env" rows={2} value={values.env ?? ''} placeholder={'MODEL=small\nLOG_LEVEL=info'} onInput={set('env')} />
         </label>
         <label class="check">
           <input

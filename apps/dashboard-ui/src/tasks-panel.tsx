@@ -1,8 +1,10 @@
 import type { TaskProgressDto, TaskRecordDto } from '@gridcore/contracts';
 import { ConfirmButton } from './confirm-button';
 import type { Actions } from './dashboard';
-import { currentTask, DashboardState, progressOf } from './dashboard-state';
-import { completedFraction, formatCount, formatDuration, formatRate, secondsBetween } from './format';
+import { CompletedTasks, shortRunId } from './completed-tasks';
+import { currentTask, DashboardState, progressOf, queueIdle } from './dashboard-state';
+import { ExistingNotice } from './existing-notice';
+import { completedFraction, formatCount, formatDuration, formatRate, formatWhen, secondsBetween } from './format';
 
 function imageOf(t: TaskRecordDto): string {
   return t.image ?? Object.values(t.images ?? {})[0] ?? '–';
@@ -27,15 +29,36 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
         <h3>
           <span data-testid="running-name">{task.name}</span> <span class="muted">{imageOf(task)}</span>
         </h3>
+        <span class="muted small" data-testid="running-run" title={task.id}>run {shortRunId(task.id)} · started {formatWhen(task.started_at)}</span>
         {props.admin && (
           <span class="actions">
             {p && p.dead > 0 && (
               <ConfirmButton label={`Requeue ${formatCount(p.dead)} dead`} confirm="Requeue them" testId="requeue-dead" onConfirm={() => props.actions.requeueDead(task.name)} />
             )}
-            <ConfirmButton label="Finish task" confirm={`Finish ${task.name}`} testId="finish" danger onConfirm={props.actions.finish} />
+            <ConfirmButton label="Finish task" confirm={`Finish ${task.name}`} testId="finish" danger onConfirm={() => props.actions.finish(task.name)} />
           </span>
         )}
       </div>
+      {task.data_loss && (
+        <div class="error data-loss" role="alert" data-testid="data-loss">
+          <p>
+            <strong>Queue data lost</strong> (seen {new Date(task.data_loss.detected_at).toLocaleString()}): {task.data_loss.reason}. Auto-finish
+            is suspended for this task until an operator acknowledges it.
+          </p>
+          {props.admin && (
+            <ConfirmButton
+              label="Acknowledge data loss"
+              confirm="Acknowledge and resume"
+              testId="acknowledge-data-loss"
+              onConfirm={() => props.actions.acknowledgeDataLoss(task.name)}
+            />
+          )}
+        </div>
+      )}
+      {task.runnable && !task.runnable.runnable && (
+        <p class="warning" role="status" data-testid="unrunnable">{task.runnable.summary}</p>
+      )}
+      <ExistingNotice task={task} />
       {p ? (
         <>
           <ProgressBar fraction={completedFraction(p)} />
@@ -44,8 +67,8 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
             <div><dt>pending</dt><dd data-testid="progress-pending">{formatCount(p.pending)}</dd></div>
             <div><dt>in flight</dt><dd>{formatCount(p.in_flight)}</dd></div>
             <div><dt>dead</dt><dd data-testid="progress-dead">{formatCount(p.dead)}</dd></div>
-            <div><dt>rate</dt><dd data-testid="progress-rate">{formatRate(p.items_per_s)}</dd></div>
-            <div><dt>ETA</dt><dd data-testid="progress-eta">{p.eta_s === null ? '–' : formatDuration(p.eta_s)}</dd></div>
+            <div><dt>rate</dt><dd data-testid="progress-rate">{queueIdle(p) ? 'idle' : formatRate(p.items_per_s)}</dd></div>
+            <div><dt>ETA</dt><dd data-testid="progress-eta">{queueIdle(p) ? 'queue empty' : p.eta_s === null ? '–' : formatDuration(p.eta_s)}</dd></div>
             <div><dt>running for</dt><dd>{formatDuration(secondsBetween(task.started_at, null))}</dd></div>
           </dl>
           {p.error && <p class="error">Progress unavailable: {p.error}</p>}
@@ -65,10 +88,7 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
   if (!state.tasks) return <section class="card"><h2>Tasks</h2><p class="muted">Loading…</p></section>;
   const running = currentTask(state);
   const pending = state.tasks.tasks.filter((t) => t.status === 'pending');
-  const completed = state.tasks.tasks
-    .filter((t) => t.status === 'completed')
-    .sort((a, b) => (b.completed_at ?? '').localeCompare(a.completed_at ?? ''))
-    .slice(0, 20);
+  const completed = state.tasks.tasks.filter((t) => t.status === 'completed');
   return (
     <section class="card" data-testid="tasks">
       <h2>Tasks</h2>
@@ -77,44 +97,20 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
       ) : (
         <p class="muted" data-testid="no-running">No task is running: the grid is idle.</p>
       )}
-      <h3>Pending ({pending.length})</h3>
-      {pending.length === 0 ? (
-        <p class="muted">None.</p>
-      ) : (
+      <h3>
+        Pending ({pending.length}){pending.length === 0 && <span class="muted"> · none</span>}
+      </h3>
+      {pending.length === 0 ? null : (
         <ol class="pending" data-testid="pending">
           {pending.map((t) => (
             <li key={t.id}>
               <strong>{t.name}</strong> <span class="muted">{imageOf(t)}</span>
+              <ExistingNotice task={t} />
             </li>
           ))}
         </ol>
       )}
-      <h3>Completed</h3>
-      {completed.length === 0 ? (
-        <p class="muted">None yet.</p>
-      ) : (
-        <table class="list" data-testid="completed">
-          <thead>
-            <tr><th>Task</th><th>Duration</th><th>Done</th><th>Left</th><th>Dead</th><th>Ended by</th></tr>
-          </thead>
-          <tbody>
-            {completed.map((t) => {
-              const p = progressOf(state, t);
-              const left = t.left ? t.left.pending + t.left.in_flight : null;
-              return (
-                <tr key={t.id}>
-                  <td data-label="Task"><div><strong>{t.name}</strong></div></td>
-                  <td data-label="Duration"><div>{formatDuration(secondsBetween(t.started_at, t.completed_at))}</div></td>
-                  <td data-label="Done"><div>{formatCount(p?.done)}</div></td>
-                  <td data-label="Left"><div>{formatCount(left)}</div></td>
-                  <td data-label="Dead"><div>{formatCount(p?.dead)}</div></td>
-                  <td data-label="Ended by"><div>{t.completed_by ?? '–'}</div></td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <CompletedTasks state={state} tasks={completed} />
     </section>
   );
 }

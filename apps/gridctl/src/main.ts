@@ -27,11 +27,17 @@ export function program(): Command {
   return root;
 }
 
+/** A reader that closed our stdout (`gridctl results t | head`) wanted no more: not an error. */
+export function isClosedPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'EPIPE';
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    if (isClosedPipe(err)) return 0;
     if (err instanceof CommanderError) return err.exitCode; // commander printed its own message
     if (err instanceof OperatorError) {
       process.stderr.write(`gridctl: ${err.message}\n`);
@@ -45,6 +51,11 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs gridctl and exits with its code once stdout is flushed (idle keep-alive sockets must not hold it). */
 export function run(argv: string[] = process.argv): void {
+  // Ends at once and quietly, as `head` expects of the command before it; whatever was being
+  // read stays where it was (results are only removed after they were written).
+  process.stdout.on('error', (err) => {
+    if (isClosedPipe(err)) process.exit(0);
+  });
   void main(argv).then((code) => {
     process.stdout.write('', () => process.exit(code));
   });

@@ -33,4 +33,18 @@ describe('ProfileStore', () => {
     writeFileSync(store.profilesPath, '[cluster.a\n');
     expect(() => store.resolve()).toThrow(/^cannot read .*gridctl\.toml: /);
   });
+
+  it('removes a cluster from both files, passing the default to the one left', () => {
+    const store = fresh();
+    store.save('a', { computehub_url: 'http://a' }, { token: 'token-of-a' }, false);
+    store.save('b', { computehub_url: 'http://b' }, { token: 'token-of-b' }, false);
+    store.save('c', { computehub_url: 'http://c' }, {}, false);
+    expect(store.remove('b')).toBeUndefined(); // not the default
+    expect(readFileSync(store.credentialsPath, 'utf8')).not.toContain('token-of-b');
+    expect(store.remove('a')).toBe('c');
+    expect(store.resolve()).toEqual({ name: 'c', profile: { computehub_url: 'http://c' }, credentials: {} });
+    expect(() => store.remove('a')).toThrow(/^no cluster a in .*gridctl\.toml \(known: c\)$/);
+    expect(store.remove('c')).toBeNull();
+    expect(() => store.resolve()).toThrow(/no cluster configured/);
+  });
 });

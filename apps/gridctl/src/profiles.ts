@@ -93,6 +93,34 @@ export class ProfileStore {
     secrets.cluster = { ...(secrets.cluster ?? {}), [name]: stripUndefined({ ...previous, ...credentials }) };
     writeAtomically(this.credentialsPath, stringify(secrets), 0o600);
   }
+
+  /**
+   * Removes one cluster from both files. When it was the default, the only cluster left (if
+   * exactly one) becomes the default; returns the new default (null: none), or undefined when
+   * the default did not change.
+   */
+  remove(name: string): string | null | undefined {
+    const file = this.profiles();
+    const clusters = file.cluster ?? {};
+    if (!clusters[name]) {
+      throw new OperatorError(`no cluster ${name} in ${this.profilesPath} (known: ${Object.keys(clusters).join(', ') || 'none'})`);
+    }
+    delete clusters[name];
+    let nextDefault: string | null | undefined;
+    if (file.default_cluster === name) {
+      const left = Object.keys(clusters);
+      nextDefault = left.length === 1 ? left[0] : null;
+      if (nextDefault) file.default_cluster = nextDefault;
+      else delete file.default_cluster;
+    }
+    writeAtomically(this.profilesPath, stringify(file), 0o644);
+    const secrets = this.credentials();
+    if (secrets.cluster?.[name]) {
+      delete secrets.cluster[name];
+      writeAtomically(this.credentialsPath, stringify(secrets), 0o600);
+    }
+    return nextDefault;
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

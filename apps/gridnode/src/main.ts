@@ -5,6 +5,7 @@ import { ConfigError } from '@gridcore/config';
 import { AgentModule } from './agent.module';
 import { AgentService } from './agent.service';
 import { loadNodeConfig, NodeConfig } from './config/node-config';
+import { TokenRefusedError } from './hub/hub-errors';
 
 async function bootstrap(): Promise<void> {
   let config: NodeConfig;
@@ -23,7 +24,14 @@ async function bootstrap(): Promise<void> {
   // supervisor that loses patience sends SIGKILL, and the next start-up reconciles.
   process.on('SIGTERM', () => void agent.stop('signal'));
   process.on('SIGINT', () => void agent.stop('signal'));
-  await agent.run();
+  try {
+    await agent.run();
+  } catch (err) {
+    if (!(err instanceof TokenRefusedError)) throw err;
+    // Nothing runs yet (no containers before registration): say why once and stop, no retry loop.
+    console.error(`gridnode: ${err.message}`);
+    process.exit(TokenRefusedError.exitCode);
+  }
   await app.close();
   process.exit(0);
 }

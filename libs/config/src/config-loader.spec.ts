@@ -5,11 +5,12 @@ import { ConfigError } from './config-error';
 import { ConfigSource, loadConfig, locateConfigFile } from './config-loader';
 
 const schema = {
-  bind: { type: 'string', default: '0.0.0.0:8080' },
+  bind: { type: 'string', default: '0.0.0.0:8080', format: { pattern: /^[^\s:]+:\d+$/, expected: 'an address host:port' } },
   token: { type: 'string', secret: true },
   parallelism: { type: 'int', min: 1, max: 4096 },
   auto_finish: { type: 'bool', default: false },
   admin_tokens: { type: 'string[]', default: [] },
+  role_tokens: { type: 'string[]', default: [], secret: true, items: { pattern: /^\S{16,}$/, expected: 'tokens of at least 16 characters' } },
   labels: { type: 'map', default: {} },
 } as const;
 const spec = { appVariable: 'APP_CONFIG', envPrefix: 'APP_', fileNames: ['app.toml', 'legacy.toml'], schema, ignoredKeys: ['architecture'] };
@@ -80,7 +81,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('warns about unknown and unused keys instead of failing', () => {
+  it('warns about unknown and unused keys that resemble no known key instead of failing', () => {
     const { home, source } = sandbox();
     const file = write(join(home, 'a.toml'), 'architecture = "x86_64"\nfoo = 1');
     const loaded = loadConfig(spec, source({}, ['-c', file]));
@@ -88,6 +89,45 @@ describe('loadConfig', () => {
       `config: key architecture in ${file} is not used by GridCore; ignored`,
       `config: key foo in ${file} is unknown; ignored`,
     ]);
+  });
+
+  it.each([
+    ['paralellism = 8', 'paralellism', 'parallelism'],
+    ['Parallelism = 8', 'Parallelism', 'parallelism'],
+    ['binds = "a:1"', 'binds', 'bind'],
+    ['tokn = "x"', 'tokn', 'token'],
+    ['auto-finish = true', 'auto-finish', 'auto_finish'],
+    ['label = { a = "b" }', 'label', 'labels'],
+  ])('refuses %s, a near miss of a known key, naming the likely key', (text, typo, likely) => {
+    const { home, source } = sandbox();
+    const file = write(join(home, 'a.toml'), text);
+    expect(() => loadConfig(spec, source({}, ['-c', file]))).toThrow(
+      new ConfigError(`config: ${typo}: did you mean ${likely}? (an unknown key in ${file})`),
+    );
+  });
+
+  it('refuses a list entry that breaks its rule in words, naming a secret entry by position and length only', () => {
+    const { home, source } = sandbox();
+    const file = write(join(home, 'a.toml'), 'role_tokens = ["long-enough-token-1", "short"]');
+    expect(() => loadConfig(spec, source({}, ['-c', file]))).toThrow(
+      new ConfigError(`config: role_tokens in ${file} must be a list of tokens of at least 16 characters (entry 2 has 5 characters)`),
+    );
+    expect(() => loadConfig(spec, source({ APP_ROLE_TOKENS: 'a' }))).toThrow(
+      new ConfigError('config: role_tokens (from APP_ROLE_TOKENS) must be a list of tokens of at least 16 characters (entry 1 has 1 character)'),
+    );
+    expect(loadConfig(spec, source({ APP_ROLE_TOKENS: 'long-enough-token-1,long-enough-token-2' })).values.role_tokens).toHaveLength(2);
+  });
+
+  it('describes a format in words, never as a regular expression', () => {
+    const { source } = sandbox();
+    let message = '';
+    try {
+      loadConfig(spec, source({ APP_BIND: 'no port' }));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('config: bind (from APP_BIND) must be an address host:port (got "no port")');
+    expect(message).not.toMatch(/[\^$\\]|\/.*\//);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from './config-error';
+import { closestKey } from './did-you-mean';
 import { coerceEnvValue, coerceFileValue, ConfigSchema, ConfigValues } from './config-schema';
 
 /** Where a process looks for its configuration; injectable so tests never read the real home. */
@@ -119,8 +120,15 @@ export function loadConfig<S extends ConfigSchema>(spec: ConfigSpec<S>, source: 
     for (const [key, raw] of Object.entries(parsed)) {
       const field = spec.schema[key];
       if (!field) {
-        const why = spec.ignoredKeys?.includes(key) ? 'is not used by GridCore' : 'is unknown';
-        warnings.push(`config: key ${key} in ${file} ${why}; ignored`);
+        if (spec.ignoredKeys?.includes(key)) {
+          warnings.push(`config: key ${key} in ${file} is not used by GridCore; ignored`);
+          continue;
+        }
+        // A near miss of a known key is a typo whose value would be dropped silently while the
+        // default runs: refuse it. A key nothing resembles may be another version's: warn.
+        const likely = closestKey(key, Object.keys(spec.schema));
+        if (likely) throw new ConfigError(`config: ${key}: did you mean ${likely}? (an unknown key in ${file})`);
+        warnings.push(`config: key ${key} in ${file} is unknown; ignored`);
         continue;
       }
       values[key] = coerceFileValue(key, `in ${file}`, field, raw);

@@ -6,12 +6,22 @@ interface Base<T> {
   secret?: boolean;
   description?: string;
 }
+/**
+ * A textual rule and the words that explain it. The words are what a person reads when a value
+ * breaks the rule: a validation message never shows a regular expression.
+ */
+export interface TextRule {
+  pattern: RegExp;
+  /** A noun phrase that completes "must be ...", e.g. `an address host:port such as 0.0.0.0:8080`. */
+  expected: string;
+}
+
 export type FieldSpec =
-  | ({ type: 'string'; pattern?: RegExp; nullable?: boolean } & Base<string | null>)
+  | ({ type: 'string'; format?: TextRule; nullable?: boolean } & Base<string | null>)
   | ({ type: 'int'; min?: number; max?: number } & Base<number>)
   | ({ type: 'number'; min?: number; max?: number } & Base<number>)
   | ({ type: 'bool' } & Base<boolean>)
-  | ({ type: 'string[]' } & Base<readonly string[]>)
+  | ({ type: 'string[]'; items?: TextRule } & Base<readonly string[]>)
   | ({ type: 'map' } & Base<Readonly<Record<string, string>>>);
 
 export type ConfigSchema = Record<string, FieldSpec>;
@@ -42,17 +52,29 @@ function describe(spec: FieldSpec): string {
     case 'bool':
       return 'true or false';
     case 'string[]':
-      return 'a list of strings';
+      return spec.items ? `a list of ${spec.items.expected}` : 'a list of strings';
     case 'map':
       return 'a table of strings';
     default:
-      return spec.pattern ? `a string matching ${spec.pattern}` : 'a string';
+      return spec.format ? spec.format.expected : 'a string';
   }
 }
 
 function fail(key: string, where: string, spec: FieldSpec, got: unknown): never {
-  const shown = spec.secret ? '<hidden>' : JSON.stringify(got);
+  const length = typeof got === 'string' ? `, ${got.length} character${got.length === 1 ? '' : 's'}` : '';
+  const shown = spec.secret ? `<hidden>${length}` : JSON.stringify(got);
   throw new ConfigError(`config: ${key} ${where} must be ${describe(spec)} (got ${shown})`);
+}
+
+/** Checks each entry of a list against its rule; a secret entry is named by position and length only. */
+function checkItems(key: string, where: string, spec: FieldSpec & { type: 'string[]' }, items: string[]): string[] {
+  if (!spec.items) return items;
+  items.forEach((item, i) => {
+    if (spec.items!.pattern.test(item)) return;
+    const shown = spec.secret ? `entry ${i + 1} has ${item.length} character${item.length === 1 ? '' : 's'}` : `got ${JSON.stringify(item)}`;
+    throw new ConfigError(`config: ${key} ${where} must be ${describe(spec)} (${shown})`);
+  });
+  return items;
 }
 
 function checkRange(key: string, where: string, spec: FieldSpec & { min?: number; max?: number }, n: number): number {
@@ -67,7 +89,7 @@ function checkRange(key: string, where: string, spec: FieldSpec & { min?: number
 export function coerceFileValue(key: string, where: string, spec: FieldSpec, raw: unknown): unknown {
   switch (spec.type) {
     case 'string':
-      if (typeof raw !== 'string' || (spec.pattern && !spec.pattern.test(raw))) fail(key, where, spec, raw);
+      if (typeof raw !== 'string' || (spec.format && !spec.format.pattern.test(raw))) fail(key, where, spec, raw);
       return raw;
     case 'int':
     case 'number':
@@ -78,7 +100,7 @@ export function coerceFileValue(key: string, where: string, spec: FieldSpec, raw
       return raw;
     case 'string[]':
       if (!Array.isArray(raw) || !raw.every((v) => typeof v === 'string')) fail(key, where, spec, raw);
-      return [...(raw as string[])];
+      return checkItems(key, where, spec, [...(raw as string[])]);
     case 'map':
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(key, where, spec, raw);
       for (const v of Object.values(raw as object)) if (typeof v !== 'string') fail(key, where, spec, raw);
@@ -90,7 +112,7 @@ export function coerceFileValue(key: string, where: string, spec: FieldSpec, raw
 export function coerceEnvValue(key: string, where: string, spec: FieldSpec, raw: string): unknown {
   switch (spec.type) {
     case 'string':
-      if (spec.pattern && !spec.pattern.test(raw)) fail(key, where, spec, raw);
+      if (spec.format && !spec.format.pattern.test(raw)) fail(key, where, spec, raw);
       return raw;
     case 'int':
     case 'number':
@@ -103,10 +125,15 @@ export function coerceEnvValue(key: string, where: string, spec: FieldSpec, raw:
       return fail(key, where, spec, raw);
     }
     case 'string[]':
-      return raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0);
+      return checkItems(
+        key,
+        where,
+        spec,
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      );
     case 'map': {
       const map: Record<string, string> = {};
       for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {

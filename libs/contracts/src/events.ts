@@ -4,6 +4,14 @@ export const HUB_EVENT_TYPES = [
   'task.started',
   'task.finished',
   'task.removed',
+  /** The running task's Redis lost its queue's keys; data: the task record (with `data_loss`). */
+  'task.data_lost',
+  /** An operator acknowledged it; auto-finish resumes. Data: the task record. */
+  'task.data_loss_acknowledged',
+  /** No online node can run the running task: data is the task's `runnable` with its name. */
+  'task.unrunnable',
+  /** An online node can run it again. */
+  'task.runnable',
   'node.registered',
   'node.online',
   'node.offline',

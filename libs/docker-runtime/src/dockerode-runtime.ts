@@ -157,7 +157,10 @@ export class DockerodeRuntime extends ContainerRuntime {
   }
 
   async create(spec: ContainerSpec): Promise<string> {
-    const hostConfig: Docker.HostConfig = {};
+    // An init as PID 1 (docker run --init) passes SIGTERM on to the program: a program that has
+    // not installed its handler yet (a stop right after a start) ends at once instead of holding
+    // the stop for the whole grace time, as PID 1 ignores signals it does not handle.
+    const hostConfig: Docker.HostConfig = { Init: true };
     if (spec.cpus !== undefined && spec.cpus > 0) hostConfig.NanoCpus = Math.round(spec.cpus * 1e9);
     if (spec.memoryMb !== undefined && spec.memoryMb > 0) hostConfig.Memory = Math.round(spec.memoryMb * 1024 * 1024);
     if (spec.gpus !== undefined && spec.gpus > 0) {

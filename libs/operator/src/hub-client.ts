@@ -5,6 +5,7 @@ import type {
   TaskCreateDto,
   TaskListDto,
   TaskRecordDto,
+  WhoamiDto,
 } from '@gridcore/contracts';
 import { httpError, unreachable } from './hub-errors';
 import { HubEvent, readEvents, ReadEventsOptions } from './sse-reader';
@@ -40,8 +41,9 @@ export class HubClient {
     return this.request('GET', '/api/tasks');
   }
 
-  getTask(name: string): Promise<TaskRecord> {
-    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}`);
+  /** With `fresh`, a running task's progress is sampled after this call (`progress.sampled_at`). */
+  getTask(name: string, options: { fresh?: boolean } = {}): Promise<TaskRecord> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}${options.fresh ? '?fresh=1' : ''}`);
   }
 
   addTask(task: TaskCreate): Promise<TaskRecord> {
@@ -52,8 +54,9 @@ export class HubClient {
     return this.request('DELETE', `/api/tasks/${encodeURIComponent(name)}`);
   }
 
-  finish(): Promise<FinishResultDto> {
-    return this.request('POST', '/api/tasks/finish');
+  /** Completes `name` only if it is the running task (the hub answers 409 otherwise). */
+  finish(name: string): Promise<FinishResultDto> {
+    return this.request('POST', '/api/tasks/finish', { name });
   }
 
   requeueDead(name: string): Promise<DeadRequeueResultDto> {
@@ -66,6 +69,22 @@ export class HubClient {
 
   stopNode(id: string): Promise<unknown> {
     return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/stop`);
+  }
+
+  /** The roles of this client's token (`GET /api/whoami`). */
+  whoami(): Promise<WhoamiDto> {
+    return this.request('GET', '/api/whoami');
+  }
+
+  /** True when `GET /health` answers 200 `OK` (open: no token sent). */
+  async healthy(): Promise<boolean> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw unreachable(this.baseUrl, err);
+    }
+    return res.ok && (await res.text()).trim() === 'OK';
   }
 
   /** The hub's SSE stream (`GET /api/events`), parsed. */

@@ -20,20 +20,31 @@ export function hubMessage(body: unknown, fallback: string): string {
   return fallback;
 }
 
+/** The hub answered with an error status; `status` lets a caller tell 401 from 403. */
+export class HubAnswerError extends OperatorError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'HubAnswerError';
+  }
+}
+
 /** Maps a non-2xx answer to the line a person can act on. */
-export function httpError(status: number, body: unknown, what: string): OperatorError {
+export function httpError(status: number, body: unknown, what: string): HubAnswerError {
   const message = hubMessage(body, `HTTP ${status}`);
   switch (status) {
     case 401:
-      return new OperatorError('the hub refused the token (check credentials.toml)');
+      return new HubAnswerError('the hub refused the token (check credentials.toml)', status);
     case 403:
-      return new OperatorError('this token lacks the admin role');
+      return new HubAnswerError('this token lacks the admin role', status);
     case 404:
     case 400:
     case 409:
     case 413:
-      return new OperatorError(message);
+      return new HubAnswerError(message, status);
     default:
-      return new OperatorError(`the hub answered ${status} to ${what}: ${message}`);
+      return new HubAnswerError(`the hub answered ${status} to ${what}: ${message}`, status);
   }
 }

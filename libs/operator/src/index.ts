@@ -7,3 +7,5 @@ export * from './hub-errors';
 export * from './hub-client';
 export * from './sse-reader';
 export * from './redis-target';
+export * from './cluster-check';
+export * from './progress-freshness';

@@ -90,3 +90,13 @@ function withCount(err: unknown, pushed: number): unknown {
   if (err && typeof err === 'object') (err as { pushed?: number }).pushed = pushed;
   return err;
 }
+
+/**
+ * The Redis server's clock (`TIME`), ms: the clock the hub's progress samples carry, so a push's
+ * end and a sample's time compare without trusting this machine's clock. Asked through a script
+ * naming `key`, so on a Cluster the node owning the queue answers (its samples come from there).
+ */
+export async function redisTimeMs(client: RedisClient, key: string): Promise<number> {
+  const [seconds, micros] = (await client.eval("return redis.call('TIME')", 1, key)) as [number | string, number | string];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}

@@ -117,14 +117,14 @@ export async function connectTaskRedis(target: RedisTarget, options: { timeoutMs
   return client;
 }
 
-/** One line for a Redis failure, naming what to check. */
-export function redisError(target: RedisTarget, err: Error & { code?: string }): OperatorError {
+/** One line for a Redis failure, naming what to check (`passwordSource`: where the password comes from). */
+export function redisError(target: RedisTarget, err: Error & { code?: string }, passwordSource = 'redis_password in credentials.toml'): OperatorError {
   const message = err?.message ?? String(err);
   if (/NOAUTH/.test(message)) {
-    return new OperatorError(`Redis ${target.where} wants a password (NOAUTH): set redis_password in credentials.toml`);
+    return new OperatorError(`Redis ${target.where} wants a password (NOAUTH): set ${passwordSource}`);
   }
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-    return new OperatorError(`Redis ${target.where} refused the password (WRONGPASS): check redis_password in credentials.toml`);
+    return new OperatorError(`Redis ${target.where} refused the password (WRONGPASS): check ${passwordSource}`);
   }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection is closed|connect/i.test(`${err?.code ?? ''} ${message}`)) {
     return new OperatorError(`cannot reach Redis at ${target.where} (is it running? ${err?.code ?? message.split('\n')[0]})`);

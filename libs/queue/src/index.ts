@@ -8,5 +8,6 @@ export * from './delivery-mode';
 export * from './work-queue';
 export * from './queue-admin';
 export * from './prefix-collision';
+export * from './redis-server-identity';
 export * from './test-vectors';
 export * from './sdk';

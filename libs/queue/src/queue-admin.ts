@@ -27,9 +27,13 @@ export class QueueAdmin {
     return q;
   }
 
-  /** Write P:config when a task starts (lease_s 60 for now; max_attempts and batch_timeout_s from the task). */
-  writeConfig(queue: string, config: Partial<QueueConfig>): Promise<QueueConfig> {
-    return this.queue(queue).writeConfig(config);
+  /**
+   * Write P:config when a task starts (lease_s 60 for now; max_attempts and batch_timeout_s from
+   * the task), with the task run's id: `stats` reads it back, so a P:config without it shows that
+   * Redis lost the queue's keys.
+   */
+  writeConfig(queue: string, config: Partial<QueueConfig>, runId?: string): Promise<QueueConfig> {
+    return this.queue(queue).writeConfig(config, runId);
   }
 
   /** One snapshot: pending, in flight, processed, requeued, dead, per node, last reap. */
@@ -67,6 +71,30 @@ export class QueueAdmin {
       } while (cursor !== '0' && total.scanned < maxKeys);
     }
     return total;
+  }
+
+  /**
+   * Deletes every protocol key of `queue` (SPEC §4's P:* keys: retry, dead, attempts, stats,
+   * config, leases, batches, ...) but not the input list itself: what a fresh run of a reused
+   * queue must not inherit. Returns how many keys existed. Workers must not be running on it.
+   */
+  async clearProtocolKeys(queue: string, options: { count?: number; maxKeys?: number } = {}): Promise<number> {
+    const q = this.queue(queue);
+    // All of them share Q's hash slot (the tag rule), so one DEL is valid on a Cluster too.
+    let removed = await this.client.del(...q.keys.protocolKeys());
+    const maxKeys = options.maxKeys ?? 100_000;
+    let scanned = 0;
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', q.keys.batchPattern(), 'COUNT', options.count ?? 500);
+        cursor = next;
+        scanned += keys.length;
+        if (keys.length) removed += await node.del(...keys);
+      } while (cursor !== '0' && scanned < maxKeys);
+    }
+    return removed;
   }
 
   /** Move dead items back to the input and clear their attempts; returns how many moved. */

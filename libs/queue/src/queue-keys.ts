@@ -87,6 +87,11 @@ export class QueueKeys {
     this.slot = keySlot(queue);
   }
 
+  /** Every fixed `P:*` key (batch keys are found by {@link batchPattern}); the input Q is not one. */
+  protocolKeys(): string[] {
+    return [this.seq, this.leases, this.taken, this.retry, this.attempts, this.dead, this.stats, this.config];
+  }
+
   /** `P:batch:<node>:<instance>:` or, with a run id, `P:batch:<node>:<instance>:<run>:`. */
   slotPrefix(nodeId: string, instance: string | number, runId?: string): string {
     assertSlotPart('node id', nodeId);

@@ -50,6 +50,8 @@ export interface QueueStats {
   nowMs: number;
   expiredLeases: number;
   config: Partial<QueueConfig>;
+  /** The run id P:config carries (written by the hub with it), null when absent. */
+  configRunId: string | null;
   perNode: Record<string, number>;
 }
 
@@ -271,14 +273,15 @@ export class WorkQueue {
       nowMs: r[8] as number,
       expiredLeases: r[9] as number,
       config,
+      configRunId: cfg.run_id ?? null,
       perNode,
     };
   }
 
-  /** Write P:config (the hub, when a task starts). */
-  async writeConfig(config: Partial<QueueConfig> = {}): Promise<QueueConfig> {
+  /** Write P:config (the hub, when a task starts), with the run id the hub checks it by. */
+  async writeConfig(config: Partial<QueueConfig> = {}, runId = ''): Promise<QueueConfig> {
     const c = { ...QUEUE_DEFAULTS, ...stripUndefined(config) };
-    await this.call('write-config', [this.keys.config], [c.maxAttempts, c.leaseS, c.batchTimeoutS]);
+    await this.call('write-config', [this.keys.config], [c.maxAttempts, c.leaseS, c.batchTimeoutS, runId]);
     return { leaseS: c.leaseS, batchTimeoutS: c.batchTimeoutS, maxAttempts: c.maxAttempts };
   }
 

@@ -1,17 +1,28 @@
-import type { ConfigSchema } from '@gridcore/config';
+import type { ConfigSchema, TextRule } from '@gridcore/config';
 
-const TOKEN = /^\S{8,512}$/;
+/** The original's single `token` keeps its own rule (8 characters), so its users' files still load. */
+const LEGACY_TOKEN: TextRule = { pattern: /^\S{8,512}$/, expected: 'a token of 8 to 512 characters without spaces' };
+/** Role tokens are ours alone: long enough that guessing one is hopeless (issue 14, fault 7). */
+export const ROLE_TOKEN_MIN_LENGTH = 16;
+const ROLE_TOKEN: TextRule = {
+  pattern: new RegExp(`^\\S{${ROLE_TOKEN_MIN_LENGTH},512}$`),
+  expected: `tokens of ${ROLE_TOKEN_MIN_LENGTH} to 512 characters without spaces`,
+};
 
 /** The hub's keys (SPEC §8). Each is also `COMPUTEHUB_<KEY>` in env. */
 export const HUB_CONFIG_SCHEMA = {
-  bind: { type: 'string', default: '0.0.0.0:8080', pattern: /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/ },
-  token: { type: 'string', secret: true, pattern: TOKEN },
-  admin_tokens: { type: 'string[]', default: [], secret: true },
-  viewer_tokens: { type: 'string[]', default: [], secret: true },
-  node_tokens: { type: 'string[]', default: [], secret: true },
-  state_store: { type: 'string', default: 'file', pattern: /^(file|redis)$/ },
+  bind: {
+    type: 'string',
+    default: '0.0.0.0:8080',
+    format: { pattern: /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/, expected: 'an address host:port such as 0.0.0.0:8080 or [::1]:8080' },
+  },
+  token: { type: 'string', secret: true, format: LEGACY_TOKEN },
+  admin_tokens: { type: 'string[]', default: [], secret: true, items: ROLE_TOKEN },
+  viewer_tokens: { type: 'string[]', default: [], secret: true, items: ROLE_TOKEN },
+  node_tokens: { type: 'string[]', default: [], secret: true, items: ROLE_TOKEN },
+  state_store: { type: 'string', default: 'file', format: { pattern: /^(file|redis)$/, expected: '"file" or "redis"' } },
   state_dir: { type: 'string' },
-  state_redis_url: { type: 'string', pattern: /^rediss?:\/\/\S+$/, secret: true },
+  state_redis_url: { type: 'string', secret: true, format: { pattern: /^rediss?:\/\/\S+$/, expected: 'a redis:// or rediss:// URL' } },
   node_offline_after_s: { type: 'number', default: 60, min: 0.1, max: 86_400 },
   node_remove_after_s: { type: 'number', default: 3600, min: 0.1, max: 31_536_000 },
   cleanup_interval_s: { type: 'number', default: 30, min: 0.05, max: 86_400 },
@@ -19,6 +30,8 @@ export const HUB_CONFIG_SCHEMA = {
   auto_finish_grace_s: { type: 'number', default: 30, min: 0, max: 86_400 },
   progress_interval_s: { type: 'number', default: 5, min: 0.05, max: 3600 },
   metrics_public: { type: 'bool', default: false },
+  /** Lease of a taken batch, written to each task's P:config; short leases make lapse tests quick. */
+  lease_s: { type: 'int', default: 60, min: 5, max: 86_400 },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, ConfigSource, ConfigValues, defaultStateDir, loadConfig, userConfigDirs } from '@gridcore/config';
+import { coerceFileValue, ConfigError, ConfigSource, ConfigValues, defaultStateDir, FieldSpec, loadConfig, userConfigDirs } from '@gridcore/config';
 import { HUB_CONFIG_SCHEMA, HUB_IGNORED_KEYS } from './hub-config.schema';
 
 type HubValues = ConfigValues<typeof HUB_CONFIG_SCHEMA>;
@@ -34,10 +34,16 @@ export class HubConfig {
     Object.freeze(this);
   }
 
+  /** A config from values given in code (tests, tools), held to the same rules as a file. */
   static fromValues(values: Partial<HubValues>): HubConfig {
-    const defaults: Record<string, unknown> = {};
-    for (const [key, spec] of Object.entries(HUB_CONFIG_SCHEMA)) if ('default' in spec) defaults[key] = spec.default;
-    return new HubConfig({ ...defaults, ...values } as HubValues, null);
+    const resolved: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(HUB_CONFIG_SCHEMA)) if ('default' in spec) resolved[key] = spec.default;
+    for (const [key, value] of Object.entries(values)) {
+      const spec = (HUB_CONFIG_SCHEMA as Record<string, FieldSpec>)[key];
+      if (!spec) throw new ConfigError(`config: ${key} is not a hub key`);
+      resolved[key] = value === undefined || value === null ? value : coerceFileValue(key, '(given in code)', spec, value);
+    }
+    return new HubConfig(resolved as HubValues, null);
   }
 }
 
@@ -60,6 +66,11 @@ function hasEnvToken(source: ConfigSource): boolean {
   return ['TOKEN', 'ADMIN_TOKENS', 'VIEWER_TOKENS', 'NODE_TOKENS'].some((k) => !!source.env[`COMPUTEHUB_${k}`]);
 }
 
+/** A fresh token: 32 random bytes, base64url (43 characters). */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 /**
  * Loads the hub's config. On a first run (no file found, no token in env) it writes a
  * `computehub.toml` with a fresh random token to the user config dir, mode 0600, and serves.
@@ -71,7 +82,7 @@ export function loadHubConfig(source: ConfigSource): LoadedHubConfig {
     const dir = userConfigDirs(source)[0];
     createdFile = join(dir, 'computehub.toml');
     mkdirSync(dir, { recursive: true });
-    const token = randomBytes(24).toString('base64url');
+    const token = generateToken();
     writeFileSync(createdFile, `# Written by ComputeHub on its first run.\nbind = "0.0.0.0:8080"\ntoken = "${token}"\n`, {
       mode: 0o600,
       flag: 'wx',

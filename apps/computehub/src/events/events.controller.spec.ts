@@ -1,11 +1,12 @@
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { ProgressDemand } from '../progress/progress-demand';
 import { EventBus } from './event-bus';
 import { EventsController } from './events.controller';
 
 describe('EventsController', () => {
   it('masks a Redis URL in any field of any event, once for every client', async () => {
     const bus = new EventBus();
-    const controller = new EventsController(bus);
+    const controller = new EventsController(bus, new ProgressDemand());
     const [first, second] = [controller.stream(), controller.stream()].map((stream) =>
       firstValueFrom(stream.pipe(filter((e) => e.type !== 'ping'), take(2), toArray())),
     );

@@ -1,8 +1,9 @@
 import { Controller, MessageEvent, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { interval, map, merge, Observable, share, takeUntil } from 'rxjs';
+import { defer, finalize, interval, map, merge, Observable, share, takeUntil } from 'rxjs';
 import { HubEvent, HUB_EVENT_TYPES, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
+import { ProgressDemand } from '../progress/progress-demand';
 import { maskRedisUrlsDeep } from '../redaction/redis-urls';
 import { EventBus } from './event-bus';
 
@@ -19,7 +20,10 @@ export class EventsController {
    */
   private readonly publicEvents$: Observable<HubEvent>;
 
-  constructor(private readonly bus: EventBus) {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly demand: ProgressDemand,
+  ) {
     this.publicEvents$ = bus.events$.pipe(map((event) => maskRedisUrlsDeep(event)), share());
   }
 
@@ -28,9 +32,13 @@ export class EventsController {
   @ApiOperation({ summary: 'Server-sent events', description: `Event types: ${HUB_EVENT_TYPES.join(', ')}, ping` })
   @ApiOkResponse({ description: 'text/event-stream; each event is `{type, at, data}`' })
   stream(): Observable<MessageEvent> {
-    return merge(
-      this.publicEvents$.pipe(map((event) => ({ type: event.type, data: event }))),
-      interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'ping', data: { at: Date.now() } }))),
-    ).pipe(takeUntil(this.bus.closing$));
+    // An open stream is a watcher: the running task is sampled every second until it closes.
+    return defer(() => {
+      const release = this.demand.openStream();
+      return merge(
+        this.publicEvents$.pipe(map((event) => ({ type: event.type, data: event }))),
+        interval(KEEPALIVE_MS).pipe(map(() => ({ type: 'ping', data: { at: Date.now() } }))),
+      ).pipe(takeUntil(this.bus.closing$), finalize(release));
+    });
   }
 }

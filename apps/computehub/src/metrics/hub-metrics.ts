@@ -118,6 +118,17 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
       },
     });
     new Gauge({
+      name: 'gridcore_task_data_lost',
+      help: '1 while the running task is flagged because its Redis lost the queue (auto-finish held until acknowledged)',
+      labelNames: ['task'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const current = self.tasks.current();
+        if (current?.input_redis && current.input_queue) this.set({ task: current.name }, current.data_loss ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'gridcore_node_items_processed',
       help: 'Items of the running task processed per node (the queue\'s per-node counts)',
       labelNames: ['task', 'node', 'hostname'] as const,

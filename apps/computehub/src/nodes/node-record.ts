@@ -1,4 +1,4 @@
-import type { GpuInfoDto, HostUsageDto, InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts';
+import type { GpuInfoDto, HostUsageDto, InstanceStatusDto, NotRunningDto, RuntimeStatus } from '@gridcore/contracts';
 
 /** What survives a hub restart; liveness does not (a node is offline until its next beat). */
 export interface PersistedNode {
@@ -15,6 +15,8 @@ export interface PersistedNode {
   registered_at: string;
   last_seen_ms: number;
   stop_requested: boolean;
+  /** When the node deregistered: it stays listed as Offline until removed (operator or sweep). */
+  left_at?: string | null;
 }
 
 export interface NodeRecord extends PersistedNode {
@@ -26,10 +28,14 @@ export interface NodeRecord extends PersistedNode {
   usage: HostUsageDto | null;
   /** Last time a node.updated event went out for this node (throttle). */
   last_update_event_ms: number;
+  /** The node's own reason for not running its current task (heartbeat), or null. */
+  not_running?: NotRunningDto | null;
+  /** The hub's reason it cannot run the current task (no image for its platform, too few GPUs). */
+  derived_not_running?: NotRunningDto | null;
 }
 
 export function persistedPart(node: NodeRecord): PersistedNode {
   // Everything but liveness and what the last heartbeat said.
-  const { online, runtime_status, active_containers, task_name, instances, usage, last_update_event_ms, ...persisted } = node;
+  const { online, runtime_status, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, ...persisted } = node;
   return persisted;
 }

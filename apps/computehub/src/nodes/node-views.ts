@@ -27,5 +27,7 @@ export function publicNode(node: NodeRecord): NodeRecordDto {
     usage: node.usage,
     registered_at: node.registered_at,
     stopping: node.stop_requested,
+    not_running: node.not_running ?? node.derived_not_running ?? null,
+    left_at: node.left_at ?? null,
   });
 }

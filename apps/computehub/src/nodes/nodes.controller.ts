@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NodeRecordDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
 import { NodeIdPipe } from './node-id.pipe';
@@ -27,5 +27,15 @@ export class NodesController {
   @ApiNotFoundResponse({ description: 'Node <id> not found' })
   stop(@Param('id', NodeIdPipe) id: string): Promise<NodeRecordDto> {
     return this.nodes.requestStop(id);
+  }
+
+  @Delete(':id')
+  @RequireRole(Role.Admin)
+  @ApiOperation({ summary: 'Forget a node that is offline or has left (it registers anew if it comes back)' })
+  @ApiOkResponse({ type: NodeRecordDto, description: 'The record as it was removed' })
+  @ApiNotFoundResponse({ description: 'Node <id> not found' })
+  @ApiConflictResponse({ description: 'The node is online: stop it first' })
+  remove(@Param('id', NodeIdPipe) id: string): Promise<NodeRecordDto> {
+    return this.nodes.remove(id);
   }
 }

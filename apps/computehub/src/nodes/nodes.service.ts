@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { architectureToPlatform, HeartbeatDto, NodeRecordDto, RegisterNodeDto } from '@gridcore/contracts';
+import { architectureToPlatform, HeartbeatDto, NodeRecordDto, NotRunningDto, RegisterNodeDto } from '@gridcore/contracts';
 import { HubConfig } from '../config/hub-config';
+import { ConflictError } from '../errors/conflict.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
@@ -9,6 +10,7 @@ import { CoalescingWriter } from '../persistence/coalescing-writer';
 import { NodeRecord, persistedPart } from './node-record';
 import { NodeStore } from './node-store';
 import { publicNode } from './node-views';
+import { sameNotRunning } from '../runnability/node-verdict';
 
 /** At most one node.updated event a second per node. */
 const UPDATE_EVENT_INTERVAL_MS = 1_000;
@@ -105,7 +107,8 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   /** Records a heartbeat; answers whether the node is asked to stop. */
   heartbeat(dto: HeartbeatDto): { stop_requested: boolean } {
     const node = this.nodes.get(dto.node_id);
-    if (!node) throw new NotFoundError(`Node ${dto.node_id} not found`);
+    // A node that left is listed, not known: its next beat gets the 404 that makes it register.
+    if (!node || node.left_at) throw new NotFoundError(`Node ${dto.node_id} not found`);
     const now = Date.now();
     const wasOffline = !node.online;
     node.online = true;
@@ -115,20 +118,59 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     if (dto.task_name !== undefined) node.task_name = dto.task_name;
     if (dto.instances !== undefined) node.instances = dto.instances;
     if (dto.usage !== undefined) node.usage = dto.usage;
+    // A new reason for not running the task is news the throttle must not hold back.
+    const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
+    if (dto.not_running !== undefined) node.not_running = dto.not_running;
     this.dirty = true;
     if (wasOffline) this.bus.publish('node.online', publicNode(node));
-    if (now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
+    if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;
       this.bus.publish('node.updated', publicNode(node));
     }
     return { stop_requested: node.stop_requested };
   }
 
+  /** Every record, for the runnability tracker's pass over all nodes when the task changes. */
+  records(): IterableIterator<NodeRecord> {
+    return this.nodes.values();
+  }
+
+  /** Sets the hub's own reason a node cannot run the current task; announces a change. */
+  setDerivedReason(id: string, reason: NotRunningDto | null): void {
+    const node = this.nodes.get(id);
+    if (!node || sameNotRunning(node.derived_not_running ?? null, reason)) return;
+    node.derived_not_running = reason;
+    this.bus.publish('node.updated', publicNode(node));
+  }
+
+  /** The node leaves: its record stays, Offline, until removed (by `remove` or the sweep). */
   async deregister(id: string): Promise<void> {
     const node = this.nodes.get(id);
+    if (!node || node.left_at) throw new NotFoundError(`Node ${id} not found`);
+    const departed: NodeRecord = {
+      ...node,
+      online: false,
+      left_at: new Date().toISOString(),
+      stop_requested: false,
+      runtime_status: null,
+      active_containers: 0,
+      instances: [],
+      not_running: null,
+      derived_not_running: null,
+    };
+    await this.commit(() => this.nodes.set(id, departed), () => this.nodes.set(id, node));
+    this.bus.publish('node.deregistered', publicNode(departed));
+  }
+
+  /** The operator forgets a node that is offline (or left); an online one must stop first. */
+  async remove(id: string): Promise<NodeRecordDto> {
+    const node = this.nodes.get(id);
     if (!node) throw new NotFoundError(`Node ${id} not found`);
+    if (node.online) throw new ConflictError(`Node ${id} is online; stop it first (POST /api/nodes/${id}/stop)`);
     await this.commit(() => this.nodes.delete(id), () => this.nodes.set(id, node));
-    this.bus.publish('node.deregistered', publicNode({ ...node, online: false }));
+    const view = publicNode(node);
+    this.bus.publish('node.removed', view);
+    return view;
   }
 
   /** Asks a node to stop; delivered on its next heartbeat and at once to its long-poll. */

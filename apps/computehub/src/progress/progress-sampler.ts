@@ -7,20 +7,31 @@ import { TaskCommands } from '../tasks/task-commands.service';
 import { PeriodicJob } from '../scheduling/periodic-job';
 import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
+import { DataLossService } from './data-loss.service';
 import { ProgressBoard } from './progress-board';
+import { ProgressDemand } from './progress-demand';
+import { ProgressHistory } from './progress-history';
 import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
+import { queueLossReason } from './queue-loss-check';
+import { SampleGate } from './sample-gate';
 
+/** While anyone watches (SSE, `?fresh=1` reads), the running task is sampled this often. */
+const WATCHED_INTERVAL_S = 1;
 
 /**
- * Every `progress_interval_s`: samples the running task's queues, publishes progress, and
- * finishes the task when auto-finish says so. A Redis that does not answer shows as an error in
- * the task's progress; the sampler never blocks anything else and ticks never overlap.
+ * Every `progress_interval_s` (every second while anyone watches): samples the running task's
+ * queues, publishes progress, and finishes the task when auto-finish says so. A fresh read gets
+ * a sample that started after it asked. A sample that shows Redis lost the queue (P:config's
+ * run id gone) flags the task, and auto-finish waits for the operator. A Redis that does not
+ * answer shows as an error in the task's progress; the sampler never blocks anything else and ticks never overlap.
  */
 @Injectable()
 export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Progress');
   private readonly job: PeriodicJob;
+  private readonly watchedJob: PeriodicJob;
+  private readonly gate = new SampleGate(() => this.sample());
   private run: { taskId: string; tracker: ProgressTracker; policy: AutoFinishPolicy } | null = null;
 
   constructor(
@@ -32,16 +43,33 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
     private readonly configWriter: QueueConfigWriter,
+    private readonly dataLoss: DataLossService,
+    private readonly history: ProgressHistory,
+    private readonly demand: ProgressDemand,
   ) {
-    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.sample());
+    this.job = new PeriodicJob(registry, 'gridcore-progress', this.logger, () => this.gate.any());
+    this.watchedJob = new PeriodicJob(registry, 'gridcore-progress-watched', this.logger, () => this.sampleIfWatched());
   }
 
   onApplicationBootstrap(): void {
-    this.job.start(this.config.values.progress_interval_s);
+    this.demand.attach(() =>
+      this.gate.fresh().catch((err: Error) => this.logger.warn(`fresh progress sample failed: ${err.message}`)),
+    );
+    const intervalS = this.config.values.progress_interval_s;
+    this.job.start(intervalS);
+    if (intervalS > WATCHED_INTERVAL_S) this.watchedJob.start(WATCHED_INTERVAL_S);
   }
 
   onApplicationShutdown(): void {
     this.job.stop();
+    this.watchedJob.stop();
+  }
+
+  /** A sample when someone watches and the last one is about a second old (ticks drift a little). */
+  private async sampleIfWatched(): Promise<void> {
+    if (!this.demand.watched) return;
+    if (Date.now() - this.gate.lastStartedAtMs < WATCHED_INTERVAL_S * 900) return;
+    await this.gate.any();
   }
 
   tick(): Promise<void> {
@@ -59,7 +87,10 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
       this.run = { taskId: task.id, tracker: new ProgressTracker(), policy: new AutoFinishPolicy() };
     }
     const run = this.run;
-    await this.configWriter.ensure(task.id);
+    // Written (now or before) ahead of the reading, so a missing run id in it is a loss, not a
+    // config still on its way; the epoch drops a reading taken before an acknowledgement.
+    const configWritten = await this.configWriter.ensure(task.id);
+    const epoch = this.dataLoss.epoch;
     let snapshot;
     try {
       snapshot = await this.queues.snapshot(ref);
@@ -70,17 +101,26 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     }
     // A finish during the reading has already recorded the task's final figures.
     if (this.tasks.current()?.id !== task.id) return;
+    // Flagged before the sample goes out, so no listener takes its empty lists for "done".
+    const lost = queueLossReason(task.id, configWritten, snapshot.configRunId);
+    if (lost && epoch === this.dataLoss.epoch) await this.dataLoss.flag(task.id, lost);
     const progress = run.tracker.update(snapshot);
     this.board.set(task.id, progress);
+    this.history.record(task.name, task.id, progress);
     this.bus.publish('progress', { task: task.name, task_id: task.id, ...progress });
+
+    if (this.tasks.current()?.data_loss) {
+      // Empty lists now say nothing about work done: the operator decides, and the grace
+      // starts afresh once they have.
+      run.policy = new AutoFinishPolicy();
+      return;
+    }
 
     const autoFinish = task.auto_finish ?? this.config.values.auto_finish;
     const graceS = task.auto_finish_grace_s ?? this.config.values.auto_finish_grace_s;
     if (autoFinish && run.policy.observe(snapshot, graceS)) {
-      const { completed, started } = await this.tasks.finish('auto_finish', task.id);
-      if (!completed) return;
-      await this.commands.recordLeft(completed, { pending: 0, in_flight: 0 });
-      this.logger.log(`auto-finished ${completed.name}${started ? `; started ${started.name}` : ''}`);
+      const done = await this.commands.autoFinish(task.id);
+      if (done) this.logger.log(`auto-finished ${task.name}${done.started ? `; started ${done.started.name}` : ''}`);
     }
   }
 }

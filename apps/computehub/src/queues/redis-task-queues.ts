@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connectRedis, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
 import { QueueUnavailableError } from '../errors/queue-unavailable.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
-import { QueueRef, QueueSnapshot, QueueTuning, TaskQueues } from './task-queues';
+import { ClearedRun, QueueHoldings, QueueRef, QueueSnapshot, QueueTuning, TaskQueues } from './task-queues';
 
 /** No hub call waits longer on a task's Redis than this. */
 const CALL_TIMEOUT_MS = 3_000;
@@ -25,7 +25,7 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
 
   async configure(ref: QueueRef, tuning: QueueTuning): Promise<void> {
     await this.call(ref.redisUrl, (admin) =>
-      admin.writeConfig(ref.queue, { leaseS: 60, maxAttempts: tuning.maxAttempts, batchTimeoutS: tuning.batchTimeoutS }),
+      admin.writeConfig(ref.queue, { leaseS: tuning.leaseS, maxAttempts: tuning.maxAttempts, batchTimeoutS: tuning.batchTimeoutS }, tuning.runId),
     );
   }
 
@@ -46,6 +46,7 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
       lastReapMs: stats.lastReapMs,
       outputLength,
       nowMs: stats.nowMs,
+      configRunId: stats.configRunId,
     };
   }
 
@@ -55,6 +56,27 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
 
   async requeueOrphanBatches(ref: QueueRef): Promise<number> {
     return (await this.call(ref.redisUrl, (admin) => admin.scanOrphanBatches(ref.queue, { maxKeys: 100_000 }), 30_000)).items;
+  }
+
+  async holdings(ref: QueueRef): Promise<QueueHoldings> {
+    const [input, output] = await Promise.all([
+      this.call(ref.redisUrl, (admin) => admin.client.llen(ref.queue)),
+      ref.outputQueue ? this.call(ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
+    ]);
+    return { input, output };
+  }
+
+  async clearRun(ref: QueueRef): Promise<ClearedRun> {
+    let output = 0;
+    if (ref.outputQueue) {
+      const queue = ref.outputQueue;
+      output = await this.call(ref.outputRedisUrl, async (admin) => {
+        const [[, length]] = (await admin.client.multi().llen(queue).del(queue).exec()) as [[null, number], [null, number]];
+        return length;
+      });
+    }
+    const protocolKeys = await this.call(ref.redisUrl, (admin) => admin.clearProtocolKeys(ref.queue), 30_000);
+    return { output, protocolKeys };
   }
 
   requeueDead(ref: QueueRef): Promise<number> {

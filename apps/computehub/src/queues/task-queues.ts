@@ -21,11 +21,28 @@ export interface QueueSnapshot {
   lastReapMs: number | null;
   outputLength: number | null;
   nowMs: number;
+  /** The run id in P:config, read in the same snapshot; null when P:config has none (or is gone). */
+  configRunId: string | null;
+}
+
+/** What a task's lists hold when it is registered (output null when the task names none). */
+export interface QueueHoldings {
+  input: number;
+  output: number | null;
+}
+
+/** What clearing a task's run state removed. */
+export interface ClearedRun {
+  output: number;
+  protocolKeys: number;
 }
 
 export interface QueueTuning {
+  leaseS: number;
   maxAttempts: number;
   batchTimeoutS: number;
+  /** The task run P:config is written for; the sampler checks it is still there. */
+  runId: string;
 }
 
 /**
@@ -33,13 +50,17 @@ export interface QueueTuning {
  * fast (with a message naming the masked URL) when Redis is away.
  */
 export abstract class TaskQueues {
-  /** Writes `P:config` when the task starts. */
+  /** Writes `P:config`, with the run id, when the task starts. */
   abstract configure(ref: QueueRef, tuning: QueueTuning): Promise<void>;
   abstract snapshot(ref: QueueRef): Promise<QueueSnapshot>;
   /** Requeues every lease past its deadline; returns how many items came back. */
   abstract reapExpired(ref: QueueRef): Promise<number>;
   /** The occasional scan for batch lists that lost their lease; returns items requeued. */
   abstract requeueOrphanBatches(ref: QueueRef): Promise<number>;
+  /** LLEN of the input and output lists. */
+  abstract holdings(ref: QueueRef): Promise<QueueHoldings>;
+  /** Deletes the output list and every protocol key (P:*), never the input list. */
+  abstract clearRun(ref: QueueRef): Promise<ClearedRun>;
   /** Moves dead items back to the input; returns how many. */
   abstract requeueDead(ref: QueueRef): Promise<number>;
 }

@@ -1,12 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
-import { assertNoPrefixCollision } from '@gridcore/queue';
+import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
+import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
+import { maskRedisUrl } from '../redaction/redis-urls';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
-import { queueRefOf, TaskQueues } from '../queues/task-queues';
+import { RedisServers } from '../queues/redis-servers';
+import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
+import { RunnabilityBoard } from '../runnability/runnability-board';
+import type { RunExpectation, Transition } from './task-lifecycle';
 import type { TaskRecord } from './task-record';
-import { publicTask } from './task-views';
+import { publicTask, recordFromDto } from './task-views';
 import { TasksService } from './tasks.service';
 
 /** The operator's task actions, shaped as the API answers them. */
@@ -18,19 +23,92 @@ export class TaskCommands {
     private readonly tasks: TasksService,
     private readonly queues: TaskQueues,
     private readonly progress: ProgressBoard,
+    private readonly servers: RedisServers,
+    private readonly runnability: RunnabilityBoard,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
-    const record = await this.tasks.register(dto, (task, held) => {
-      // Keys of `x` and `{x}` would mix (SPEC §4); the same queue reused run after run is fine.
-      if (!task.input_queue || !task.input_redis) return;
-      assertNoPrefixCollision(task.input_queue, held.filter((t) => t.input_redis === task.input_redis).map((t) => t.input_queue!).filter(Boolean));
+    const { fresh, ...create } = dto;
+    const url = create.input_redis ?? create.redis_url;
+    if (url && create.input_queue) {
+      // Looked up before the serialised change, which cannot wait on DNS.
+      await this.servers.resolveAll([url, ...this.tasks.view().state.tasks.map((t) => t.input_redis).filter((u): u is string => !!u)]);
+    }
+    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => this.assertNoKeyClash(task, held);
+    this.tasks.assertImage(create);
+    const probe = recordFromDto(create, 'probe', new Date().toISOString());
+    const ref = queueRefOf(probe);
+    let cleared: ClearedRun | null = null;
+    if (fresh) {
+      if (!ref) throw new InvalidRequestError('fresh needs input_redis and input_queue: the hub cannot see the queues of this task');
+      // Every check that could refuse the registration runs before anything is deleted.
+      admit(probe, this.tasks.view().state.tasks);
+      this.assertNoneUses(create.name, ref);
+      cleared = await this.queues.clearRun(ref);
+      this.logger.log(`fresh ${create.name}: deleted ${cleared.output} output items and ${cleared.protocolKeys} protocol keys`);
+    }
+    const existing = ref ? await this.existingOf(create.name, ref) : null;
+    const record = await this.tasks.register(create, admit, {
+      existing,
+      cleared: cleared && { output: cleared.output, protocol_keys: cleared.protocolKeys },
     });
-    return publicTask(record);
+    // A task that started at once says in its answer whether any online node can run it.
+    return { ...publicTask(record), runnable: this.runnability.forTask(record.id) };
   }
 
-  async finish(): Promise<FinishResultDto> {
-    const { completed, started } = await this.tasks.finish('finish');
+  /**
+   * Keys of `x` and `{x}` would mix (SPEC §4) when both queues live on the same server, however
+   * its URLs are written (localhost or 127.0.0.1, `/0` or none); the same queue reused run after
+   * run is fine.
+   */
+  private assertNoKeyClash(task: TaskRecord, held: readonly TaskRecord[]): void {
+    if (!task.input_queue || !task.input_redis) return;
+    queuePrefix(task.input_queue); // throws for an untagged name with stray braces, clash or not
+    const server = this.servers.identify(task.input_redis);
+    for (const other of held) {
+      if (!other.input_queue || !other.input_redis) continue;
+      const otherServer = this.servers.identify(other.input_redis);
+      if (!server || !otherServer || !sameRedisServer(server, otherServer)) continue;
+      try {
+        assertNoPrefixCollision(task.input_queue, [other.input_queue]);
+      } catch (err) {
+        if (!(err instanceof QueuePrefixCollisionError)) throw err;
+        throw new ConflictError(
+          `${err.message}, on the same Redis server as task ${other.name} (${maskRedisUrl(other.input_redis)}): their keys would mix; name the queue differently`,
+        );
+      }
+    }
+  }
+
+  /** `fresh` must not delete what a pending or running task (this name's, or another's) relies on. */
+  private assertNoneUses(name: string, ref: QueueRef): void {
+    const lists = (r: QueueRef) => [queueRefKey(r), ...(r.outputQueue ? [`${r.outputRedisUrl}\u0000${r.outputQueue}`] : [])];
+    const ours = new Set(lists(ref));
+    for (const task of this.tasks.view().state.tasks) {
+      if (task.status === 'completed') continue;
+      if (task.name === name) throw new ConflictError(`Task ${name} is already ${task.status}`);
+      const theirs = queueRefOf(task);
+      if (theirs && lists(theirs).some((key) => ours.has(key))) {
+        throw new ConflictError(`fresh would delete the queues of task ${task.name}, which is ${task.status} and uses the same lists`);
+      }
+    }
+  }
+
+  /** What the lists already hold, so reusing a name or queue never silently inherits old items. */
+  private async existingOf(name: string, ref: QueueRef): Promise<TaskRecord['existing']> {
+    const previousRuns = this.tasks.view().state.tasks.filter((t) => t.name === name && t.status === 'completed').length;
+    try {
+      const { input, output } = await this.queues.holdings(ref);
+      return { input, output, previous_runs: previousRuns };
+    } catch (err) {
+      this.logger.warn(`could not count what the lists of task ${name} hold: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  /** `POST /api/tasks/finish` (and `/:name/finish`): with a name, only if that task runs. */
+  async finish(expected: RunExpectation = {}): Promise<FinishResultDto> {
+    const { completed, started } = await this.tasks.finish('finish', expected);
     const name = completed!.name;
     const left = await this.recordLeft(completed!);
     return {
@@ -42,31 +120,48 @@ export class TaskCommands {
   }
 
   /**
+   * Auto-finish of the run that was sampled drained: completes it only if it still runs (an
+   * operator may have finished it meanwhile), noting in the same change that it left nothing and
+   * its last figures. Null when it did not complete it.
+   */
+  async autoFinish(runId: string): Promise<Transition | null> {
+    const last = this.progress.get(runId);
+    const known = { left: { pending: 0, in_flight: 0 }, final_progress: last && { ...last, eta_s: 0 } };
+    let transition: Transition;
+    try {
+      transition = await this.tasks.finish('auto_finish', { id: runId }, known);
+    } catch (err) {
+      if (err instanceof ConflictError) return null;
+      throw err;
+    }
+    this.progress.forget(runId);
+    return transition;
+  }
+
+  /**
    * Notes what a completed task left in its queues (pending, in flight) and its final progress,
    * from a fresh reading when its Redis answers, else from the last sample.
    */
-  async recordLeft(completed: TaskRecord, known?: TaskLeftDto): Promise<TaskLeftDto | null> {
+  private async recordLeft(completed: TaskRecord): Promise<TaskLeftDto | null> {
     const ref = queueRefOf(completed);
     if (!ref) return null;
     const last = this.progress.get(completed.id);
-    let left = known ?? null;
+    let left: TaskLeftDto | null = null;
     let final = last;
-    if (!left) {
-      try {
-        const snapshot = await this.queues.snapshot(ref);
-        left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
-        final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
-      } catch (err) {
-        this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
-      }
+    try {
+      const snapshot = await this.queues.snapshot(ref);
+      left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
+      final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
+    } catch (err) {
+      this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
     }
     await this.tasks.annotate(completed.id, { left, final_progress: final }).catch(() => undefined);
     this.progress.forget(completed.id);
     return left;
   }
 
-  async next(): Promise<NextResultDto> {
-    const { completed, started } = await this.tasks.next();
+  async next(expected: RunExpectation = {}): Promise<NextResultDto> {
+    const { completed, started } = await this.tasks.finish('next', expected);
     if (completed) await this.recordLeft(completed);
     // As the original: the running task is completed even when nothing follows it.
     if (!started) throw new InvalidRequestError('No more tasks available');

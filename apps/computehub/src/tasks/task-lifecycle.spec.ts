@@ -69,4 +69,20 @@ describe('TaskLifecycle', () => {
     expect(lc.remove('a').map((t) => t.status)).toEqual(['completed']);
     expect(lc.state.tasks.map((t) => t.name)).toEqual(['b']);
   });
+
+  it('completes a named task only while it runs, and says which runs otherwise', () => {
+    const lc = fresh();
+    for (const name of ['fa', 'fb', 'fc']) lc.register(task(name));
+    expect(lc.finish('t', 'finish', { name: 'fa' }).started?.name).toBe('fb');
+    expect(() => lc.finish('t', 'finish', { name: 'fa' })).toThrow(new ConflictError('Task fa is not the running task: fb is running'));
+    expect(lc.current()?.name).toBe('fb');
+    expect(() => lc.next('t', { name: 'fc' })).toThrow(ConflictError);
+    const fbId = lc.current()!.id;
+    expect(lc.next('t', { id: fbId }).completed?.name).toBe('fb');
+    expect(() => lc.finish('t', 'auto_finish', { id: fbId })).toThrow(new ConflictError(`Task run ${fbId} is not the running task: fc is running`));
+    lc.finish('t', 'finish', { name: 'fc' });
+    expect(() => lc.finish('t', 'finish', { name: 'fc' })).toThrow(new ConflictError('Task fc is not the running task: no task is running'));
+    expect(() => lc.next('t', { name: 'fc' })).toThrow(ConflictError);
+    expect(lc.completed().map((t) => t.completed_by)).toEqual(['finish', 'next', 'finish']);
+  });
 });

@@ -9,6 +9,15 @@ export interface Transition {
 }
 
 /**
+ * Which run the caller means to complete: by name (an operator, who saw it running) or by run id
+ * (auto-finish, which sampled it). Empty: whatever runs, as the original.
+ */
+export interface RunExpectation {
+  name?: string;
+  id?: string;
+}
+
+/**
  * The task state machine, pending → running → completed, as pure operations on a TaskState
  * draft. The revision grows exactly when the current task changes.
  */
@@ -42,10 +51,12 @@ export class TaskLifecycle {
     return { completed: null, started: null };
   }
 
-  /** Completes the running task and starts the next pending one, if any. */
-  finish(now: string, by: 'finish' | 'next' | 'auto_finish'): Transition {
-    const current = this.current();
-    if (!current) throw new InvalidRequestError('No current task running');
+  /**
+   * Completes the running task and starts the next pending one, if any. With an expectation it
+   * completes only the run meant, so two finishes sent at once complete one task, not two.
+   */
+  finish(now: string, by: 'finish' | 'next' | 'auto_finish', expected: RunExpectation = {}): Transition {
+    const current = this.runningAsExpected(expected);
     current.status = 'completed';
     current.completed_at = now;
     current.completed_by = by;
@@ -55,10 +66,24 @@ export class TaskLifecycle {
     return { completed: current, started };
   }
 
-  /** The original's `next`: completes whatever runs, then starts the next pending task. */
-  next(now: string): Transition {
-    if (this.current()) return this.finish(now, 'next');
+  /** The original's `next`: completes whatever runs (or the run expected), then starts the next pending task. */
+  next(now: string, expected: RunExpectation = {}): Transition {
+    if (this.current() || expected.name || expected.id) return this.finish(now, 'next', expected);
     return { completed: null, started: this.startNext(now) };
+  }
+
+  /** The running task if it is the one the caller means; else the error that says which runs. */
+  private runningAsExpected(expected: RunExpectation): TaskRecord {
+    const current = this.current();
+    const meant = expected.name ?? (expected.id ? `run ${expected.id}` : null);
+    if (meant === null) {
+      if (!current) throw new InvalidRequestError('No current task running');
+      return current;
+    }
+    const matches = current && (expected.name === undefined || current.name === expected.name) && (expected.id === undefined || current.id === expected.id);
+    if (matches) return current;
+    const running = current ? `${current.name} is running` : 'no task is running';
+    throw new ConflictError(`Task ${meant} is not the running task: ${running}`);
   }
 
   /** Removes the pending run of a name, or else its completed records. */

@@ -1,4 +1,4 @@
-import type { TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
+import type { TaskClearedDto, TaskDataLossDto, TaskExistingDto, TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
 
 /** A task as the hub keeps it (Redis URLs whole; masked only in views). */
 export interface TaskRecord {
@@ -27,6 +27,17 @@ export interface TaskRecord {
   left: TaskLeftDto | null;
   /** The progress as the task completed, kept so it outlives the sampler's memory and restarts. */
   final_progress?: TaskProgressDto | null;
+  /**
+   * When `P:config` was first written with this run's id: from then on a `P:config` without it
+   * means Redis lost the queue (kept, so a hub restarted with its Redis still checks).
+   */
+  queue_config_at?: string | null;
+  /** Set when the hub saw that loss; auto-finish waits for an operator to acknowledge it. */
+  data_loss?: TaskDataLossDto | null;
+  /** What its lists held at registration (issue 15: a reused name silently inherited old items). */
+  existing?: TaskExistingDto | null;
+  /** What `fresh` deleted at registration. */
+  cleared?: TaskClearedDto | null;
 }
 
 /** Everything that must survive a hub restart: records in registration order, current, revision. */

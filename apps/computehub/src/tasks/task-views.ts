@@ -37,9 +37,10 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
  * `env`, an error in its progress), since users put URLs wherever their workers read them.
  */
 export function publicTask(record: TaskRecord, progress: TaskProgressDto | null = null): TaskRecordDto {
-  const { final_progress: finalProgress, ...shown } = record;
+  const { final_progress: finalProgress, queue_config_at: _internal, ...shown } = record;
   return maskRedisUrlsDeep({
     ...shown,
+    data_loss: record.data_loss ?? null,
     input_redis: maskRedisUrl(record.input_redis),
     output_redis: maskRedisUrl(record.output_redis),
     progress: progress ?? finalProgress ?? null,

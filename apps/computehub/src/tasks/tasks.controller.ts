@@ -1,16 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import {
   DeadRequeueResultDto,
+  FinishRequestDto,
   FinishResultDto,
   NextResultDto,
   Role,
@@ -19,6 +22,8 @@ import {
   TaskRecordDto,
 } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
+import { OptionalObjectBody } from '../http/object-body.guard';
+import { FreshFlagPipe } from './fresh-flag.pipe';
 import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
 import { TaskQueries } from './task-queries.service';
@@ -52,34 +57,67 @@ export class TasksController {
 
   @Post('finish')
   @HttpCode(200)
+  @OptionalObjectBody()
   @RequireRole(Role.Admin)
-  @ApiOperation({ summary: 'Complete the current task and start the next pending one' })
+  @ApiOperation({
+    summary: 'Complete the current task and start the next pending one',
+    description: 'With a body {"name": ...} only that task, if it is the running one (two finishes sent at once then complete one task); without a body whatever runs, as the original',
+  })
+  @ApiBody({ type: FinishRequestDto, required: false })
   @ApiOkResponse({ type: FinishResultDto })
-  @ApiBadRequestResponse({ description: 'No current task running' })
-  finish(): Promise<FinishResultDto> {
-    return this.commands.finish();
+  @ApiBadRequestResponse({ description: 'No current task running, or a bad body' })
+  @ApiConflictResponse({ description: 'The task named is not the running one; the message names the running task (or says none runs)' })
+  finish(@Body() body: FinishRequestDto): Promise<FinishResultDto> {
+    return this.commands.finish({ name: body.name });
   }
 
   @Post('next')
   @HttpCode(200)
+  @OptionalObjectBody()
   @RequireRole(Role.Admin)
   @ApiOperation({
     summary: 'The original\'s next: complete the current task, start the next pending one',
-    description: 'With no pending task the current one is still completed, and the answer is 400 No more tasks available',
+    description:
+      'With no pending task the current one is still completed, and the answer is 400 No more tasks available. With a body {"name": ...} only that task is completed, if it is the running one',
   })
+  @ApiBody({ type: FinishRequestDto, required: false })
   @ApiOkResponse({ type: NextResultDto })
-  @ApiBadRequestResponse({ description: 'No more tasks available' })
-  next(): Promise<NextResultDto> {
-    return this.commands.next();
+  @ApiBadRequestResponse({ description: 'No more tasks available, or a bad body' })
+  @ApiConflictResponse({ description: 'The task named is not the running one; the message names the running task (or says none runs)' })
+  next(@Body() body: FinishRequestDto): Promise<NextResultDto> {
+    return this.commands.next({ name: body.name });
   }
 
   @Get(':name')
   @RequireRole(Role.Viewer)
   @ApiOperation({ summary: 'One task (its latest run): status, timestamps, progress' })
+  @ApiQuery({
+    name: 'fresh',
+    required: false,
+    enum: ['1', '0', 'true', 'false'],
+    description:
+      'With 1, the hub samples the running task now and answers with a sample taken after the request arrived ' +
+      '(progress.sampled_at, Redis time); the task is then sampled every second for a few seconds',
+  })
   @ApiOkResponse({ type: TaskRecordDto })
+  @ApiBadRequestResponse({ description: 'fresh is not 1, 0, true or false' })
   @ApiNotFoundResponse()
-  get(@Param('name', TaskNamePipe) name: string): TaskRecordDto {
-    return this.queries.get(name);
+  // `unknown`, not boolean: the global ValidationPipe would turn a boolean-typed '1' into false first.
+  get(@Param('name', TaskNamePipe) name: string, @Query('fresh', FreshFlagPipe) fresh: unknown): Promise<TaskRecordDto> {
+    return this.queries.get(name, fresh === true);
+  }
+
+  @Post(':name/finish')
+  @HttpCode(200)
+  @RequireRole(Role.Admin)
+  @ApiOperation({
+    summary: 'Complete this task if it is the running one, and start the next pending one',
+    description: 'The same operation as POST /api/tasks/finish with {"name": ...}',
+  })
+  @ApiOkResponse({ type: FinishResultDto })
+  @ApiConflictResponse({ description: 'The task is not the running one; the message names the running task (or says none runs)' })
+  finishNamed(@Param('name', TaskNamePipe) name: string): Promise<FinishResultDto> {
+    return this.commands.finish({ name });
   }
 
   @Post(':name/dead/requeue')

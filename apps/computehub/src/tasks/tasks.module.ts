@@ -4,6 +4,7 @@ import { StateRedis } from '../persistence/state-redis.provider';
 import { StateWriteHealth } from '../persistence/state-write-health';
 import { ProgressBoardModule } from '../progress/progress-board.module';
 import { QueuesModule } from '../queues/queues.module';
+import { RunnabilityBoardModule } from '../runnability/runnability-board.module';
 import { FileTaskStore } from './file-task-store';
 import { RedisTaskStore } from './redis-task-store';
 import { TaskCommands } from './task-commands.service';
@@ -13,7 +14,7 @@ import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
 @Module({
-  imports: [QueuesModule, ProgressBoardModule],
+  imports: [QueuesModule, ProgressBoardModule, RunnabilityBoardModule],
   controllers: [TasksController],
   providers: [
     {

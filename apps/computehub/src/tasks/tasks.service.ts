@@ -5,12 +5,15 @@ import { InvalidRequestError } from '../errors/invalid-request.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
-import { TaskLifecycle, Transition } from './task-lifecycle';
+import { RunExpectation, TaskLifecycle, Transition } from './task-lifecycle';
 import { EMPTY_TASK_STATE, TaskRecord, TaskState } from './task-record';
 import { TaskStore } from './task-store';
 import { publicTask, recordFromDto } from './task-views';
 
 export type CompletionCause = 'finish' | 'next' | 'auto_finish';
+
+/** What a completed run left and its last figures, when known as it completes (auto-finish). */
+export type CompletionFacts = Partial<Pick<TaskRecord, 'left' | 'final_progress'>>;
 
 /**
  * Owns the task state. Every change runs on a copy, is saved, and only then becomes the state
@@ -59,12 +62,14 @@ export class TasksService implements OnModuleInit {
    * Registers a task. `admit` runs inside the serialised change, against the state the task
    * joins, so checks across tasks (queue prefixes) cannot race.
    */
-  register(dto: TaskCreateDto, admit?: (record: TaskRecord, held: readonly TaskRecord[]) => void): Promise<TaskRecord> {
-    if (!dto.image && (!dto.images || Object.keys(dto.images).length === 0)) {
-      throw new InvalidRequestError('image or images is required');
-    }
+  register(
+    dto: TaskCreateDto,
+    admit?: (record: TaskRecord, held: readonly TaskRecord[]) => void,
+    facts: Pick<TaskRecord, 'existing' | 'cleared'> = {},
+  ): Promise<TaskRecord> {
+    this.assertImage(dto);
     const now = new Date().toISOString();
-    const record = recordFromDto(dto, randomUUID(), now);
+    const record = { ...recordFromDto(dto, randomUUID(), now), ...facts };
     return this.change((lc) => {
       admit?.(record, lc.state.tasks);
       const transition = lc.register(record);
@@ -72,20 +77,22 @@ export class TasksService implements OnModuleInit {
     });
   }
 
-  /** Completes the current task; with `expectedId`, only if that run is still the current one. */
-  finish(by: CompletionCause = 'finish', expectedId?: string): Promise<Transition> {
-    return this.change((lc) => {
-      if (expectedId && lc.state.current_id !== expectedId) {
-        return { result: { completed: null, started: null }, transition: { completed: null, started: null } };
-      }
-      const transition = lc.finish(new Date().toISOString(), by);
-      return { result: transition, transition };
-    });
+  assertImage(dto: TaskCreateDto): void {
+    if (!dto.image && (!dto.images || Object.keys(dto.images).length === 0)) {
+      throw new InvalidRequestError('image or images is required');
+    }
   }
 
-  next(): Promise<Transition> {
+  /**
+   * Completes the current task, or with an expectation only the run meant (a ConflictError
+   * naming the running task otherwise): the check and the change are one serialised step.
+   */
+  finish(by: CompletionCause = 'finish', expected: RunExpectation = {}, known: CompletionFacts = {}): Promise<Transition> {
     return this.change((lc) => {
-      const transition = lc.next(new Date().toISOString());
+      const now = new Date().toISOString();
+      const transition = by === 'next' ? lc.next(now, expected) : lc.finish(now, by, expected);
+      // Facts known before the change land with it, so no reader sees the record without them.
+      if (transition.completed) Object.assign(transition.completed, known);
       return { result: transition, transition };
     });
   }
@@ -98,7 +105,7 @@ export class TasksService implements OnModuleInit {
   }
 
   /** Records extra facts about a task (what it left behind, ...) without a lifecycle change. */
-  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress'>>): Promise<void> {
+  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress' | 'queue_config_at' | 'data_loss'>>): Promise<void> {
     return this.change((lc) => {
       const record = lc.state.tasks.find((t) => t.id === id);
       if (record) Object.assign(record, patch);

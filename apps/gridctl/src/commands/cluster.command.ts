@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { OperatorError } from '@gridcore/operator';
+import { checkCluster, OperatorError, parseHubUrl } from '@gridcore/operator';
 import { printJson } from '../context';
 import { ProfileStore } from '../profiles';
 
@@ -9,6 +9,8 @@ interface AddOptions {
   token?: string;
   redisPassword?: string;
   default?: boolean;
+  /** commander's negation of `--no-check`. */
+  check: boolean;
 }
 
 export function clusterCommand(): Command {
@@ -23,13 +25,11 @@ export function clusterCommand(): Command {
     .option('--token <token>', 'hub token (or GRIDCTL_TOKEN in the environment, kept out of shell history)')
     .option('--redis-password <password>', 'Redis password (or GRIDCTL_REDIS_PASSWORD)')
     .option('--default', 'make it the default cluster')
-    .action((name: string, o: AddOptions) => {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new OperatorError('a cluster name is [A-Za-z0-9._-]{1,64}');
-      try {
-        new URL(o.hub);
-      } catch {
-        throw new OperatorError(`--hub is not a URL: ${o.hub}`);
-      }
+    .option('--no-check', 'save without checking that the hub, the token and the Redis answer')
+    .action(async (name: string, o: AddOptions) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new OperatorError('a cluster name is 1 to 64 letters, digits, ".", "_" or "-"');
+      const hubUrl = parseHubUrl(o.hub);
+      const token = o.token ?? process.env.GRIDCTL_TOKEN;
       let redisUrl = o.redis;
       let redisPassword = o.redisPassword ?? process.env.GRIDCTL_REDIS_PASSWORD;
       if (redisUrl) {
@@ -46,9 +46,24 @@ export function clusterCommand(): Command {
         }
         redisUrl = u.toString().replace(/\/$/, '');
       }
+      const checked = o.check ? await checkCluster({ hubUrl, token, redisUrl, redisPassword }) : null;
       const store = new ProfileStore();
-      store.save(name, { computehub_url: o.hub.replace(/\/+$/, ''), redis_url: redisUrl }, { token: o.token ?? process.env.GRIDCTL_TOKEN, redis_password: redisPassword }, !!o.default);
+      store.save(name, { computehub_url: hubUrl, redis_url: redisUrl }, { token, redis_password: redisPassword }, !!o.default);
       process.stdout.write(`saved cluster ${name} in ${store.profilesPath} (secrets in ${store.credentialsPath}, mode 0600)\n`);
+      if (checked) {
+        const roles = checked.roles ? `token roles: ${checked.roles.join(', ')}` : 'no token given';
+        process.stdout.write(`checked: hub ${hubUrl} answers, ${roles}${checked.redis ? `, Redis ${checked.redis} accepts the connection` : ''}\n`);
+      }
+    });
+
+  cluster
+    .command('rm')
+    .description('remove a cluster profile and its secrets')
+    .argument('<name>')
+    .action((name: string) => {
+      const store = new ProfileStore();
+      const nextDefault = store.remove(name);
+      process.stdout.write(`removed cluster ${name} from ${store.profilesPath} and ${store.credentialsPath}${nextDefault === undefined ? '' : nextDefault ? `; the default is now ${nextDefault}` : '; no default cluster left'}\n`);
     });
 
   cluster

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { QueueKeys } from '@gridcore/queue/queue-keys';
 import { formatCount, OperatorError, redisError } from '@gridcore/operator';
 import { CliContext, printJson, queueOf } from '../context';
+import { table } from '../table';
 
 export function deadCommand(): Command {
   return new Command('dead')
@@ -28,7 +29,8 @@ export function deadCommand(): Command {
         const attempts = items.length ? await client.hmget(keys.attempts, ...items) : [];
         if (o.json) return printJson({ task: name, dead: total, items: items.map((item, i) => ({ item, attempts: Number(attempts[i] ?? 0) || null })) });
         process.stdout.write(`${formatCount(total)} dead items in ${keys.dead}${total > items.length ? ` (showing ${items.length})` : ''}\n`);
-        for (const item of items) process.stdout.write(`${item}\n`);
+        // Attempts first: an item is printed verbatim and may hold spaces of its own.
+        if (items.length) process.stdout.write(`${table(['attempts', 'item'], items.map((item, i) => [attempts[i] ?? '-', item]))}\n`);
       } catch (err) {
         if (err instanceof OperatorError) throw err;
         throw redisError(target, err as Error);

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import type { NodeRecord } from '@gridcore/operator';
-import { formatCount } from '@gridcore/operator';
+import { formatCount, OperatorError } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { table } from '../table';
+import { notRunningCell, unrunnableWarning } from './runnability';
 
 function gpuCell(n: NodeRecord): string {
   if (!n.gpus?.length) return '-';
@@ -13,10 +14,20 @@ function gpuCell(n: NodeRecord): string {
 
 export function finishCommand(): Command {
   return new Command('finish')
-    .description('complete the current task and start the next pending one')
+    .description('complete the running task (or TASK, only if it is the running one) and start the next pending one')
+    .argument('[task]', 'the task meant; default: the one running now')
     .option('--json', 'print the hub answer as JSON')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
-      const answer = await CliContext.fromCommand(cmd).hub.finish();
+    .action(async (task: string | undefined, o: { json?: boolean }, cmd: Command) => {
+      const hub = CliContext.fromCommand(cmd).hub;
+      // The name goes with the request, so a task that started meanwhile (another operator's
+      // finish, an auto-finish) is never completed by mistake: the hub answers 409 instead.
+      const name = task ?? (await hub.listTasks()).current;
+      if (!name) {
+        // Nothing to name; a viewer token still hears that it may not finish anything at all.
+        const { roles } = await hub.whoami();
+        throw new OperatorError(roles.some((r) => r === 'admin') ? 'No current task running' : 'this token lacks the admin role');
+      }
+      const answer = await hub.finish(name);
       if (o.json) return printJson(answer);
       const left = answer.left && answer.left.pending + answer.left.in_flight > 0 ? ` (left ${formatCount(answer.left.pending)} pending, ${formatCount(answer.left.in_flight)} in flight)` : '';
       process.stdout.write(`finished ${answer.completed}${left}; ${answer.started ? `started ${answer.started}` : 'no pending task: the grid is idle'}\n`);
@@ -37,14 +48,17 @@ export function nodesCommand(): Command {
       const rows = nodes.map((n) => [
         n.id,
         n.hostname,
-        `${n.status}${n.stopping ? ' (stopping)' : ''}`,
+        `${n.status}${n.stopping ? ' (stopping)' : ''}${n.left_at ? ' (left)' : ''}`,
         n.runtime_status ?? '-',
         n.active_containers,
         n.usage ? `${Math.round(n.usage.cpu_pct)}%` : '-',
         gpuCell(n),
         formatCount(perNode[n.id] ?? 0),
+        notRunningCell(n),
       ]);
-      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED'], rows)}\n`);
+      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED', 'NOT RUNNING'], rows)}\n`);
+      const warning = current && unrunnableWarning(current);
+      if (warning) process.stderr.write(`${warning}\n`);
     });
 }
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { formatCount, openItems, OperatorError, ProgressDisplay, pushItems, readLines, redisError } from '@gridcore/operator';
+import { formatCount, openItems, OperatorError, ProgressDisplay, pushItems, readLines, redisError, redisTimeMs } from '@gridcore/operator';
 import { CliContext, printJson, queueOf } from '../context';
+import { PushLog } from '../push-log';
 import { integer } from './parse';
 
 interface PushOptions {
@@ -23,12 +24,19 @@ export function pushCommand(): Command {
     .action(async (name: string, o: PushOptions, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
       const task = await ctx.task(name);
+      if (task.status === 'completed') {
+        process.stderr.write(`gridctl: note: task ${name} is completed; no node works on these items until you register it again (gridctl task add ${name} ...)\n`);
+      }
       const queue = queueOf(task, 'input');
       const target = ctx.redisTarget(task, 'input');
       // Open the file before connecting: an unreadable file costs nothing and pushes nothing.
       const stream = await openItems(o.file);
       const { client } = await ctx.redis(task, 'input');
       const display = o.progress ? new ProgressDisplay(`push ${name}`) : null;
+      // Marked in Redis time before and after, so a watcher never trusts a sample older than these items.
+      const log = new PushLog();
+      const startedMs = await redisTimeMs(client, queue).catch(() => null);
+      if (startedMs !== null) log.write(ctx.clusterName, name, { startedMs, finishedMs: null, pid: process.pid });
       try {
         const result = await pushItems(client, queue, readLines(stream), {
           batch: o.batch,
@@ -45,6 +53,8 @@ export function pushCommand(): Command {
         if (o.json) printJson(summary);
         else process.stdout.write(`pushed ${formatCount(result.pushed)} items to ${queue} on ${target.where} in ${(result.ms / 1000).toFixed(2)} s (${formatCount(rate)} items/s)\n`);
       } finally {
+        const finishedMs = startedMs === null ? null : await redisTimeMs(client, queue).catch(() => null);
+        if (startedMs !== null) log.write(ctx.clusterName, name, { startedMs, finishedMs, pid: process.pid });
         client.disconnect();
       }
     });

@@ -60,7 +60,8 @@ export function resultsCommand(): Command {
           if (o.drain && count >= length) break;
         }
       } catch (err) {
-        if (err instanceof OperatorError) throw err;
+        // A closed output (EPIPE) is the reader's business, not a Redis failure: pass it up as is.
+        if (err instanceof OperatorError || (err as NodeJS.ErrnoException).code === 'EPIPE') throw err;
         throw redisError(target, err as Error);
       } finally {
         client.disconnect();

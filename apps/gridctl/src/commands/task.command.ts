@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import type { TaskCreate, TaskRecord } from '@gridcore/operator';
 import { formatCount, formatDuration } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
+import { confirmFresh } from './confirm';
 import { table } from '../table';
 import { integer, number, pair } from './parse';
+import { firstVerdict, unrunnableWarning } from './runnability';
 
 interface AddOptions {
   image?: string;
@@ -21,7 +23,26 @@ interface AddOptions {
   batchTimeoutS?: number;
   autoFinish?: boolean;
   autoFinishGraceS?: number;
+  waitS?: number;
+  fresh?: boolean;
+  yes?: boolean;
   json?: boolean;
+}
+
+/** Long enough for a node to fail a pull (three quick attempts), short enough not to be a wait. */
+const DEFAULT_VERDICT_WAIT_S = 8;
+
+/** One line on what the lists already held (a reused name or queue), or null when they were empty. */
+export function existingNote(t: TaskRecord): string | null {
+  const e = t.existing;
+  const parts: string[] = [];
+  if (t.cleared) parts.push(`--fresh deleted ${formatCount(t.cleared.output)} output items and ${formatCount(t.cleared.protocol_keys)} protocol keys`);
+  if (e?.input) parts.push(`the input list already holds ${formatCount(e.input)} items`);
+  if (e?.output) parts.push(`the output list already holds ${formatCount(e.output)} results`);
+  if (e?.previous_runs) parts.push(`${e.previous_runs} earlier run${e.previous_runs === 1 ? '' : 's'} of ${t.name}`);
+  if (!parts.length) return null;
+  const hint = e?.output && !t.cleared ? ` (\`gridctl results ${t.name}\` will include them; start clean with \`gridctl task add ${t.name} --fresh\`)` : '';
+  return `note: ${parts.join('; ')}${hint}`;
 }
 
 function progressCell(t: TaskRecord): string {
@@ -48,6 +69,13 @@ function describeTask(t: TaskRecord): string {
     ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
     ['created / started / completed', `${t.created_at} / ${t.started_at ?? '-'} / ${t.completed_at ?? '-'}${t.completed_by ? ` (${t.completed_by})` : ''}`],
   ];
+  if (t.data_loss) lines.push(['QUEUE DATA LOST', `${t.data_loss.reason} (seen ${t.data_loss.detected_at}); auto-finish waits for POST /api/tasks/${t.name}/acknowledge-data-loss`]);
+  if (t.runnable) {
+    lines.push(['nodes', t.runnable.summary]);
+    for (const r of t.runnable.nodes_refusing) lines.push([`  ${r.hostname}`, `${r.reason}: ${r.detail}`]);
+  }
+  if (t.existing) lines.push(['at registration', `input ${formatCount(t.existing.input)}, output ${t.existing.output === null ? '-' : formatCount(t.existing.output)}, earlier runs ${t.existing.previous_runs}`]);
+  if (t.cleared) lines.push(['fresh deleted', `${formatCount(t.cleared.output)} output items, ${formatCount(t.cleared.protocol_keys)} protocol keys`]);
   if (t.left) lines.push(['left at finish', `pending ${t.left.pending}, in flight ${t.left.in_flight}`]);
   const p = t.progress;
   if (p) {
@@ -82,9 +110,13 @@ export function taskCommand(): Command {
     .addOption(new Option('--auto-finish', 'finish on its own once drained'))
     .addOption(new Option('--no-auto-finish', 'never auto-finish (overrides the hub default)'))
     .option('--auto-finish-grace-s <n>', 'quiet time before auto-finish, s', integer)
+    .option('--wait-s <n>', `when it starts at once, wait up to n s for a node to run it or refuse it (a failed pull), and warn (default ${DEFAULT_VERDICT_WAIT_S}; 0: only what the hub knows at once)`, number)
+    .option('--fresh', "first delete the output list and the queue's protocol keys (retry, dead, stats, ...) left by earlier runs; the input list stays")
+    .option('-y, --yes', 'do not ask before --fresh deletes')
     .option('--json', 'print the record as JSON')
     .action(async (name: string, o: AddOptions, cmd: Command) => {
       const ctx = CliContext.fromCommand(cmd);
+      if (o.fresh) await confirmFresh(name, { yes: !!o.yes, outputQueue: o.outputQueue, inputQueue: o.inputQueue });
       const inputRedis = o.inputRedis ?? ctx.defaultRedisUrl();
       const body: TaskCreate = {
         name,
@@ -103,11 +135,16 @@ export function taskCommand(): Command {
         batch_timeout_s: o.batchTimeoutS,
         auto_finish: o.autoFinish,
         auto_finish_grace_s: o.autoFinishGraceS,
+        fresh: o.fresh ? true : undefined,
       };
       for (const key of Object.keys(body) as (keyof TaskCreate)[]) if (body[key] === undefined) delete body[key];
       const record = await ctx.hub.addTask(body);
+      const warning = await firstVerdict(ctx.hub, record, o.waitS ?? DEFAULT_VERDICT_WAIT_S);
+      if (warning) process.stderr.write(`${warning}\n`);
       if (o.json) return printJson(record);
       process.stdout.write(`registered ${record.name} (${record.status})\n`);
+      const note = existingNote(record);
+      if (note) process.stdout.write(`${note}\n`);
     });
 
   task
@@ -131,6 +168,8 @@ export function taskCommand(): Command {
       const record = await CliContext.fromCommand(cmd).hub.getTask(name);
       if (o.json) return printJson(record);
       process.stdout.write(`${describeTask(record)}\n`);
+      const warning = unrunnableWarning(record);
+      if (warning) process.stderr.write(`${warning}\n`);
     });
 
   task

@@ -61,7 +61,8 @@ describe('loadNodeConfig', () => {
     ['parallelism 0', {}, 'server_url = "http://a:1"\nparallelism = 0\n', /^config: parallelism in .* must be an integer from 1 to 4096 \(got 0\)$/],
     ['unreadable TOML', {}, 'server_url = "http://a:1\n', /^config: .*gridnode.toml is not valid TOML/],
     ['a bad env value', { GRIDNODE_HEARTBEAT_INTERVAL: 'often' }, 'server_url = "http://a:1"\n', /^config: heartbeat_interval \(from GRIDNODE_HEARTBEAT_INTERVAL\) must be an integer/],
-    ['a server_url that is no URL', {}, 'server_url = "hub"\n', /^config: server_url in .* must be a string matching/],
+    ['a server_url that is no URL', {}, 'server_url = "hub"\n', /^config: server_url in .* must be an http:\/\/ or https:\/\/ URL such as http:\/\/hub:8080 \(got "hub"\)$/],
+    ['a typo of parallelism', {}, 'server_url = "http://a:1"\nparalellism = 4\n', /^config: paralellism: did you mean parallelism\? \(an unknown key in .*gridnode\.toml\)$/],
   ])('refuses %s with one line naming the key', (_name, env, text, message) => {
     const { home, source } = sandbox({ 'gridnode.toml': text });
     const err = failure(() => loadNodeConfig(source({ ...env, GRIDNODE_CONFIG: join(home, 'gridnode.toml') })));

@@ -4,9 +4,9 @@ import { NODE_ID_PATTERN } from '@gridcore/contracts/names';
 
 /** gridnode.toml keys (SPEC §8); each also comes from `GRIDNODE_<KEY>`. */
 export const NODE_CONFIG_SCHEMA = {
-  server_url: { type: 'string', pattern: /^https?:\/\/[^\s]+$/ },
+  server_url: { type: 'string', format: { pattern: /^https?:\/\/[^\s]+$/, expected: 'an http:// or https:// URL such as http://hub:8080' } },
   token: { type: 'string', secret: true },
-  node_id: { type: 'string', pattern: NODE_ID_PATTERN },
+  node_id: { type: 'string', format: { pattern: NODE_ID_PATTERN, expected: "1 to 64 letters, digits, '.', '_' or '-'" } },
   hostname: { type: 'string' },
   parallelism: { type: 'int', min: 1, max: 4096 },
   heartbeat_interval: { type: 'int', min: 1, max: 3600, default: 30 },

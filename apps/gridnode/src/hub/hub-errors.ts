@@ -25,3 +25,18 @@ export class HubHttpError extends Error {
     return this.status >= 500 || this.status === 429;
   }
 }
+
+/**
+ * The hub refused the token this node registers with (401: unknown, 403: not a node token). Not
+ * recoverable: the agent stops with one line saying so and exit code {@link TokenRefusedError.exitCode}.
+ */
+export class TokenRefusedError extends Error {
+  readonly code = 'TOKEN_REFUSED';
+  readonly recoverable = false;
+  static readonly exitCode = 3;
+  constructor(hubUrl: string, status: number, configFile: string | null, hasToken: boolean) {
+    const why = !hasToken ? 'wants a token' : status === 401 ? 'does not know the token' : 'refuses the token for nodes (it is not a node token)';
+    super(`the hub at ${hubUrl} ${why} (${status} on register): ${hasToken ? 'check' : 'set'} token in ${configFile ?? 'gridnode.toml'} or GRIDNODE_TOKEN`);
+    this.name = 'TokenRefusedError';
+  }
+}

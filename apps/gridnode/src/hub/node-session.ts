@@ -12,7 +12,7 @@ import { TaskStream } from '../task/task-stream';
 import { backoffDelay, sleep } from '../workers/backoff';
 import { WorkerPool } from '../workers/worker-pool';
 import { HubClient } from './hub-client';
-import { HubHttpError } from './hub-errors';
+import { HubHttpError, TokenRefusedError } from './hub-errors';
 
 /** `uname -m` names, as the original sends them. */
 export function hostArchitecture(nodeArch: string = arch()): string {
@@ -30,10 +30,17 @@ export function hostArchitecture(nodeArch: string = arch()): string {
 
 export const AGENT_VERSION = '0.1.0';
 
+/** How often the session compares the node's state with what it last reported. */
+const STATE_POLL_MS = 200;
+/** A state change is reported at once, but heartbeats never come closer together than this. */
+export const MIN_HEARTBEAT_SPACING_MS = 1_000;
+
 /**
  * The node's membership: register (with the saved id), heartbeat every `heartbeat_interval`
- * with the §2.6 body, register again on a 404 or after the hub was unreachable, write
- * `state_dir/status.json` after each good heartbeat, deregister on stop.
+ * with the §2.6 body, and at once (at most one a second) when the node's state changed
+ * (containers started, stopped, crashed, task switched); register again on a 404 or after the
+ * hub was unreachable, write `state_dir/status.json` after each good heartbeat, deregister on
+ * stop. A hub that refuses the token on register ends the agent: retrying cannot help.
  */
 export class NodeSession {
   private readonly logger = new Logger('NodeSession');
@@ -42,6 +49,9 @@ export class NodeSession {
   private loop?: Promise<void>;
   private mustRegister = false;
   private registeredOnce = false;
+  private lastBeatAt = 0;
+  /** The state the last heartbeat carried (see {@link stateFingerprint}). */
+  private reportedState = '';
   gpus: GpuSample[] = [];
 
   constructor(
@@ -54,7 +64,10 @@ export class NodeSession {
     private readonly gpuProbe: () => Promise<GpuSample[]> = () => probeGpus(),
   ) {}
 
-  /** Registers, retrying with backoff until the hub answers (or the agent stops). */
+  /**
+   * Registers, retrying with backoff until the hub answers (or the agent stops). A 401 or 403
+   * throws {@link TokenRefusedError}: the token will not become valid by asking again.
+   */
   async registerUntilDone(): Promise<boolean> {
     this.gpus = await this.gpuProbe();
     for (let failures = 0; !this.closed.signal.aborted; ) {
@@ -62,6 +75,9 @@ export class NodeSession {
         await this.register();
         return true;
       } catch (err) {
+        if (err instanceof HubHttpError && (err.status === 401 || err.status === 403)) {
+          throw new TokenRefusedError(this.hub.url, err.status, this.config.file, !!this.config.token);
+        }
         failures++;
         const delay = backoffDelay(failures, 1_000, 30_000, 0.2);
         this.logger.warn(`register failed: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -103,8 +119,37 @@ export class NodeSession {
     const signal = this.closed.signal;
     while (!signal.aborted) {
       await this.beat();
-      await sleep(this.config.heartbeatIntervalS * 1000, signal);
+      await this.untilNextBeat(signal);
     }
+  }
+
+  /**
+   * Waits out `heartbeat_interval`, or less once the state differs from the one last reported,
+   * but never less than {@link MIN_HEARTBEAT_SPACING_MS} after the last beat. Comparing the state
+   * itself, rather than having each worker announce its changes, means no change is missed,
+   * whichever part of the node makes it.
+   */
+  private async untilNextBeat(signal: AbortSignal): Promise<void> {
+    const due = this.lastBeatAt + this.config.heartbeatIntervalS * 1000;
+    const earliest = this.lastBeatAt + MIN_HEARTBEAT_SPACING_MS;
+    while (!signal.aborted) {
+      const now = Date.now();
+      if (now >= due) return;
+      if (now >= earliest && this.stateFingerprint() !== this.reportedState) return;
+      await sleep(Math.min(STATE_POLL_MS, due - now), signal);
+    }
+  }
+
+  /** What a heartbeat says about the node's work, without the host usage that moves all the time. */
+  stateFingerprint(): string {
+    const pool = this.pool();
+    const task = this.stream.task$.value;
+    return JSON.stringify([
+      pool ? pool.runtimeStatus() : 'Idle',
+      pool ? pool.activeContainers() : 0,
+      task ? task.task_name : null,
+      pool ? pool.instances() : [],
+    ]);
   }
 
   async heartbeatBody(): Promise<HeartbeatDto> {
@@ -117,6 +162,7 @@ export class NodeSession {
       active_containers: pool ? pool.activeContainers() : 0,
       task_name: task ? task.task_name : null,
       instances: pool ? pool.instances() : [],
+      not_running: pool ? pool.notRunning() : null,
       usage: {
         cpu_pct: this.meter.cpuPct(),
         mem_pct: await this.meter.memPct(),
@@ -142,6 +188,9 @@ export class NodeSession {
 
   /** One heartbeat; never throws. */
   async beat(): Promise<void> {
+    this.lastBeatAt = Date.now();
+    // Counted as reported even if this beat fails: a failing hub gets the regular retries, not one a second.
+    this.reportedState = this.stateFingerprint();
     try {
       if (this.mustRegister && (await this.stopRequestedBeforeRegistering())) return;
       if (this.mustRegister) await this.register();

@@ -73,7 +73,10 @@ describe('containerSpec', () => {
 
 describe('refusal and queue visibility', () => {
   it('refuses a task that needs more GPUs than the node has, saying why', () => {
-    expect(refusal(task({ gpus: 1 }), { gpuCount: 0 })).toBe('task sqrt needs 1 GPU per container and this node has 0: running none of its containers here');
+    expect(refusal(task({ gpus: 1 }), { gpuCount: 0 })).toEqual({
+      reason: 'needs_gpus',
+      detail: 'task sqrt needs 1 GPU per container and this node has 0: running none of its containers here',
+    });
     expect(refusal(task({ gpus: 2 }), { gpuCount: 2 })).toBeNull();
     expect(refusal(task(), { gpuCount: 0 })).toBeNull();
   });

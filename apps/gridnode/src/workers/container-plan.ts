@@ -1,5 +1,6 @@
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
-import type { ContainerSpec } from '@gridcore/docker-runtime';
+import type { KnownNotRunningReason } from '@gridcore/contracts/nodes/not-running.dto';
+import { ContainerSpec, DockerUnreachableError } from '@gridcore/docker-runtime';
 
 /** Labels every container of ours carries (SPEC §3), plus the run id for the reconciler. */
 export const LABEL_TASK = 'gridcore.task';
@@ -29,13 +30,29 @@ export function containerCount(task: TaskConfigDto | null, node: Pick<NodeFacts,
   return Math.max(0, n);
 }
 
+/** Why a slot runs nothing: a NotRunningDto reason and its detail (the heartbeat adds the task). */
+export interface NotRunningCause {
+  reason: KnownNotRunningReason;
+  detail: string;
+}
+
 /** Why this node runs none of the task's containers, or null when it can. */
-export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount'>): string | null {
+export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount'>): NotRunningCause | null {
   const gpus = task.gpus ?? 0;
   if (gpus > node.gpuCount) {
-    return `task ${task.task_name} needs ${gpus} GPU${gpus === 1 ? '' : 's'} per container and this node has ${node.gpuCount}: running none of its containers here`;
+    return {
+      reason: 'needs_gpus',
+      detail: `task ${task.task_name} needs ${gpus} GPU${gpus === 1 ? '' : 's'} per container and this node has ${node.gpuCount}: running none of its containers here`,
+    };
   }
   return null;
+}
+
+/** The cause of a failed image pull or container start, with Docker's own message as detail. */
+export function setupFailureCause(stage: 'image' | 'start', err: unknown): NotRunningCause {
+  const detail = (err as Error).message ?? String(err);
+  if (err instanceof DockerUnreachableError) return { reason: 'docker_unavailable', detail };
+  return { reason: stage === 'image' ? 'image_pull_failed' : 'container_start_failed', detail };
 }
 
 /** True when the node can see the task's queue (SPEC §2.1): it then waits for items after exit 0. */

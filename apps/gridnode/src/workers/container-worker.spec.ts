@@ -170,6 +170,7 @@ describe('ContainerWorker', () => {
     stream.offer(1, task('g', 1, { gpus: 1 }));
     await until(() => worker.state === 'error');
     expect(worker.status()?.last_error).toBe('task g needs 1 GPU per container and this node has 0: running none of its containers here');
+    expect(worker.notRunning).toEqual({ reason: 'needs_gpus', detail: 'task g needs 1 GPU per container and this node has 0: running none of its containers here' });
     expect(runtime.log).toEqual([]);
     await worker.shutdown();
   });
@@ -180,8 +181,11 @@ describe('ContainerWorker', () => {
     stream.offer(1, task('x', 1));
     await until(() => worker.state === 'error');
     expect(worker.status()?.last_error).toBe('image x:1 is not on this node and could not be pulled: no registry');
+    expect(worker.notRunning).toEqual({ reason: 'image_pull_failed', detail: 'image x:1 is not on this node and could not be pulled: no registry' });
     stream.offer(2, task('a', 2));
     await until(() => worker.state === 'running');
+    // Running the next task's container clears the reason.
+    expect(worker.notRunning).toBeNull();
     await worker.shutdown();
   });
 

@@ -7,7 +7,7 @@ import { ContainerExit, ContainerNotFoundError, ContainerRuntime, RuntimeError }
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
 import { aborted, backoffDelay, sleep } from './backoff';
-import { containerCount, containerSpec, NodeFacts, queueVisible, refusal } from './container-plan';
+import { containerCount, containerSpec, NodeFacts, NotRunningCause, queueVisible, refusal, setupFailureCause } from './container-plan';
 import { Recovery, RestartTracker } from './restart-tracker';
 
 export interface WorkerDeps {
@@ -49,6 +49,8 @@ export class ContainerWorker {
   lastExitCode: number | null = null;
   lastError: string | null = null;
   taskName: string | null = null;
+  /** Why this slot runs none of its task's containers (a refusal, a failed pull or start), or null. */
+  notRunning: NotRunningCause | null = null;
 
   constructor(
     readonly instance: number,
@@ -99,6 +101,7 @@ export class ContainerWorker {
       if (!task) {
         this.state = 'idle';
         this.taskName = null;
+        this.notRunning = null;
         await aborted(signal);
         continue;
       }
@@ -125,9 +128,11 @@ export class ContainerWorker {
     this.lastExitCode = null;
     this.lastError = null;
     this.taskName = task.task_name;
+    this.notRunning = null;
     const why = refusal(task, this.deps.node());
     if (why) {
-      this.fail(why);
+      this.notRunning = why;
+      this.fail(why.detail);
       await aborted(signal);
       return;
     }
@@ -138,6 +143,7 @@ export class ContainerWorker {
       try {
         await this.deps.runtime.ensureImage(task.image);
       } catch (err) {
+        this.notRunning = setupFailureCause('image', err);
         await this.setupFailed(err, ++setupFailures, signal);
         continue;
       }
@@ -149,10 +155,12 @@ export class ContainerWorker {
         id = await this.deps.runtime.start(containerSpec(task, this.deps.node(), this.instance, runId));
       } catch (err) {
         this.runId = null;
+        this.notRunning = setupFailureCause('start', err);
         await this.setupFailed(err, ++setupFailures, signal);
         continue;
       }
       setupFailures = 0;
+      this.notRunning = null;
       if (started++ > 0) this.restarts++;
       this.containerId = id;
       this.state = 'running';

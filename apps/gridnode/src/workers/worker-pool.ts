@@ -1,5 +1,6 @@
 import { Subscription } from 'rxjs';
 import type { InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts/nodes/heartbeat.dto';
+import { NOT_RUNNING_DETAIL_MAX, NotRunningDto } from '@gridcore/contracts/nodes/not-running.dto';
 import { ContainerWorker, WorkerDeps } from './container-worker';
 import { containerCount } from './container-plan';
 
@@ -43,6 +44,18 @@ export class WorkerPool {
     return this.workers.map((w) => w.status()).filter((s): s is InstanceStatusDto => s !== null);
   }
 
+  /**
+   * The heartbeat's `not_running`: why the node runs none of the current task's containers (a
+   * slot's refusal or failed pull), or null while any container of it runs or none has failed.
+   */
+  notRunning(): NotRunningDto | null {
+    const task = this.deps.stream.task$.value;
+    if (!task || this.activeContainers() > 0) return null;
+    const cause = this.workers.find((w) => w.notRunning && w.taskName === task.task_name)?.notRunning;
+    if (!cause) return null;
+    return { task: task.task_name, reason: cause.reason, detail: oneLine(cause.detail, NOT_RUNNING_DETAIL_MAX) };
+  }
+
   activeContainers(): number {
     return this.workers.filter((w) => w.containerId).length;
   }
@@ -53,4 +66,10 @@ export class WorkerPool {
     if (this.deps.stream.task$.value) return 'Running';
     return 'Idle';
   }
+}
+
+/** Docker's messages may hold newlines and run long; the hub takes one line of at most `max`. */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

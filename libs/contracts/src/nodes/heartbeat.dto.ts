@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { NODE_ID_PATTERN, TASK_NAME_PATTERN } from '../names';
 import { OptionalListOf, OptionalObjectOf } from '../validators';
+import { NotRunningDto } from './not-running.dto';
 
 export const RUNTIME_STATUSES = ['Running', 'Idle', 'Error'] as const;
 export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
@@ -76,6 +77,10 @@ export class HeartbeatDto {
   @ApiPropertyOptional({ type: HostUsageDto })
   @OptionalObjectOf(HostUsageDto, 'usage')
   usage?: HostUsageDto;
+
+  @ApiPropertyOptional({ type: NotRunningDto, nullable: true, description: 'Why the node runs none of the current task\'s containers; null when it runs them' })
+  @OptionalObjectOf(NotRunningDto, 'not_running')
+  not_running?: NotRunningDto | null;
 }
 
 export class HeartbeatResultDto {

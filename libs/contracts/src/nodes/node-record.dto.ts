@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { GpuInfoDto } from './register-node.dto';
 import { HostUsageDto, InstanceStatusDto, RUNTIME_STATUSES } from './heartbeat.dto';
 import type { RuntimeStatus } from './heartbeat.dto';
+import { NotRunningDto } from './not-running.dto';
 
 /** A node as `GET /api/nodes` shows it: the original's fields, then ours. Never a token. */
 export class NodeRecordDto {
@@ -24,4 +25,16 @@ export class NodeRecordDto {
   @ApiPropertyOptional({ type: HostUsageDto, nullable: true }) usage: HostUsageDto | null;
   @ApiProperty({ description: 'RFC 3339' }) registered_at: string;
   @ApiProperty({ description: 'A stop was requested and not yet acted on' }) stopping: boolean;
+  @ApiPropertyOptional({
+    type: NotRunningDto,
+    nullable: true,
+    description: 'Why it runs none of the current task\'s containers: its own report, else what the hub sees (no image for its platform, too few GPUs)',
+  })
+  not_running: NotRunningDto | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'RFC 3339: when the node deregistered; it stays listed as Offline until an operator removes it or node_remove_after_s passes',
+  })
+  left_at: string | null;
 }

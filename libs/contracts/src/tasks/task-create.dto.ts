@@ -127,4 +127,15 @@ export class TaskCreateDto {
   @Min(0)
   @Max(86_400)
   auto_finish_grace_s?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Start clean: before registering, delete the output list and every protocol key of the input queue ' +
+      '(P:* — retry, dead, attempts, stats, config, leases, batches) left by earlier runs; the input list stays. ' +
+      'Refused (409) while a pending or running task uses the same input or output list, and 503 when that Redis does not answer',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'fresh must be true or false' })
+  fresh?: boolean;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TaskRunSpecDto } from './task-config.dto';
+import { TaskRunnabilityDto } from './task-runnability.dto';
 
 export type TaskStatus = 'pending' | 'running' | 'completed';
 
@@ -18,9 +19,32 @@ export class TaskProgressDto {
   @ApiProperty() items_per_s: number;
   @ApiProperty({ nullable: true, type: Number }) eta_s: number | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) per_node: Record<string, number>;
-  @ApiProperty({ description: 'When the sample was taken (RFC 3339)' }) sampled_at: string;
+  @ApiProperty({
+    description: "When the sample was taken (RFC 3339), in the clock of the task's Redis server (TIME); for a failed sample, the hub's clock",
+  })
+  sampled_at: string;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the last sample failed (Redis unreachable, ...)' })
   error: string | null;
+}
+
+/** The hub saw that the task's Redis lost the queue's keys (its `P:config` run id is gone). */
+export class TaskDataLossDto {
+  @ApiProperty({ description: 'When the hub saw it (RFC 3339)' }) detected_at: string;
+  @ApiProperty({ description: 'What the hub saw: P:config missing, or naming another run' }) reason: string;
+}
+
+/** What the task's lists held when it was registered (after `fresh` cleared them). */
+export class TaskExistingDto {
+  @ApiProperty({ description: 'Items already in the input list' }) input: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Items already in the output list (null: the task names no output list)' })
+  output: number | null;
+  @ApiProperty({ description: 'Earlier runs of this name in the hub\'s history' }) previous_runs: number;
+}
+
+/** What `fresh: true` deleted before the task was registered. */
+export class TaskClearedDto {
+  @ApiProperty({ description: 'Items deleted from the output list' }) output: number;
+  @ApiProperty({ description: 'Protocol keys (P:*) deleted' }) protocol_keys: number;
 }
 
 /** A task as `/api` shows it: Redis passwords masked. */
@@ -39,6 +63,23 @@ export class TaskRecordDto extends TaskRunSpecDto {
   completed_by: 'finish' | 'next' | 'auto_finish' | null;
   @ApiPropertyOptional({ type: TaskLeftDto, nullable: true }) left: TaskLeftDto | null;
   @ApiPropertyOptional({ type: TaskProgressDto, nullable: true }) progress: TaskProgressDto | null;
+  @ApiPropertyOptional({
+    type: TaskDataLossDto,
+    nullable: true,
+    description:
+      'Set when the task\'s Redis lost its queue (restart without persistence, FLUSHALL, failover to an empty replica): auto-finish is suspended until POST /api/tasks/:name/acknowledge-data-loss',
+  })
+  data_loss: TaskDataLossDto | null;
+  @ApiPropertyOptional({ type: TaskRunnabilityDto, nullable: true, description: 'For the running task: can any online node run it, and why not' })
+  runnable?: TaskRunnabilityDto | null;
+  @ApiPropertyOptional({
+    type: TaskExistingDto,
+    nullable: true,
+    description: 'What its lists held at registration; null when the hub cannot see its queue or its Redis did not answer',
+  })
+  existing?: TaskExistingDto | null;
+  @ApiPropertyOptional({ type: TaskClearedDto, nullable: true, description: 'What `fresh` deleted at registration (null without it)' })
+  cleared?: TaskClearedDto | null;
 }
 
 /** `GET /api/tasks`: the original's name lists plus full records. */

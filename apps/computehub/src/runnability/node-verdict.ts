@@ -1,0 +1,52 @@
+import type { NotRunningDto } from '@gridcore/contracts';
+
+/** What the hub knows of the running task that decides whether a node can run it. */
+export interface RunnableTask {
+  id: string;
+  name: string;
+  image: string | null;
+  images: Record<string, string>;
+  gpus: number;
+}
+
+/** What the hub knows of a node for that decision. */
+export interface NodeFactsForTask {
+  platform: string;
+  gpuCount: number;
+  /** The node's own report, for whichever task it last saw. */
+  reported: NotRunningDto | null;
+}
+
+/**
+ * Why the hub can tell, without asking the node, that it cannot run `task`: no image for its
+ * platform (the node is then simply offered no task, SPEC §2.7) or too few GPUs. Null when it can.
+ */
+export function hubDerivedReason(task: RunnableTask, node: Pick<NodeFactsForTask, 'platform' | 'gpuCount'>): NotRunningDto | null {
+  if (!task.image && !task.images[node.platform]) {
+    const has = Object.keys(task.images);
+    return {
+      task: task.name,
+      reason: 'no_image_for_platform',
+      detail: `task ${task.name} has no image for ${node.platform}${has.length ? ` (its images are for ${has.join(', ')})` : ''}`,
+    };
+  }
+  if (task.gpus > node.gpuCount) {
+    return {
+      task: task.name,
+      reason: 'needs_gpus',
+      detail: `task ${task.name} needs ${task.gpus} GPU${task.gpus === 1 ? '' : 's'} per container and the node has ${node.gpuCount}`,
+    };
+  }
+  return null;
+}
+
+/** Why an online node does not run `task` (its own report first), or null when it runs it or may. */
+export function nodeVerdict(task: RunnableTask, node: NodeFactsForTask): NotRunningDto | null {
+  if (node.reported && node.reported.task === task.name) return node.reported;
+  return hubDerivedReason(task, node);
+}
+
+export function sameNotRunning(a: NotRunningDto | null, b: NotRunningDto | null): boolean {
+  if (!a || !b) return a === b;
+  return a.task === b.task && a.reason === b.reason && a.detail === b.detail;
+}

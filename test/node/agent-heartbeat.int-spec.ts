@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { startRedis, RunningRedis } from '../support/redis-server';
+import { HubProcess, startHubProcess } from '../support/hub-process';
+import { waitFor } from '../support/ports';
+import { startAgent, AgentProcess } from './support/agent-process';
+import { addTask, finish, nodeRecord, waitForContainers, waitForNodeId } from './support/grid';
+import { ensureTestImage, removeLabelled, requireDockerEngine } from './support/test-image';
+
+const VIEWER = 'heartbeat-viewer-token-0001';
+
+/**
+ * Issue 15 point 4: the hub learns of a node's state changes at once, not a heartbeat_interval
+ * later, and a node whose token the hub refuses stops with one line instead of retrying.
+ */
+describe('GridNode heartbeats on state changes', () => {
+  jest.setTimeout(120_000);
+  let redis: RunningRedis;
+  let hub: HubProcess;
+  let agent: AgentProcess;
+  let nodeId: string;
+  let image: string;
+
+  beforeAll(async () => {
+    requireDockerEngine();
+    image = ensureTestImage();
+    redis = await startRedis();
+    hub = await startHubProcess({ env: { COMPUTEHUB_VIEWER_TOKENS: VIEWER } });
+    // The regular heartbeat is 30 s, so anything the hub sees sooner came from a state change.
+    agent = startAgent({ GRIDNODE_SERVER_URL: hub.url, GRIDNODE_TOKEN: hub.token, GRIDNODE_PARALLELISM: '2', GRIDNODE_HEARTBEAT_INTERVAL: '30' });
+    nodeId = await waitForNodeId(agent.stateDir);
+    await waitFor(async () => (await nodeRecord(hub, nodeId))?.usage, 10_000, 'the first heartbeat');
+  }, 120_000);
+
+  afterAll(async () => {
+    agent?.signal('SIGKILL');
+    if (nodeId) removeLabelled(`gridcore.node=${nodeId}`);
+    await hub?.stop();
+    await redis?.stop();
+  });
+
+  afterEach(() => {
+    if (process.env.GRIDNODE_TEST_VERBOSE) console.log(agent.output().slice(-4000));
+  });
+
+  /** Waits for the hub's record to satisfy `check`; returns how long after `since` it did. */
+  async function seenWithin(check: (record: any) => boolean, since: number, what: string): Promise<number> {
+    await waitFor(async () => check(await nodeRecord(hub, nodeId)), 10_000, what, 50);
+    return Date.now() - since;
+  }
+
+  it('reports containers started, crashed and stopped within seconds, not heartbeat_interval', async () => {
+    const registered = Date.now();
+    await addTask(hub, { name: 'hb', image, input_redis: redis.url, input_queue: 'hb:in', env: { MODE: 'serve' } });
+    const containers = await waitForContainers(nodeId, 'hb', 2);
+    const running = Date.now();
+    const started = await seenWithin((r) => r.active_containers === 2 && r.runtime_status === 'Running' && r.task_name === 'hb', running, '2 containers on the hub');
+    console.log(`task registered → 2 containers on the hub: ${Date.now() - registered} ms (${started} ms after they ran)`);
+    expect(started).toBeLessThan(3_000);
+
+    const killed = Date.now();
+    execFileSync('docker', ['kill', containers[0].id], { stdio: 'ignore' });
+    const crash = await seenWithin((r) => r.instances?.some((i: any) => i.restarts >= 1 || i.last_exit_code !== null), killed, 'the crash on the hub');
+    console.log(`container killed → crash on the hub: ${crash} ms`);
+    expect(crash).toBeLessThan(4_000);
+
+    const finished = Date.now();
+    await finish(hub);
+    const stopped = await seenWithin((r) => r.active_containers === 0 && r.task_name === null, finished, '0 containers on the hub');
+    console.log(`finish → 0 containers on the hub: ${stopped} ms`);
+    expect(stopped).toBeLessThan(8_000);
+  });
+
+  it.each([
+    ['an unknown token', 'not-a-known-token-0001', 401, 'does not know the token'],
+    ['a viewer token', VIEWER, 403, 'refuses the token for nodes (it is not a node token)'],
+  ])('stops with exit code 3 and one line naming the cause for %s, without retrying', async (_name, token, status, cause) => {
+    const refused = startAgent({ GRIDNODE_SERVER_URL: hub.url, GRIDNODE_TOKEN: token });
+    const t0 = Date.now();
+    expect(await refused.exited).toBe(3);
+    const out = refused.output();
+    console.log(`refused node exited ${Date.now() - t0} ms after start`);
+    const lines = out.split('\n').filter((l) => l.includes(`${status} on register`));
+    expect(lines).toEqual([`gridnode: the hub at ${hub.url} ${cause} (${status} on register): check token in gridnode.toml or GRIDNODE_TOKEN`]);
+    expect(out).not.toMatch(/retrying/);
+    expect(out).not.toContain(token);
+    expect(out).not.toMatch(/^\s+at /m);
+  });
+});
