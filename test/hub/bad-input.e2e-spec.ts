@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import request from 'supertest';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { rawRequest } from '../support/raw-http';
 
 const legacy = bearer(TOKENS.legacy);
 
@@ -19,6 +21,69 @@ const noBodyRoutes: [string, string][] = [
   ['post', '/api/nodes/known-node/stop'],
   ['post', '/api/tasks/running-task/dead/requeue'],
 ];
+
+/** Every route that reads no body, with parameters that reach its handler. */
+const readRoutes: [string, string][] = [
+  ['get', '/api/tasks'],
+  ['get', '/api/tasks/running-task'],
+  ['get', '/api/nodes'],
+  ['get', '/api/whoami'],
+  ['get', '/api/progress/history'],
+  ['get', '/api/events'],
+  ['get', '/metrics'],
+  ['get', '/gridnode/task?wait=0'],
+  ['get', '/agent/task?wait=0'],
+  ['get', '/health'],
+  ['get', '/health/ready'],
+  ['get', '/'],
+];
+
+const CODECS: Record<string, (bytes: Buffer) => Buffer> = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+const DECODERS: Record<string, (bytes: Buffer) => Buffer> = { gzip: gunzipSync, deflate: inflateSync, br: brotliDecompressSync };
+
+/** Random bytes can be a valid stream (brotli's often are: of an empty body, which is fine). */
+function decodes(coding: string, bytes: Buffer): boolean {
+  try {
+    DECODERS[coding](bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface EncodedBody {
+  headers: Record<string, string>;
+  bytes: Buffer;
+}
+
+/**
+ * A body the route must refuse, encoded every way a client (or an attacker) might: validly
+ * compressed, corrupt or cut compression, codings the hub does not read, charsets other than UTF-8.
+ */
+function encodedBody(refused: fc.Arbitrary<unknown>): fc.Arbitrary<EncodedBody> {
+  const json = refused.map((value) => Buffer.from(JSON.stringify(value) ?? 'null'));
+  const coding = fc.constantFrom(...Object.keys(CODECS));
+  const body = (bytes: Buffer, headers: Record<string, string> = {}): EncodedBody => ({ bytes, headers: { 'Content-Type': 'application/json', ...headers } });
+  return fc.oneof(
+    fc.tuple(coding, json).map(([c, bytes]) => body(CODECS[c](bytes), { 'Content-Encoding': c })),
+    fc.tuple(coding, fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.from(bytes)))
+      .filter(([c, bytes]) => !decodes(c, bytes))
+      .map(([c, bytes]) => body(bytes, { 'Content-Encoding': c })),
+    fc.tuple(coding, json, fc.double({ min: 0, max: 0.9, noNaN: true }))
+      .map(([c, bytes, keep]): [string, Buffer] => [c, CODECS[c](bytes).subarray(0, Math.max(1, Math.floor(CODECS[c](bytes).length * keep)))])
+      .filter(([c, cut]) => !decodes(c, cut))
+      .map(([c, cut]) => body(cut, { 'Content-Encoding': c })),
+    fc.tuple(fc.constantFrom('compress', 'x-gzip', 'zstd', 'gzip, br', 'identity, gzip', 'exi', 'aes128gcm', 'GZIP2'), json).map(([c, bytes]) => body(bytes, { 'Content-Encoding': c })),
+    fc.tuple(fc.constantFrom('latin1', 'utf-16', 'utf-16le', 'utf-32', 'utf-7', 'us-ascii', 'shift_jis', 'x-unknown'), json).map(([charset, bytes]) =>
+      body(bytes, { 'Content-Type': `application/json; charset=${charset}` }),
+    ),
+    fc.tuple(json, fc.constantFrom([0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x80])).map(([bytes, bad]) => {
+      const text = bytes.toString('utf8');
+      const at = Math.max(1, text.indexOf('"') + 1);
+      return body(Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]));
+    }),
+  );
+}
 
 /** A value of the wrong type for whatever a field wants. */
 const wrongValue = fc.oneof(
@@ -105,6 +170,35 @@ describe('bad input never changes state and never gets a 5xx', () => {
     const call = method === 'delete' ? request(hub.url).delete(path) : request(hub.url).post(path);
     const text = await call.set(legacy).set('Content-Type', 'text/plain').send('finish please');
     expect(text.status).toBe(400);
+    expect(await snapshot()).toBe(before);
+  });
+
+  const everyRoute: [string, string, fc.Arbitrary<unknown>][] = [
+    ...Object.keys(validBodies).map((path): [string, string, fc.Arbitrary<unknown>] => ['post', path, invalidBody(validBodies[path])]),
+    // finish and next take {name}: any other field is refused, so no encoded body may name a task.
+    ...[...noBodyRoutes, ...readRoutes, ['post', '/api/tasks/finish'], ['post', '/api/tasks/next']].map(([method, path]): [string, string, fc.Arbitrary<unknown>] => [
+      method,
+      path,
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'name'), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
+    ]),
+  ];
+
+  it.each(everyRoute)('%s %s: encoded bodies (compressed, corrupt, unknown codings, odd charsets) get a 4xx and change nothing', async (method, path, refused) => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(encodedBody(refused), fc.boolean(), async ({ headers, bytes }, withToken) => {
+        const res = await rawRequest(`${hub.url}${path}`, method.toUpperCase(), {
+          ...(withToken ? legacy : {}),
+          ...headers,
+          'Content-Length': String(bytes.length),
+        }, bytes);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(typeof res.json?.message).toBe('string');
+        expect(res.text).not.toMatch(/at .*\.(js|ts):\d+/);
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 40) },
+    );
     expect(await snapshot()).toBe(before);
   });
 

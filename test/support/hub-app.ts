@@ -1,3 +1,4 @@
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtempSync } from 'node:fs';
@@ -26,9 +27,10 @@ export interface TestHub {
 
 /**
  * Boots the real hub in this process (same module and setup as main.ts), listening on a free
- * loopback port, with all four kinds of token and a fresh state folder unless one is given.
+ * loopback port, with all four kinds of token and a fresh state folder unless one is given; a
+ * `logger` (e.g. a RecordingLogger) receives the hub's log instead of the console.
  */
-export async function startTestHub(values: HubValues = {}): Promise<TestHub> {
+export async function startTestHub(values: HubValues = {}, options: { logger?: LoggerService } = {}): Promise<TestHub> {
   const stateDir = values.state_dir ?? mkdtempSync(join(tmpdir(), 'gridcore-hub-'));
   const config = HubConfig.fromValues({
     bind: '127.0.0.1:0',
@@ -41,7 +43,7 @@ export async function startTestHub(values: HubValues = {}): Promise<TestHub> {
   });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: ['error', 'warn'],
+    logger: options.logger ?? ['error', 'warn'],
   });
   configureHubApp(app);
   await app.listen(0, '127.0.0.1');

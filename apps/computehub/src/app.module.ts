@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
 import { CleanupModule } from './cleanup/cleanup.module';
@@ -8,6 +9,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { GridnodeModule } from './gridnode/gridnode.module';
 import { HealthModule } from './health/health.module';
+import { NoBodyGuard } from './http/no-body.guard';
 import { MetricsModule } from './metrics/metrics.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PersistenceModule } from './persistence/persistence.module';
@@ -36,6 +38,7 @@ export class AppModule {
         MetricsModule,
         DashboardModule,
       ],
+      providers: [{ provide: APP_GUARD, useClass: NoBodyGuard }],
     };
   }
 }

@@ -19,13 +19,26 @@ interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** A failed health check keeps terminus' own fields beside ours, for probes that read them. */
+  [terminusField: string]: unknown;
 }
 
-/** Errors raised by Express's body parsers carry a `type` and a `status`. */
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  limit?: number;
+/** The result terminus throws when an indicator is down: `{status, info, error, details}`. */
+interface FailedHealthCheck {
+  status: 'error';
+  error: Record<string, { status: string; message?: unknown }>;
+}
+
+function isFailedHealthCheck(response: unknown): response is FailedHealthCheck {
+  const candidate = response as Partial<FailedHealthCheck> | null;
+  return typeof candidate === 'object' && candidate !== null && candidate.status === 'error' && typeof candidate.error === 'object';
+}
+
+/** `state_writes: state_dir writes fail: ENOSPC ...`: each indicator that is down, with its reason. */
+function healthFailureMessage(result: FailedHealthCheck): string {
+  return Object.entries(result.error)
+    .map(([name, indicator]) => (typeof indicator.message === 'string' ? `${name}: ${indicator.message}` : `${name} is ${indicator.status}`))
+    .join('; ');
 }
 
 function body(statusCode: number, message: string): ErrorBody {
@@ -41,25 +54,10 @@ export function toErrorBody(exception: unknown): ErrorBody | null {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
+    if (isFailedHealthCheck(response)) return { ...response, ...body(status, healthFailureMessage(response)) };
     let message: unknown = typeof response === 'string' ? response : (response as { message?: unknown }).message;
     if (Array.isArray(message)) message = message.join('; ');
     return body(status, typeof message === 'string' ? message : exception.message);
-  }
-  const parserError = exception as BodyParserError;
-  if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string') {
-    switch (parserError.type) {
-      case 'entity.parse.failed':
-        return body(400, 'malformed JSON body');
-      case 'entity.too.large':
-        return body(413, `request body is larger than the limit of ${parserError.limit} bytes`);
-      case 'charset.unsupported':
-      case 'encoding.unsupported':
-        return body(415, 'unsupported body encoding');
-      default:
-        if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-          return body(parserError.status, 'unreadable request body');
-        }
-    }
   }
   return null;
 }

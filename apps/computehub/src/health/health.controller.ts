@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Open } from '../auth/access.decorator';
 import { StateStoreHealthIndicator } from './state-store.health';
+import { StateWritesHealthIndicator } from './state-writes.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly stateStore: StateStoreHealthIndicator,
+    private readonly stateWrites: StateWritesHealthIndicator,
   ) {}
 
   @Get()
@@ -30,9 +32,9 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the state store can be written' })
-  @ApiServiceUnavailableResponse({ description: 'The state store is unavailable' })
+  @ApiOperation({ summary: 'Readiness: the state store answers and its latest writes succeeded' })
+  @ApiServiceUnavailableResponse({ description: 'The state store is unavailable, or its latest write failed (the reason is given)' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.stateStore.check()]);
+    return this.health.check([() => this.stateStore.check(), () => this.stateWrites.check()]);
   }
 }

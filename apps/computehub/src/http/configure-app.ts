@@ -1,19 +1,9 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express from 'express';
 import { MAX_BODY_BYTES, NODE_REPORT_MAX_BYTES } from '@gridcore/contracts';
 import { HttpErrorFilter } from '../errors/http-error.filter';
-
-/**
- * class-transformer drops these names silently instead of letting the validator refuse them as
- * unknown fields, and they are never fields of ours: refuse them while parsing.
- */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-function refuseForbiddenKeys(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`field name ${key} is not allowed`);
-  return value;
-}
+import { hubBodyParsers } from './body-parsers';
 
 /** Where the node protocol is served (GridnodeController). */
 const NODE_PROTOCOL_PATHS = ['/gridnode', '/agent'];
@@ -24,10 +14,8 @@ export function configureHubApp(app: NestExpressApplication): INestApplication {
   app.set('query parser', 'simple');
   // The node protocol's bodies become node records kept for every node: a smaller limit there.
   // It parses first; the general parser then skips a body that is already read.
-  app.use(NODE_PROTOCOL_PATHS, express.json({ limit: NODE_REPORT_MAX_BYTES, strict: true, reviver: refuseForbiddenKeys }));
-  app.use(NODE_PROTOCOL_PATHS, express.urlencoded({ limit: NODE_REPORT_MAX_BYTES, extended: false }));
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: true, reviver: refuseForbiddenKeys }));
-  app.use(express.urlencoded({ limit: MAX_BODY_BYTES, extended: false }));
+  app.use(NODE_PROTOCOL_PATHS, ...hubBodyParsers(NODE_REPORT_MAX_BYTES));
+  app.use(...hubBodyParsers(MAX_BODY_BYTES));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,3 +1,4 @@
+import { StateWriteHealth } from '../persistence/state-write-health';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ const record = (id: string, hostname = `host-${id}`): PersistedNode => ({
 describe('FileNodeStore', () => {
   const stateDir = () => mkdtempSync(join(tmpdir(), 'gridcore-nodes-'));
   const open = async (dir: string) => {
-    const store = new FileNodeStore(HubConfig.fromValues({ token: 'unit-test-token-1', state_dir: dir }));
+    const store = new FileNodeStore(HubConfig.fromValues({ token: 'unit-test-token-1', state_dir: dir }), new StateWriteHealth());
     const loaded = await store.load();
     return { store, loaded };
   };

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { HubConfig } from '../config/hub-config';
 import { AtomicJsonFile } from '../persistence/atomic-json-file';
 import { JsonLinesLog } from '../persistence/json-lines-log';
+import { fileStateTarget, StateTarget } from '../persistence/state-target';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeChange, NodeStore } from './node-store';
 
@@ -32,11 +34,16 @@ export class FileNodeStore extends NodeStore {
   private lineCount = 0;
   private queue: PendingWrite[] = [];
   private flushing: Promise<void> | null = null;
+  private readonly target: StateTarget;
 
-  constructor(config: HubConfig) {
+  constructor(
+    config: HubConfig,
+    private readonly writes: StateWriteHealth,
+  ) {
     super();
     this.log = new JsonLinesLog(join(config.stateDir, 'nodes.log'));
     this.legacyPath = join(config.stateDir, 'nodes.json');
+    this.target = fileStateTarget(this.log.path);
   }
 
   async load(): Promise<PersistedNode[]> {
@@ -63,10 +70,11 @@ export class FileNodeStore extends NodeStore {
   }
 
   write(changes: readonly NodeChange[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       this.queue.push({ changes, resolve, reject });
       this.flushing ??= this.flush();
     });
+    return this.writes.track(this.target, written);
   }
 
   override async close(): Promise<void> {

@@ -1,9 +1,13 @@
 import type { NodeRecordDto } from '@gridcore/contracts';
+import { maskRedisUrlsDeep } from '../redaction/redis-urls';
 import type { NodeRecord } from './node-record';
 
-/** A node as `/api/nodes` shows it: the original's fields first. Never a token. */
+/**
+ * A node as `/api/nodes` shows it: the original's fields first. Never a token, and no Redis
+ * password: a container's last error often quotes the URL it failed to reach.
+ */
 export function publicNode(node: NodeRecord): NodeRecordDto {
-  return {
+  return maskRedisUrlsDeep({
     id: node.id,
     hostname: node.hostname,
     architecture: node.architecture,
@@ -25,5 +29,5 @@ export function publicNode(node: NodeRecord): NodeRecordDto {
     stopping: node.stop_requested,
     not_running: node.not_running ?? node.derived_not_running ?? null,
     left_at: node.left_at ?? null,
-  };
+  });
 }

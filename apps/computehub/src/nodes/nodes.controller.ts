@@ -12,7 +12,6 @@ import type { Response } from 'express';
 import { Readable } from 'node:stream';
 import { NodeRecordDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
-import { NoBody } from '../http/no-body.guard';
 import { NodeIdPipe } from './node-id.pipe';
 import { NodeListQueryDto } from './node-list-query.dto';
 import { NodesService } from './nodes.service';
@@ -49,7 +48,6 @@ export class NodesController {
 
   @Post(':id/stop')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Ask a node to stop gracefully (delivered at once to its long-poll)' })
   @ApiOkResponse({ type: NodeRecordDto })
@@ -59,7 +57,6 @@ export class NodesController {
   }
 
   @Delete(':id')
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Forget a node that is offline or has left (it registers anew if it comes back)' })
   @ApiOkResponse({ type: NodeRecordDto, description: 'The record as it was removed' })

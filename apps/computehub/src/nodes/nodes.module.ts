@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HubConfig } from '../config/hub-config';
 import { StateRedis } from '../persistence/state-redis.provider';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import { FileNodeStore } from './file-node-store';
 import { NodeStore } from './node-store';
 import { NodesController } from './nodes.controller';
@@ -12,9 +13,9 @@ import { RedisNodeStore } from './redis-node-store';
   providers: [
     {
       provide: NodeStore,
-      inject: [HubConfig, StateRedis],
-      useFactory: (config: HubConfig, redis: StateRedis) =>
-        config.values.state_store === 'redis' ? new RedisNodeStore(redis) : new FileNodeStore(config),
+      inject: [HubConfig, StateRedis, StateWriteHealth],
+      useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
+        config.values.state_store === 'redis' ? new RedisNodeStore(redis, writes) : new FileNodeStore(config, writes),
     },
     NodesService,
   ],

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { STATE_KEY_PREFIX, StateRedis } from '../persistence/state-redis.provider';
+import { redisStateTarget } from '../persistence/state-target';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeChange, NodeStore } from './node-store';
 
@@ -15,8 +17,12 @@ const MIGRATE_CHUNK = 500;
 @Injectable()
 export class RedisNodeStore extends NodeStore {
   private readonly logger = new Logger('NodeStore');
+  private readonly target = redisStateTarget(() => this.redis.client, RECORDS_KEY);
 
-  constructor(private readonly redis: StateRedis) {
+  constructor(
+    private readonly redis: StateRedis,
+    private readonly writes: StateWriteHealth,
+  ) {
     super();
   }
 
@@ -48,9 +54,13 @@ export class RedisNodeStore extends NodeStore {
       if ('put' in change) multi.hset(RECORDS_KEY, change.put.id, JSON.stringify(change.put));
       else multi.hdel(RECORDS_KEY, change.remove);
     }
-    const results = await multi.exec();
-    const failed = results?.find(([err]) => err)?.[0];
-    if (!results || failed) throw failed ?? new Error('state Redis discarded the node record transaction');
+    await this.writes.track(
+      this.target,
+      multi.exec().then((results) => {
+        const failed = results?.find(([err]) => err)?.[0];
+        if (!results || failed) throw failed ?? new Error('state Redis discarded the node record transaction');
+      }),
+    );
   }
 
   /** Moves the one-string snapshot of older versions into the hash, then deletes it. */

@@ -2,6 +2,12 @@ import { open, readFile, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
+ * `<name>.json.<pid>.tmp`: what a write in progress (or one a crash cut short) leaves beside the
+ * document; narrow, so that a start-up sweep never takes an operator's own `*.tmp` file.
+ */
+const TEMPORARY_NAME = /^.+\.json\.\d+\.tmp$/;
+
+/**
  * A JSON document on disk that is replaced atomically: written to a temporary file, fsynced, then
  * renamed over the old one (and the folder fsynced), so a crash mid-write leaves either the old
  * or the new document, never a torn one.
@@ -10,6 +16,11 @@ export class AtomicJsonFile<T> {
   private writes: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {}
+
+  /** Whether a file name is one of our temporary files (left by a crash if seen at start). */
+  static isTemporaryName(name: string): boolean {
+    return TEMPORARY_NAME.test(name);
+  }
 
   async read(): Promise<T | null> {
     let text: string;
@@ -37,16 +48,17 @@ export class AtomicJsonFile<T> {
   private async replace(text: string): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    const handle = await open(tmp, 'w', 0o600);
     try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(tmp, this.path);
     } catch (err) {
+      // A half-written copy on a full disk would only keep it full.
       await unlink(tmp).catch(() => undefined);
       throw err;
     }

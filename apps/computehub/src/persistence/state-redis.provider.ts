@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { HubConfig } from '../config/hub-config';
-import { connectStateRedis, maskRedisUrl } from './state-redis';
+import { maskRedisUrl } from '../redaction/redis-urls';
+import { connectStateRedis } from './state-redis';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 

@@ -2,7 +2,6 @@ import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Role, TaskRecordDto } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
-import { NoBody } from '../http/no-body.guard';
 import { TaskNamePipe } from '../tasks/task-name.pipe';
 import { DataLossService } from './data-loss.service';
 
@@ -14,7 +13,6 @@ export class DataLossController {
 
   @Post(':name/acknowledge-data-loss')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({
     summary: 'Acknowledge that the task\'s Redis lost its queue: P:config is written again and auto-finish resumes',

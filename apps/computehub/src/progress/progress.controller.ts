@@ -2,7 +2,6 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ProgressHistoryDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
-import { NoBody } from '../http/no-body.guard';
 import { OptionalTaskNamePipe } from './optional-task-name.pipe';
 import { HISTORY_WINDOW_MS, ProgressHistory } from './progress-history';
 
@@ -13,7 +12,6 @@ export class ProgressController {
   constructor(private readonly history: ProgressHistory) {}
 
   @Get('history')
-  @NoBody()
   @RequireRole(Role.Viewer)
   @ApiOperation({ summary: 'The last ten minutes of progress samples (throughput), oldest first' })
   @ApiQuery({ name: 'task', required: false, description: 'Only this task\'s samples' })

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connectRedis, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
 import { QueueUnavailableError } from '../errors/queue-unavailable.error';
-import { maskRedisUrl } from '../persistence/state-redis';
+import { maskRedisUrl } from '../redaction/redis-urls';
 import { ClearedRun, QueueHoldings, QueueRef, QueueSnapshot, QueueTuning, TaskQueues } from './task-queues';
 
 /** No hub call waits longer on a task's Redis than this. */

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { STATE_KEY_PREFIX, StateRedis } from '../persistence/state-redis.provider';
+import { redisStateTarget } from '../persistence/state-target';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import type { TaskState } from './task-record';
 import { TaskStore } from './task-store';
 
@@ -8,7 +10,12 @@ const KEY = `${STATE_KEY_PREFIX}tasks`;
 /** The whole task state as one JSON value: a single SET replaces it atomically. */
 @Injectable()
 export class RedisTaskStore extends TaskStore {
-  constructor(private readonly redis: StateRedis) {
+  private readonly target = redisStateTarget(() => this.redis.client, KEY);
+
+  constructor(
+    private readonly redis: StateRedis,
+    private readonly writes: StateWriteHealth,
+  ) {
     super();
   }
 
@@ -18,7 +25,7 @@ export class RedisTaskStore extends TaskStore {
   }
 
   async save(state: TaskState): Promise<void> {
-    await this.redis.client.set(KEY, JSON.stringify(state));
+    await this.writes.track(this.target, this.redis.client.set(KEY, JSON.stringify(state)));
   }
 
   async ping(): Promise<void> {

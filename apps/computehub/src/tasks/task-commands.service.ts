@@ -3,7 +3,7 @@ import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordD
 import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
-import { maskRedisUrl } from '../persistence/state-redis';
+import { maskRedisUrl } from '../redaction/redis-urls';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
 import { RedisServers } from '../queues/redis-servers';

@@ -1,5 +1,5 @@
 import { TaskConfigDto, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
-import { maskRedisUrl } from '../persistence/state-redis';
+import { maskRedisUrl, maskRedisUrlsDeep } from '../redaction/redis-urls';
 import type { TaskRecord } from './task-record';
 
 /** Builds a new pending record from a validated create body. */
@@ -32,16 +32,19 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
   };
 }
 
-/** A task as `/api` shows it: every Redis password masked, to every role. */
+/**
+ * A task as `/api` shows it: every Redis password masked, to every role, in any field (a URL in
+ * `env`, an error in its progress), since users put URLs wherever their workers read them.
+ */
 export function publicTask(record: TaskRecord, progress: TaskProgressDto | null = null): TaskRecordDto {
   const { final_progress: finalProgress, queue_config_at: _internal, ...shown } = record;
-  return {
+  return maskRedisUrlsDeep({
     ...shown,
     data_loss: record.data_loss ?? null,
     input_redis: maskRedisUrl(record.input_redis),
     output_redis: maskRedisUrl(record.output_redis),
     progress: progress ?? finalProgress ?? null,
-  };
+  });
 }
 
 /** The image a node of `platform` runs: its own entry, else the fallback `image`. */

@@ -22,7 +22,6 @@ import {
   TaskRecordDto,
 } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
-import { NoBody } from '../http/no-body.guard';
 import { OptionalObjectBody } from '../http/object-body.guard';
 import { FreshFlagPipe } from './fresh-flag.pipe';
 import { TaskNamePipe } from './task-name.pipe';
@@ -110,7 +109,6 @@ export class TasksController {
 
   @Post(':name/finish')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({
     summary: 'Complete this task if it is the running one, and start the next pending one',
@@ -124,7 +122,6 @@ export class TasksController {
 
   @Post(':name/dead/requeue')
   @HttpCode(200)
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Move the task\'s dead items back to its input queue' })
   @ApiOkResponse({ type: DeadRequeueResultDto })
@@ -135,7 +132,6 @@ export class TasksController {
   }
 
   @Delete(':name')
-  @NoBody()
   @RequireRole(Role.Admin)
   @ApiOperation({ summary: 'Remove the pending task of that name, or else its completed records (Redis keys stay)' })
   @ApiOkResponse({ type: [TaskRecordDto] })

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HubConfig } from '../config/hub-config';
 import { StateRedis } from '../persistence/state-redis.provider';
+import { StateWriteHealth } from '../persistence/state-write-health';
 import { ProgressBoardModule } from '../progress/progress-board.module';
 import { QueuesModule } from '../queues/queues.module';
 import { RunnabilityBoardModule } from '../runnability/runnability-board.module';
@@ -18,9 +19,9 @@ import { TasksService } from './tasks.service';
   providers: [
     {
       provide: TaskStore,
-      inject: [HubConfig, StateRedis],
-      useFactory: (config: HubConfig, redis: StateRedis) =>
-        config.values.state_store === 'redis' ? new RedisTaskStore(redis) : new FileTaskStore(config),
+      inject: [HubConfig, StateRedis, StateWriteHealth],
+      useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
+        config.values.state_store === 'redis' ? new RedisTaskStore(redis, writes) : new FileTaskStore(config, writes),
     },
     TasksService,
     TaskCommands,

@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import express, { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError } from '../errors/body-too-large.error';
+import { DomainError } from '../errors/domain-error';
+import { UnreadableBodyError } from '../errors/unreadable-body.error';
+import { UnsupportedBodyEncodingError } from '../errors/unsupported-body-encoding.error';
+
+/** The codings body-parser decodes; anything else is refused before a byte is read. */
+const CONTENT_CODINGS = 'gzip, deflate, br or identity';
+
+/**
+ * class-transformer drops these names silently instead of letting the validator refuse them as
+ * unknown fields, and they are never fields of ours: refuse them while parsing.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+class ForbiddenFieldNameError extends SyntaxError {}
+
+function refuseForbiddenKeys(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenFieldNameError(`field name ${key} is not allowed`);
+  return value;
+}
+
+/** A client's header value, quoted for a message and a log line, bounded (headers run to 16 KiB). */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+}
+
+/**
+ * JSON is UTF-8 (RFC 8259 §8.1). body-parser would decode any `utf-*` charset and silently turn
+ * bytes that are not UTF-8 into U+FFFD, storing text the client never sent.
+ */
+function requireUtf8(_req: IncomingMessage, _res: ServerResponse, bytes: Buffer, charset: string): void {
+  if (charset !== 'utf-8') {
+    throw new UnsupportedBodyEncodingError(`unsupported charset ${quoted(charset)}: JSON bodies must be UTF-8`);
+  }
+  if (!isUtf8(bytes)) throw new UnreadableBodyError('the JSON body is not valid UTF-8');
+}
+
+/** What body-parser (and raw-body, zlib) hang on the errors they raise. */
+interface ParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+  charset?: string;
+  encoding?: string;
+  message?: string;
+}
+
+/**
+ * One typed error, naming the problem, for whatever the parser refused; null for a fault of ours
+ * (a 5xx from the parser), which stays an unknown error with its stack.
+ */
+export function bodyErrorOf(error: unknown, request: Request): DomainError | null {
+  if (error instanceof DomainError) return error;
+  if (error instanceof ForbiddenFieldNameError) return new UnreadableBodyError(`malformed JSON body: ${error.message}`);
+  const failure = (error ?? {}) as ParserError;
+  const coding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  switch (failure.type) {
+    case 'entity.parse.failed':
+      // Not the parser's message: it quotes the body, which may hold a password.
+      return new UnreadableBodyError('malformed JSON body');
+    case 'entity.too.large':
+      return new BodyTooLargeError(`request body is larger than the limit of ${failure.limit} bytes (counted decoded)`);
+    case 'charset.unsupported':
+      return new UnsupportedBodyEncodingError(`unsupported charset ${quoted(failure.charset ?? '')}: JSON bodies must be UTF-8`);
+    case 'encoding.unsupported':
+      return new UnsupportedBodyEncodingError(`unsupported Content-Encoding ${quoted(failure.encoding ?? coding)} (the hub reads ${CONTENT_CODINGS})`);
+    case 'request.aborted':
+      return new UnreadableBodyError('the request body ended early (client aborted)');
+    case 'request.size.invalid':
+      return new UnreadableBodyError('the request body is shorter or longer than its Content-Length');
+  }
+  const status = failure.status ?? 500;
+  if (status >= 500) return null;
+  // zlib's own errors carry no type: a body whose compression does not decode.
+  if (coding !== 'identity' && failure.type === undefined) {
+    return new UnreadableBodyError(`the ${coding} body could not be decoded: ${failure.message ?? 'corrupt data'}`);
+  }
+  return new UnreadableBodyError('unreadable request body');
+}
+
+/**
+ * Wraps a body parser so that a body it refuses becomes a typed 4xx naming the problem, logged
+ * as one warning line: the caller's mistake, not ours, so no stack and no ERROR.
+ */
+function refusingClearly(parser: RequestHandler, logger: Logger): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) =>
+    parser(request, response, (error?: unknown) => {
+      if (error === undefined || error === null) return next();
+      const refusal = bodyErrorOf(error, request);
+      if (!refusal) return next(error);
+      logger.warn(`${request.method} ${request.path}: body refused (${refusal.status}): ${refusal.message}`);
+      next(refusal);
+    });
+}
+
+/** The hub's body parsers: JSON (strictly UTF-8) and forms, each limited to `limit` decoded bytes. */
+export function hubBodyParsers(limit: number): RequestHandler[] {
+  const logger = new Logger('HttpBody');
+  return [
+    refusingClearly(express.json({ limit, strict: true, reviver: refuseForbiddenKeys, verify: requireUtf8 }), logger),
+    refusingClearly(express.urlencoded({ limit, extended: false }), logger),
+  ];
+}
