@@ -1,26 +1,12 @@
+import { queueSnapshot } from '../queues/queue-snapshot.fixture';
 import type { QueueSnapshot } from '../queues/task-queues';
 import { AutoFinishPolicy } from './auto-finish-policy';
 
 /** One sample: seconds since the start, and what changed since the sample before (a drained, quiet queue at first). */
 type Sample = [atS: number, fields?: Partial<QueueSnapshot>];
 
-function snapshot(atS: number, fields: Partial<QueueSnapshot> = {}): QueueSnapshot {
-  return {
-    input: 0,
-    retry: 0,
-    pending: 0,
-    inFlight: 0,
-    processed: 100,
-    requeued: 0,
-    dead: 0,
-    perNode: {},
-    lastReapMs: null,
-    outputLength: 100,
-    nowMs: 1_000_000 + atS * 1000,
-    configRunId: 'run',
-    ...fields,
-  };
-}
+/** A drained queue whose 100 items are done, as a finished run leaves it. */
+const snapshot = (atS: number, fields: Partial<QueueSnapshot>) => queueSnapshot(atS, { processed: 100, outputLength: 100, configRunId: 'run', ...fields });
 
 /** Feeds the samples to a fresh policy and returns the seconds at which it said "finish now". */
 function finishesAt(samples: Sample[], graceS: number): number[] {
@@ -43,7 +29,7 @@ describe('AutoFinishPolicy', () => {
     ['the grace starts again after the queue was busy', 10, [[0], [8, { pending: 3 }], [9, { pending: 0 }], [18], [19]], [19]],
     ['output that grows restarts the grace', 10, [[0], [8, { outputLength: 101 }], [17], [18]], [18]],
     ['a processed total that grows restarts the grace', 10, [[0], [8, { processed: 101 }], [17], [18]], [18]],
-    ['a reap restarts the grace (it put items back that may yet be done)', 10, [[0], [8, { lastReapMs: 1_000_007_000 }], [17], [18]], [18]],
+    ['a reap restarts the grace (it put items back that may yet be done)', 10, [[0], [8, { lastReapMs: 7_000 }], [17], [18]], [18]],
     ['the same reap seen again does not restart it', 10, [[0, { lastReapMs: 5 }], [8], [10]], [10]],
     ['a task without an output list finishes on its processed total', 10, [[0, { outputLength: null }], [10]], [10]],
     ['a grace of fractional seconds is kept to the millisecond', 0.5, [[0], [0.499], [0.5]], [0.5]],
@@ -53,8 +39,8 @@ describe('AutoFinishPolicy', () => {
 
   it('measures the grace against the grace asked on each sample (a config change applies at once)', () => {
     const policy = new AutoFinishPolicy();
-    expect(policy.observe(snapshot(0), 60)).toBe(false);
-    expect(policy.observe(snapshot(20), 60)).toBe(false);
-    expect(policy.observe(snapshot(21), 20)).toBe(true);
+    expect(policy.observe(snapshot(0, {}), 60)).toBe(false);
+    expect(policy.observe(snapshot(20, {}), 60)).toBe(false);
+    expect(policy.observe(snapshot(21, {}), 20)).toBe(true);
   });
 });

@@ -1,23 +1,5 @@
-import type { QueueSnapshot } from '../queues/task-queues';
+import { queueSnapshot as snapshot } from '../queues/queue-snapshot.fixture';
 import { ProgressTracker, progressOf } from './progress-tracker';
-
-function snapshot(atS: number, fields: Partial<QueueSnapshot> = {}): QueueSnapshot {
-  return {
-    input: 0,
-    retry: 0,
-    pending: 0,
-    inFlight: 0,
-    processed: 0,
-    requeued: 0,
-    dead: 0,
-    perNode: {},
-    lastReapMs: null,
-    outputLength: null,
-    nowMs: Date.UTC(2026, 0, 1) + atS * 1000,
-    configRunId: null,
-    ...fields,
-  };
-}
 
 /** Feeds [seconds, processed, pending] samples and returns the figures of the last one. */
 function lastOf(samples: [atS: number, processed: number, pending: number][]) {

@@ -229,6 +229,15 @@ describe('NodeSession registration paths', () => {
 });
 
 describe('NodeSession heartbeat and stop paths', () => {
+  /** A session on a fake hub, with every stop it fires recorded. */
+  async function watchedForStops() {
+    const fake = new FakeHub();
+    const stream = new TaskStream();
+    const stops: string[] = [];
+    stream.stop$.subscribe((why) => stops.push(why));
+    return { fake, stops, s: await session(fake.client, null, config(), stream) };
+  }
+
   const statusFile = (cfg: NodeConfig) => join(cfg.stateDir, 'status.json');
 
   it('writes status.json after a good heartbeat only', async () => {
@@ -289,11 +298,7 @@ describe('NodeSession heartbeat and stop paths', () => {
   });
 
   it('fires stop$ with "hub" when a heartbeat answers stop_requested', async () => {
-    const fake = new FakeHub();
-    const stream = new TaskStream();
-    const stops: string[] = [];
-    stream.stop$.subscribe((why) => stops.push(why));
-    const s = await session(fake.client, null, config(), stream);
+    const { fake, s, stops } = await watchedForStops();
     await s.beat();
     expect(stops).toEqual([]);
     fake.heartbeatAnswers.push(async () => ({ stop_requested: true }));
@@ -302,11 +307,7 @@ describe('NodeSession heartbeat and stop paths', () => {
   });
 
   it('honours a stop asked during an outage without registering again (a registration would clear it)', async () => {
-    const fake = new FakeHub();
-    const stream = new TaskStream();
-    const stops: string[] = [];
-    stream.stop$.subscribe((why) => stops.push(why));
-    const s = await session(fake.client, null, config(), stream);
+    const { fake, s, stops } = await watchedForStops();
     await s.registerUntilDone();
     fake.heartbeatAnswers.push(unreachable, async () => ({ stop_requested: true }));
     await s.beat();
