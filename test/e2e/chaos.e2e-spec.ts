@@ -3,7 +3,8 @@ import { QueueKeys } from '@gridcore/queue';
 import { waitFor } from '../support/ports';
 import { ensureExampleImages } from '../support/example-images';
 import { waitForContainers } from '../node/support/grid';
-import { checkSqrtResults, E2eGrid, leftovers, range } from './support/e2e-grid';
+import { QUICK_HUB_TICKS, RealGrid } from '../support/real-grid';
+import { checkSqrtResults, leftovers, range } from '../support/sqrt-results';
 
 /**
  * Issue 7 point 6: 100,000 items through the example Node worker (TypeScript SDK) at batch 50
@@ -16,12 +17,12 @@ describe('chaos: container, agent and hub killed mid-run', () => {
   const N = 100_000;
   const IN = '{chaos}:in';
   const OUT = '{chaos}:out';
-  let grid: E2eGrid;
+  let grid: RealGrid;
   let image: string;
 
   beforeAll(async () => {
     [image] = await ensureExampleImages('node');
-    grid = await new E2eGrid(3).start();
+    grid = await RealGrid.start({ parallelism: 3, hubEnv: QUICK_HUB_TICKS });
   }, 600_000);
 
   afterAll(async () => {

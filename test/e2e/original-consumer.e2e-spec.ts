@@ -1,6 +1,7 @@
 import { waitFor } from '../support/ports';
 import { ensureExampleImages } from '../support/example-images';
-import { checkSqrtResults, E2eGrid, leftovers, range } from './support/e2e-grid';
+import { QUICK_HUB_TICKS, RealGrid } from '../support/real-grid';
+import { checkSqrtResults, leftovers, range } from '../support/sqrt-results';
 
 /**
  * Issue 7 point 8: the seed's consumer, unchanged (BRPOP, LPUSH, exit 0 once the input is empty),
@@ -12,12 +13,12 @@ describe('the unchanged original consumer under GridNode', () => {
   const N = 10_000;
   const IN = 'compat:in';
   const OUT = 'compat:out';
-  let grid: E2eGrid;
+  let grid: RealGrid;
   let image: string;
 
   beforeAll(async () => {
     [image] = await ensureExampleImages('original');
-    grid = await new E2eGrid(2).start();
+    grid = await RealGrid.start({ parallelism: 2, hubEnv: QUICK_HUB_TICKS });
   }, 600_000);
 
   afterAll(async () => {

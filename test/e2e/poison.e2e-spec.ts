@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { buildImage } from '../support/docker';
 import { waitFor } from '../support/ports';
 import { ensureExampleImages } from '../support/example-images';
-import { checkSqrtResults, E2eGrid, leftovers, range } from './support/e2e-grid';
+import { QUICK_HUB_TICKS, RealGrid } from '../support/real-grid';
+import { checkSqrtResults, leftovers, range } from '../support/sqrt-results';
 
 /** The example Node worker's compiled SDK with a handler that dies on the item `poison`. */
 async function ensurePoisonImage(base: string): Promise<string> {
@@ -33,13 +34,13 @@ describe('a poison item under GridNode', () => {
   const MAX_ATTEMPTS = 3;
   const IN = '{poison}:in';
   const OUT = '{poison}:out';
-  let grid: E2eGrid;
+  let grid: RealGrid;
   let image: string;
 
   beforeAll(async () => {
     const [base] = await ensureExampleImages('node');
     image = await ensurePoisonImage(base);
-    grid = await new E2eGrid(2).start();
+    grid = await RealGrid.start({ parallelism: 2, hubEnv: QUICK_HUB_TICKS });
   }, 600_000);
 
   afterAll(async () => {

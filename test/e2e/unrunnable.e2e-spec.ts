@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { waitFor } from '../support/ports';
 import { openSse } from '../support/sse';
 import { nodeRecord } from '../node/support/grid';
-import { startWorkerGrid, WorkerGrid } from '../node/support/worker-grid';
+import { RealGrid } from '../support/real-grid';
 import { ensureGridctlBuilt, Gridctl } from '../gridctl/gridctl-cli';
 
 /** An image no registry has: there is no registry reachable here, so every pull fails. */
@@ -24,13 +24,13 @@ function dockerPullMessage(image: string): string {
  */
 describe('a task no online node can run', () => {
   jest.setTimeout(180_000);
-  let grid: WorkerGrid;
+  let grid: RealGrid;
   const cli = new Gridctl();
   let sse: ReturnType<typeof openSse>;
 
   beforeAll(async () => {
     ensureGridctlBuilt();
-    grid = await startWorkerGrid({ hubEnv: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' }, parallelism: 1 });
+    grid = await RealGrid.start({ sdkImage: true, hubEnv: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' }, parallelism: 1 });
     await cli.ok(['cluster', 'add', 'lab', '--hub', grid.hub.url, '--redis', grid.redis.url, '--token', grid.hub.token]);
     sse = openSse(`${grid.hub.url}/api/events`, grid.hub.token);
     await sse.ready;

@@ -7,7 +7,7 @@ import type { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
 import type { AgentProcess } from '../node/support/agent-process';
 import { waitForContainers } from '../node/support/grid';
-import { startWorkerGrid, WorkerGrid } from '../node/support/worker-grid';
+import { RealGrid } from '../support/real-grid';
 import { ensureGridctlBuilt, Gridctl } from './gridctl-cli';
 
 const N = 100_000;
@@ -31,7 +31,7 @@ function checkResults(lines: string[]): Set<string> {
  */
 describe('gridctl workflow on a real grid', () => {
   jest.setTimeout(180_000);
-  let grid: WorkerGrid;
+  let grid: RealGrid;
   let redis: RunningRedis;
   let hub: HubProcess;
   let agent: AgentProcess;
@@ -43,7 +43,7 @@ describe('gridctl workflow on a real grid', () => {
 
   beforeAll(async () => {
     ensureGridctlBuilt();
-    grid = await startWorkerGrid({ redisPassword: password, hubEnv: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' } });
+    grid = await RealGrid.start({ sdkImage: true, redisPassword: password, hubEnv: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' } });
     ({ redis, hub, agent, nodeId, image, client } = grid);
   }, 300_000);
 

@@ -5,7 +5,7 @@ import type { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
 import type { AgentProcess } from './support/agent-process';
 import { addTask, nodeContainers, queueState, waitForContainers } from './support/grid';
-import { startWorkerGrid, WorkerGrid } from './support/worker-grid';
+import { RealGrid } from '../support/real-grid';
 
 /**
  * The whole data path: the agent runs the reference sqrt worker (TypeScript SDK) in real
@@ -13,7 +13,7 @@ import { startWorkerGrid, WorkerGrid } from './support/worker-grid';
  */
 describe('GridNode with the SDK worker image', () => {
   jest.setTimeout(180_000);
-  let grid: WorkerGrid;
+  let grid: RealGrid;
   let redis: RunningRedis;
   let hub: HubProcess;
   let agent: AgentProcess;
@@ -22,7 +22,7 @@ describe('GridNode with the SDK worker image', () => {
   let client: Redis;
 
   beforeAll(async () => {
-    grid = await startWorkerGrid();
+    grid = await RealGrid.start({ sdkImage: true });
     ({ redis, hub, agent, nodeId, image, client } = grid);
   }, 300_000);
 
