@@ -8,6 +8,13 @@ import { freePort, waitFor } from '../support/ports';
 
 const admin = bearer(TOKENS.admin);
 
+/** Per-node counts are reported for registered nodes only (issue 14): the in-process workers' ids. */
+async function registerNodes(hubUrl: string, ...ids: string[]): Promise<void> {
+  for (const node_id of ids) {
+    await request(hubUrl).post('/gridnode/register').set(bearer(TOKENS.node)).send({ node_id, hostname: `h-${node_id}`, architecture: 'x86_64', cpu_count: 1 }).expect(200);
+  }
+}
+
 /** A worker of the reliable protocol, in-process: takes batches of `size`, acks n → n:sqrt(n). */
 async function work(client: Redis, queue: string, output: string, nodeId: string, batches: number, size = 100): Promise<number> {
   const q = new WorkQueue(client, queue, { outputQueue: output });
@@ -51,6 +58,7 @@ describe('the hub and a task\'s queues (SPEC §2.3, §4) on a real redis-server'
 
   it('writes P:config on start, samples progress, auto-finishes and starts the next task, saying so on SSE', async () => {
     hub = await startTestHub({ progress_interval_s: 0.2, cleanup_interval_s: 0.2 });
+    await registerNodes(hub.url, 'node-a', 'node-b');
     const sse = openSse(`${hub.url}/api/events`, TOKENS.viewer);
     await sse.ready;
     await client.lpush('p1:in', ...Array.from({ length: 1000 }, (_, i) => String(i + 1)));
@@ -133,6 +141,7 @@ describe('the hub and a task\'s queues (SPEC §2.3, §4) on a real redis-server'
 
   it('keeps a completed task\'s final progress across a hub restart', async () => {
     hub = await startTestHub({ progress_interval_s: 0.2 });
+    await registerNodes(hub.url, 'node-f');
     await client.lpush('p5:in', ...Array.from({ length: 300 }, (_, i) => String(i + 1)));
     await request(hub.url).post('/api/tasks').set(admin).send(task('p5', 'p5')).expect(201);
     expect(await work(client, 'p5:in', 'p5:out', 'node-f', 2)).toBe(200);

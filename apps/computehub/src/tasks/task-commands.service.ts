@@ -3,6 +3,7 @@ import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordD
 import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
+import { NodesService } from '../nodes/nodes.service';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
@@ -25,6 +26,7 @@ export class TaskCommands {
     private readonly progress: ProgressBoard,
     private readonly servers: RedisServers,
     private readonly runnability: RunnabilityBoard,
+    private readonly nodes: NodesService,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -149,8 +151,8 @@ export class TaskCommands {
     let left: TaskLeftDto | null = null;
     let final = last;
     try {
-      // The nodes of the last sample: registered ids only, capped (see ProgressSampler).
-      const snapshot = await this.queues.snapshot(ref, Object.keys(last?.per_node ?? {}));
+      // Registered ids only, capped, as the sampler asks (a worker cannot grow the answer).
+      const snapshot = await this.queues.snapshot(ref, this.nodes.figureNodeIds());
       left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
       final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
     } catch (err) {

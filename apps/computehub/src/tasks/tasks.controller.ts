@@ -28,6 +28,19 @@ import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
 import { TaskQueries } from './task-queries.service';
 
+/**
+ * Swagger UI fills a request body from its first example: `{}` first, so pressing Execute does
+ * what the original's finish did rather than send a made-up name.
+ */
+const OPTIONAL_FINISH_BODY = {
+  type: FinishRequestDto,
+  required: false,
+  examples: {
+    'whatever runs': { summary: 'whatever task runs (the original\'s finish)', value: {} },
+    'one task by name': { summary: 'only this task, if it is the running one', value: { name: 'sqrt' } },
+  },
+};
+
 @ApiTags('tasks')
 @ApiBearerAuth()
 @Controller('api/tasks')
@@ -63,7 +76,7 @@ export class TasksController {
     summary: 'Complete the current task and start the next pending one',
     description: 'With a body {"name": ...} only that task, if it is the running one (two finishes sent at once then complete one task); without a body whatever runs, as the original',
   })
-  @ApiBody({ type: FinishRequestDto, required: false })
+  @ApiBody(OPTIONAL_FINISH_BODY)
   @ApiOkResponse({ type: FinishResultDto })
   @ApiBadRequestResponse({ description: 'No current task running, or a bad body' })
   @ApiConflictResponse({ description: 'The task named is not the running one; the message names the running task (or says none runs)' })
@@ -80,7 +93,7 @@ export class TasksController {
     description:
       'With no pending task the current one is still completed, and the answer is 400 No more tasks available. With a body {"name": ...} only that task is completed, if it is the running one',
   })
-  @ApiBody({ type: FinishRequestDto, required: false })
+  @ApiBody(OPTIONAL_FINISH_BODY)
   @ApiOkResponse({ type: NextResultDto })
   @ApiBadRequestResponse({ description: 'No more tasks available, or a bad body' })
   @ApiConflictResponse({ description: 'The task named is not the running one; the message names the running task (or says none runs)' })

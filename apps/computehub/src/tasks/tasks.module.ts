@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { HubConfig } from '../config/hub-config';
 import { StateRedis } from '../persistence/state-redis.provider';
 import { StateWriteHealth } from '../persistence/state-write-health';
+import { NodesModule } from '../nodes/nodes.module';
 import { ProgressBoardModule } from '../progress/progress-board.module';
 import { QueuesModule } from '../queues/queues.module';
 import { RunnabilityBoardModule } from '../runnability/runnability-board.module';
@@ -14,7 +15,7 @@ import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
 @Module({
-  imports: [QueuesModule, ProgressBoardModule, RunnabilityBoardModule],
+  imports: [QueuesModule, ProgressBoardModule, RunnabilityBoardModule, NodesModule],
   controllers: [TasksController],
   providers: [
     {
