@@ -43,14 +43,22 @@ export class WorkerPool {
     return this.workers.map((w) => w.status()).filter((s): s is InstanceStatusDto => s !== null);
   }
 
+  /** Containers known to be there: a slot that lost its engine cannot vouch for its container. */
   activeContainers(): number {
-    return this.workers.filter((w) => w.containerId).length;
+    if (!this.deps.engine.up) return 0;
+    return this.workers.filter((w) => w.containerId && w.state !== 'error').length;
   }
 
-  /** Error when a slot cannot run its task, Running with a task, else Idle. */
+  /** Error when the engine is away or a slot cannot run its task, Running with a task, else Idle. */
   runtimeStatus(): RuntimeStatus {
-    if (this.workers.some((w) => w.state === 'error')) return 'Error';
+    if (!this.deps.engine.up || this.workers.some((w) => w.state === 'error')) return 'Error';
     if (this.deps.stream.task$.value) return 'Running';
     return 'Idle';
+  }
+
+  /** Why the status is `Error` (the engine's absence first, else the first failing slot), or null. */
+  lastError(): string | null {
+    if (!this.deps.engine.up) return this.deps.engine.reason;
+    return this.workers.find((w) => w.state === 'error')?.lastError ?? null;
   }
 }
