@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, DockerCallOptions, DockerResult } from './docker';
@@ -6,11 +7,15 @@ import { waitFor } from './ports';
 
 /**
  * A Docker engine of the test's own: `dockerd` with its data, exec root (and so its own
- * containerd), pid file and socket in one temporary folder, no bridge and no iptables, so a test
- * may SIGKILL it and start it again without touching the host's engine on /var/run/docker.sock,
- * which other tests share. Containers on it use host networking (they reach 127.0.0.1).
- * {@link PrivateEngine.cleanup} removes its containers, stops it, and ends or unmounts only what
- * lives under its folder.
+ * containerd), pid file and socket in one temporary folder, a bridge of its own and no iptables,
+ * so a test may SIGKILL it and start it again without touching the host's engine on
+ * /var/run/docker.sock, which other tests share. Containers on it use host networking (they reach
+ * 127.0.0.1). {@link PrivateEngine.cleanup} removes its containers, stops it, ends or unmounts only
+ * what lives under its folder, and deletes its bridge.
+ *
+ * Not `--bridge=none`: dockerd then deletes the host's `docker0` interface, breaking the host
+ * engine's default network for everyone. The bridge it gets instead is made here, with a /30
+ * address in the benchmarking range 198.18.0.0/15, which nothing on a test machine routes.
  */
 export interface PrivateEngine {
   dir: string;
@@ -38,6 +43,9 @@ const ANSWER_TIMEOUT_MS = 30_000;
 export function createPrivateEngine(): PrivateEngine {
   // Short: containerd's sockets live under it and a unix socket path has at most 107 bytes.
   const dir = mkdtempSync('/tmp/gc-engine-');
+  // An interface name has at most 15 characters.
+  const bridge = `gcbr-${dir.slice(-6).replace(/[^A-Za-z0-9]/g, 'x')}`;
+  const bip = `198.18.${randomInt(0, 256)}.${1 + 4 * randomInt(0, 64)}/30`;
   const socket = join(dir, 'docker.sock');
   const host = `unix://${socket}`;
   let child: ChildProcess | null = null;
@@ -54,6 +62,7 @@ export function createPrivateEngine(): PrivateEngine {
     async start() {
       if (child) throw new Error(`the private engine in ${dir} already runs`);
       forgetDeadContainerd(dir);
+      ensureBridge(bridge, bip);
       const log = openSync(join(dir, 'dockerd.log'), 'a');
       const proc = spawn(
         'dockerd',
@@ -62,7 +71,7 @@ export function createPrivateEngine(): PrivateEngine {
           '--exec-root', join(dir, 'exec'),
           '--pidfile', join(dir, 'dockerd.pid'),
           '-H', host,
-          '--bridge=none',
+          `--bridge=${bridge}`,
           '--iptables=false',
           '--ip-masq=false',
           '--ip-forward=false',
@@ -116,10 +125,20 @@ export function createPrivateEngine(): PrivateEngine {
         endLeftovers(dir);
         unmountUnder(dir);
         rmSync(dir, { recursive: true, force: true });
+        spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore', timeout: 10_000 });
       }
     },
   };
   return engine;
+}
+
+/** The engine's own bridge, with its address set here (dockerd refuses `-b` with `--bip`). */
+function ensureBridge(name: string, address: string): void {
+  if (spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0) return;
+  for (const args of [['link', 'add', 'name', name, 'type', 'bridge'], ['addr', 'add', address, 'dev', name]]) {
+    const done = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+    if (done.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${done.stderr || done.error?.message}`);
+  }
 }
 
 function quote(text: string): string {
