@@ -9,6 +9,7 @@ import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
 import { aborted, backoffDelay, sleep } from './backoff';
 import { containerCount, containerSpec, NodeFacts, queueVisible, refusal } from './container-plan';
+import { clampReason } from './reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
 
 export interface WorkerDeps {
@@ -91,7 +92,7 @@ export class ContainerWorker {
       state: this.state === 'idle' ? 'stopping' : this.state,
       restarts: this.restarts,
       last_exit_code: this.lastExitCode,
-      last_error: this.lastError,
+      last_error: clampReason(this.lastError),
     };
     if (this.containerId) status.container_id = this.containerId;
     return status;

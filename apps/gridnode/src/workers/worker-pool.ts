@@ -2,6 +2,7 @@ import { Subscription } from 'rxjs';
 import type { InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts/nodes/heartbeat.dto';
 import { ContainerWorker, WorkerDeps } from './container-worker';
 import { containerCount } from './container-plan';
+import { clampReason } from './reason-text';
 
 /**
  * Holds the ContainerWorkers. It grows to the largest N any task has needed (a worker beyond the
@@ -58,7 +59,7 @@ export class WorkerPool {
 
   /** Why the status is `Error` (the engine's absence first, else the first failing slot), or null. */
   lastError(): string | null {
-    if (!this.deps.engine.up) return this.deps.engine.reason;
-    return this.workers.find((w) => w.state === 'error')?.lastError ?? null;
+    if (!this.deps.engine.up) return clampReason(this.deps.engine.reason);
+    return clampReason(this.workers.find((w) => w.state === 'error')?.lastError ?? null);
   }
 }
