@@ -35,7 +35,9 @@ describe('DockerodeRuntime when the engine is SIGKILLed', () => {
     const t0 = Date.now();
     await engine.kill('SIGKILL');
 
-    const outcome = await Promise.race([waited, new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([waited, new Promise((r) => (timer = setTimeout(() => r('still waiting'), 10_000)))]);
+    clearTimeout(timer);
     console.log(`wait ended ${Date.now() - t0} ms after dockerd was SIGKILLed`);
     expect(outcome).toEqual({ err: expect.any(DockerUnreachableError) });
     const err = (outcome as { err: RuntimeError }).err;

@@ -128,6 +128,8 @@ export class DockerodeRuntime extends ContainerRuntime {
       } catch (err) {
         last = err as RuntimeError;
         if (!last.recoverable) throw last;
+        // An engine that went away is the caller's to wait for, not a pull failure to retry.
+        if (last instanceof DockerUnreachableError && !(await this.ping().then(() => true, () => false))) throw last;
         if (attempt < this.pullAttempts) await new Promise((r) => setTimeout(r, this.pullBackoffMs * 2 ** (attempt - 1)));
       }
     }
