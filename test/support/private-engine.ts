@@ -102,7 +102,10 @@ export function createPrivateEngine(): PrivateEngine {
       const proc = child;
       if (!proc) return;
       proc.kill(signal);
+      // A dockerd stuck in its shutdown must not hang the test: SIGKILL after 20 s.
+      const force = setTimeout(() => proc.kill('SIGKILL'), 20_000);
       await exited;
+      clearTimeout(force);
     },
     docker: cli,
     async loadImage(image) {
