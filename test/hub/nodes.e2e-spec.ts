@@ -67,6 +67,21 @@ describe('nodes (SPEC §2.4–2.6)', () => {
     expect(JSON.stringify(list.body)).not.toContain(TOKENS.node);
   });
 
+  it("shows why a node is in Error as its last heartbeat said, and clears it with the next one", async () => {
+    hub = await startTestHub();
+    const id = (await request(hub.url).post('/gridnode/register').set(node).send(fullRegister).expect(200)).body.node_id;
+    const reason = 'cannot reach the Docker engine at /var/run/docker.sock (ECONNREFUSED): is dockerd running?';
+    await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: id, status: 'Error', active_containers: 0, last_error: reason }).expect(200);
+    const down = await request(hub.url).get('/api/nodes').set(bearer(TOKENS.viewer)).expect(200);
+    expect(down.body[0]).toMatchObject({ id, runtime_status: 'Error', last_error: reason, active_containers: 0 });
+    await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: id, status: 'Idle', active_containers: 0 }).expect(200);
+    const back = await request(hub.url).get('/api/nodes').set(bearer(TOKENS.viewer)).expect(200);
+    expect(back.body[0]).toMatchObject({ id, runtime_status: 'Idle', last_error: null });
+    const tooLong = await request(hub.url).post('/gridnode/heartbeat').set(node).send({ node_id: id, status: 'Error', active_containers: 0, last_error: 'x'.repeat(2001) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.message).toContain('last_error');
+  });
+
   it('re-registers with a saved id, 404s a heartbeat or deregister of an unknown id', async () => {
     hub = await startTestHub();
     await request(hub.url).post('/gridnode/register').set(node).send({ ...fullRegister, node_id: 'saved-id.1' }).expect(200);

@@ -3,6 +3,7 @@ import { ContainerRuntime, DockerodeRuntime } from '@gridcore/docker-runtime';
 import { AgentService } from './agent.service';
 import { NodeConfig } from './config/node-config';
 import { NodeIdentity } from './config/node-identity';
+import { EngineMonitor } from './engine/engine-monitor';
 import { HubClient } from './hub/hub-client';
 import { RedisSlotQueue } from './queue/redis-slot-queue';
 import { SlotQueue } from './queue/slot-queue';
@@ -21,10 +22,11 @@ export class AgentModule {
         { provide: HubClient, useFactory: (c: NodeConfig) => new HubClient(c.serverUrl, c.token), inject: [NodeConfig] },
         { provide: TaskStream, useValue: new TaskStream() },
         { provide: NodeIdentity, useFactory: (c: NodeConfig) => new NodeIdentity(c.stateDir, c.nodeId), inject: [NodeConfig] },
+        { provide: EngineMonitor, useFactory: (r: ContainerRuntime) => new EngineMonitor(r), inject: [ContainerRuntime] },
         {
           provide: AgentService,
-          useFactory: (c, r, q, h, s, i) => new AgentService(c, r, q, h, s, i),
-          inject: [NodeConfig, ContainerRuntime, SlotQueue, HubClient, TaskStream, NodeIdentity],
+          useFactory: (c, r, q, h, s, i, e) => new AgentService(c, r, q, h, s, i, e),
+          inject: [NodeConfig, ContainerRuntime, SlotQueue, HubClient, TaskStream, NodeIdentity, EngineMonitor],
         },
       ],
       exports: [AgentService, TaskStream],

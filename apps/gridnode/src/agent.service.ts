@@ -1,15 +1,16 @@
 import { cpus } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { architectureToPlatform } from '@gridcore/contracts/names';
-import { ContainerRuntime, RuntimeError } from '@gridcore/docker-runtime';
+import { Subscription } from 'rxjs';
+import { ContainerRuntime } from '@gridcore/docker-runtime';
 import { NodeConfig } from './config/node-config';
 import { NodeIdentity } from './config/node-identity';
+import { EngineMonitor } from './engine/engine-monitor';
 import { HubClient } from './hub/hub-client';
 import { hostArchitecture, NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
 import { SlotQueue } from './queue/slot-queue';
 import { StopReason, TaskStream } from './task/task-stream';
-import { backoffDelay, sleep } from './workers/backoff';
 import { NodeFacts } from './workers/container-plan';
 import { OrphanReconciler } from './workers/orphan-reconciler';
 import { WorkerPool } from './workers/worker-pool';
@@ -18,9 +19,11 @@ import { WorkerPool } from './workers/worker-pool';
 const RECONCILE_EVERY_MS = 60_000;
 
 /**
- * The agent's lifecycle: Docker reachable → own orphans reconciled → registered → heartbeat,
- * long-poll and workers running; on SIGTERM/SIGINT or a hub stop request: every container
- * stopped and handed back, deregistered, done.
+ * The agent's lifecycle: Docker checked (own orphans reconciled when it answers) → registered →
+ * heartbeat, long-poll and workers running; on SIGTERM/SIGINT or a hub stop request: every
+ * container stopped and handed back, deregistered, done. A node whose Docker engine is away (at
+ * start or later) registers and heartbeats all the same, reporting `Error` with the reason; each
+ * time the engine answers again, the reconciler runs at once and the slots start what is missing.
  */
 export class AgentService {
   private readonly logger = new Logger('GridNode');
@@ -29,6 +32,8 @@ export class AgentService {
   private pool: WorkerPool | null = null;
   private watcher: TaskWatcher | null = null;
   private reconcileTimer?: NodeJS.Timeout;
+  private engineReturns?: Subscription;
+  private reconciling: Promise<void> | null = null;
   readonly platform = architectureToPlatform(hostArchitecture());
   readonly session: NodeSession;
   private readonly reconciler: OrphanReconciler;
@@ -40,6 +45,7 @@ export class AgentService {
     private readonly hub: HubClient,
     private readonly stream: TaskStream,
     private readonly identity: NodeIdentity,
+    private readonly engine: EngineMonitor,
   ) {
     this.session = new NodeSession(config, identity, hub, stream, () => this.pool, this.platform);
     this.reconciler = new OrphanReconciler(runtime, queue, config.stopTimeoutS);
@@ -62,12 +68,15 @@ export class AgentService {
     for (const warning of this.config.warnings) this.logger.warn(warning);
     const signal = this.stopping.signal;
     await this.identity.load();
-    if (!(await this.waitForDocker(signal))) return this.stopped;
-    if (this.identity.id) await this.reconcile();
+    await this.engine.start();
+    // Before any worker starts, so a crashed agent's containers never run beside their successors.
+    if (this.engine.up && this.identity.id) await this.reconcile();
+    this.engineReturns = this.engine.returned$.subscribe(() => void this.reconcile());
     if (!(await this.session.registerUntilDone())) return this.stopped;
     if (signal.aborted) return this.stopped;
     this.pool = new WorkerPool({
       runtime: this.runtime,
+      engine: this.engine,
       queue: this.queue,
       stream: this.stream,
       node: () => this.facts(),
@@ -83,29 +92,18 @@ export class AgentService {
     return this.stopped;
   }
 
-  private async waitForDocker(signal: AbortSignal): Promise<boolean> {
-    for (let failures = 0; !signal.aborted; ) {
-      try {
-        await this.runtime.ping();
-        if (failures > 0) this.logger.log('the Docker engine answers now');
-        return true;
-      } catch (err) {
-        failures++;
-        const delay = backoffDelay(failures, 1_000, 30_000, 0.2);
-        const message = err instanceof RuntimeError ? err.message : String(err);
-        this.logger.error(`${message}; retrying in ${(delay / 1000).toFixed(1)} s`);
-        await sleep(delay, signal);
-      }
-    }
-    return false;
+  /** One pass at a time: the engine's return and the periodic tick may ask together. */
+  private reconcile(): Promise<void> {
+    this.reconciling ??= this.reconcileOnce().finally(() => (this.reconciling = null));
+    return this.reconciling;
   }
 
-  private async reconcile(): Promise<void> {
+  private async reconcileOnce(): Promise<void> {
     const id = this.identity.id;
-    if (!id) return;
+    if (!id || !this.engine.up) return;
     try {
-      const tracked = this.pool ? { runs: this.pool.trackedRuns(), containers: this.pool.trackedContainers() } : undefined;
-      await this.reconciler.reconcile(id, tracked);
+      const pool = this.pool;
+      await this.reconciler.reconcile(id, () => (pool ? { runs: pool.trackedRuns(), containers: pool.trackedContainers() } : { runs: new Set(), containers: new Set() }));
     } catch (err) {
       this.logger.warn(`reconcile failed: ${(err as Error).message}`);
     }
@@ -117,9 +115,11 @@ export class AgentService {
     this.logger.log(reason === 'hub' ? 'stopping: the hub asked' : 'stopping: signal received');
     this.stopping.abort();
     clearInterval(this.reconcileTimer);
+    this.engineReturns?.unsubscribe();
     this.stopped = (async () => {
       await Promise.all([this.watcher?.close(), this.session.close()]);
       await this.pool?.shutdown();
+      await this.engine.close();
       if (this.pool) await this.session.deregister();
       await this.queue.close();
       this.hub.close();

@@ -2,6 +2,7 @@
  * What the node asks of a container engine, in its own words. No engine types cross this port:
  * the dockerode adapter is one implementation, a fake in a unit spec is another.
  */
+import type { RuntimeError } from './errors/runtime-error';
 
 /** One container to run. Sizes are the task's; the adapter maps them to engine fields. */
 export interface ContainerSpec {
@@ -78,8 +79,18 @@ export abstract class ContainerRuntime {
   abstract kill(id: string, signal?: string): Promise<void>;
   /** Removes a container (forcefully, with its anonymous volumes). A missing container is fine. */
   abstract remove(id: string): Promise<void>;
-  /** Resolves when the container has exited. `signal` aborts the wait (not the container). */
+  /**
+   * Resolves when the container has exited. `signal` aborts the wait (not the container). When the
+   * engine goes away meanwhile it rejects with a recoverable {@link RuntimeError} (the container's
+   * fate is then unknown until the engine answers again); it never hangs on a dead connection.
+   */
   abstract wait(id: string, signal?: AbortSignal): Promise<ContainerExit>;
+  /**
+   * Holds a watch on the engine (its event stream) and resolves with the reason once that watch
+   * breaks: the engine died, restarted or closed it. Rejects when the watch cannot be opened, and
+   * when `signal` aborts it.
+   */
+  abstract engineLost(signal?: AbortSignal): Promise<RuntimeError>;
   abstract inspect(id: string): Promise<ContainerDetails>;
   /** Containers (running or not) that carry every one of `labels`. */
   abstract listManaged(labels: Record<string, string>): Promise<ManagedContainer[]>;

@@ -1,17 +1,21 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { DockerodeRuntime } from './dockerode-runtime';
+import { DockerUnreachableError } from './errors/docker-unreachable.error';
 import { ImageNotFoundError } from './errors/image-not-found.error';
 import { ImagePullError } from './errors/image-pull.error';
 import { RuntimeTimeoutError } from './errors/runtime-timeout.error';
 
 /** A fake engine with just what ensureImage and ping touch. */
-function fakeDocker(opts: { present?: boolean; pullFailures?: unknown[]; pingDelayMs?: number }) {
+function fakeDocker(opts: { present?: boolean; pullFailures?: unknown[]; pingDelayMs?: number; pingFails?: boolean }) {
   const calls = { pulls: 0, inspects: 0 };
   const failures = [...(opts.pullFailures ?? [])];
   let present = opts.present ?? false;
   const docker = {
-    ping: () => new Promise((r) => setTimeout(r, opts.pingDelayMs ?? 0).unref()),
+    ping: () =>
+      opts.pingFails
+        ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' }))
+        : new Promise((r) => setTimeout(r, opts.pingDelayMs ?? 0).unref()),
     getImage: () => ({
       inspect: async () => {
         calls.inspects++;
@@ -81,5 +85,13 @@ describe('DockerodeRuntime (fake engine)', () => {
     expect(err).toBeInstanceOf(RuntimeTimeoutError);
     expect(err.recoverable).toBe(true);
     expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('gives a pull up at once when the engine itself went away, so the caller waits for the engine', async () => {
+    const gone = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
+    const { docker, calls } = fakeDocker({ pullFailures: [gone, gone, gone], pingFails: true });
+    const err = await new DockerodeRuntime({ docker, pullBackoffMs: 1, pullAttempts: 3 }).ensureImage('img:5').catch((e) => e);
+    expect(err).toBeInstanceOf(DockerUnreachableError);
+    expect(calls.pulls).toBe(1);
   });
 });

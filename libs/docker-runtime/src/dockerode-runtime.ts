@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import {
   ContainerDetails,
@@ -9,6 +10,7 @@ import {
 } from './container-runtime';
 import { dockerDetail, mapDockerError } from './docker-errors';
 import { ContainerNotFoundError } from './errors/container-not-found.error';
+import { DockerUnreachableError } from './errors/docker-unreachable.error';
 import { ImageNotFoundError } from './errors/image-not-found.error';
 import { ImagePullError } from './errors/image-pull.error';
 import { RuntimeError } from './errors/runtime-error';
@@ -46,8 +48,9 @@ function envToMap(env: string[] | null | undefined): Record<string, string> {
 
 /**
  * The dockerode adapter of {@link ContainerRuntime}. Every call but `wait` has a deadline (it
- * aborts the HTTP request and rejects with a recoverable {@link RuntimeTimeoutError}); `wait` is a
- * watch, not a call, so it runs until the container exits or the caller aborts it.
+ * aborts the HTTP request and rejects with a recoverable {@link RuntimeTimeoutError}); `wait` and
+ * `engineLost` are watches, not calls, so they run until the container exits, the engine goes away
+ * or the caller aborts them.
  */
 export class DockerodeRuntime extends ContainerRuntime {
   readonly socket: string;
@@ -125,6 +128,8 @@ export class DockerodeRuntime extends ContainerRuntime {
       } catch (err) {
         last = err as RuntimeError;
         if (!last.recoverable) throw last;
+        // An engine that went away is the caller's to wait for, not a pull failure to retry.
+        if (last instanceof DockerUnreachableError && !(await this.ping().then(() => true, () => false))) throw last;
         if (attempt < this.pullAttempts) await new Promise((r) => setTimeout(r, this.pullBackoffMs * 2 ** (attempt - 1)));
       }
     }
@@ -236,10 +241,11 @@ export class DockerodeRuntime extends ContainerRuntime {
   }
 
   async wait(id: string, signal?: AbortSignal): Promise<ContainerExit> {
+    const short = id.slice(0, 12);
     for (;;) {
-      if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${id.slice(0, 12)} aborted`, true);
+      if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${short} aborted`, true);
       try {
-        const result = (await this.docker.getContainer(id).wait({ abortSignal: signal })) as { StatusCode: number; Error?: { Message?: string } | null };
+        const result = await this.watchExit(id, signal);
         const details = await this.inspect(id).catch(() => null);
         return {
           exitCode: result.StatusCode,
@@ -247,17 +253,89 @@ export class DockerodeRuntime extends ContainerRuntime {
           error: result.Error?.Message || undefined,
         };
       } catch (err) {
-        if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${id.slice(0, 12)} aborted`, true, { cause: err });
-        const mapped = mapDockerError(err, { what: `wait ${id.slice(0, 12)}`, socket: this.socket, timeoutMs: 0, notFound: () => new ContainerNotFoundError(id) });
+        if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${short} aborted`, true, { cause: err });
+        const mapped = mapDockerError(err, { what: `wait ${short}`, socket: this.socket, timeoutMs: 0, notFound: () => new ContainerNotFoundError(id) });
         if (!mapped.recoverable) throw mapped;
-        // The watch connection broke (engine restart, socket hiccup): look, then watch again.
-        const details = await this.inspect(id).catch(() => null);
-        if (details && !details.running && details.state !== 'created') {
+        // The watch broke. An engine that answers shows how the container is; one that does not
+        // makes inspect fail, and the caller hears that the engine is gone.
+        const details = await this.inspect(id);
+        if (!details.running && details.state !== 'created') {
           return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled };
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
+  }
+
+  /**
+   * `POST /containers/{id}/wait`, read by hand: docker-modem settles a call only on the answer's
+   * `end`, and the socket of a SIGKILLed dockerd just closes, so its own wait would hang forever.
+   */
+  private watchExit(id: string, signal?: AbortSignal): Promise<{ StatusCode: number; Error?: { Message?: string } | null }> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path: `/containers/${id}/wait?`,
+          method: 'POST',
+          isStream: true,
+          abortSignal: signal,
+          statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
+          options: {},
+        },
+        (err: unknown, answer: unknown) => {
+          if (err) return reject(err);
+          const res = answer as IncomingMessage;
+          let body = '';
+          let ended = false;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('error', () => undefined); // 'close' follows and decides
+          res.on('end', () => {
+            ended = true;
+            try {
+              resolve(JSON.parse(body));
+            } catch {
+              reject(new Error(`unreadable answer to wait: ${body.slice(0, 200)}`));
+            }
+          });
+          res.on('close', () => {
+            if (!ended) reject(Object.assign(new Error('the engine closed the wait before the container exited'), { code: 'ECONNRESET' }));
+          });
+        },
+      );
+    });
+  }
+
+  async engineLost(signal?: AbortSignal): Promise<RuntimeError> {
+    // Only daemon events: the stream stays quiet, and what matters is that it breaks.
+    const filters = JSON.stringify({ type: ['daemon'] });
+    let stream: NodeJS.ReadableStream & { destroy(): void };
+    try {
+      stream = (await this.call('watch events', (abortSignal) =>
+        this.docker.getEvents({ filters, abortSignal } as Docker.GetEventsOptions),
+      )) as NodeJS.ReadableStream & { destroy(): void };
+    } catch (err) {
+      if (signal?.aborted) throw new RuntimeError('WATCH_ABORTED', 'engine watch closed', true, { cause: err });
+      throw err;
+    }
+    return new Promise<RuntimeError>((resolve, reject) => {
+      let settled = false;
+      const settle = (reason: string) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        stream.destroy();
+        if (signal?.aborted) reject(new RuntimeError('WATCH_ABORTED', 'engine watch closed', true));
+        else resolve(new DockerUnreachableError(this.socket, reason));
+      };
+      const onAbort = () => settle('closed');
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', () => undefined);
+      stream.on('error', (err: NodeJS.ErrnoException) => settle(`event stream broke: ${err.code ?? err.message}`));
+      stream.on('end', () => settle('event stream ended'));
+      stream.on('close', () => settle('event stream closed'));
+    });
   }
 
   async inspect(id: string): Promise<ContainerDetails> {

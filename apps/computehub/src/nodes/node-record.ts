@@ -22,6 +22,7 @@ export interface PersistedNode {
 export interface NodeRecord extends PersistedNode {
   online: boolean;
   runtime_status: RuntimeStatus | null;
+  last_error: string | null;
   active_containers: number;
   task_name: string | null;
   instances: InstanceStatusDto[];
@@ -36,6 +37,6 @@ export interface NodeRecord extends PersistedNode {
 
 export function persistedPart(node: NodeRecord): PersistedNode {
   // Everything but liveness and what the last heartbeat said.
-  const { online, runtime_status, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, ...persisted } = node;
+  const { online, runtime_status, last_error, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, ...persisted } = node;
   return persisted;
 }

@@ -15,6 +15,7 @@ export function publicNode(node: NodeRecord): NodeRecordDto {
     last_seen: new Date(node.last_seen_ms).toISOString(),
     status: node.online ? 'Online' : 'Offline',
     runtime_status: node.runtime_status,
+    last_error: node.last_error,
     active_containers: node.active_containers,
     platform: node.platform,
     version: node.version,

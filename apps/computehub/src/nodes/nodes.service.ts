@@ -61,6 +61,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
         ...saved,
         online: false,
         runtime_status: null,
+        last_error: null,
         active_containers: 0,
         task_name: null,
         instances: [],
@@ -154,6 +155,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       stop_requested: false,
       online: true,
       runtime_status: known?.runtime_status ?? null,
+      last_error: known?.last_error ?? null,
       active_containers: known?.active_containers ?? 0,
       task_name: known?.task_name ?? null,
       instances: known?.instances ?? [],
@@ -193,6 +195,8 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     node.online = true;
     node.last_seen_ms = now;
     node.runtime_status = dto.status;
+    // An original node sends no last_error: its status alone says what it knows.
+    node.last_error = dto.last_error ?? null;
     node.active_containers = dto.active_containers;
     if (dto.task_name !== undefined) node.task_name = dto.task_name;
     if (dto.instances !== undefined) node.instances = dto.instances;

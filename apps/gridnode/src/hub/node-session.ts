@@ -160,6 +160,7 @@ export class NodeSession {
     return fitHeartbeat({
       node_id: this.identity.id!,
       status: pool ? pool.runtimeStatus() : 'Idle',
+      last_error: pool ? pool.lastError() : null,
       active_containers: pool ? pool.activeContainers() : 0,
       task_name: task ? task.task_name : null,
       instances: pool ? pool.instances() : [],

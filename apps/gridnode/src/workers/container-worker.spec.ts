@@ -1,5 +1,15 @@
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
-import { ContainerDetails, ContainerExit, ContainerRuntime, ContainerSpec, ImageNotFoundError, ManagedContainer } from '@gridcore/docker-runtime';
+import {
+  ContainerDetails,
+  ContainerExit,
+  ContainerNotFoundError,
+  ContainerRuntime,
+  ContainerSpec,
+  DockerUnreachableError,
+  ImageNotFoundError,
+  ManagedContainer,
+} from '@gridcore/docker-runtime';
+import { EngineGate } from '../engine/engine-monitor';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
 import { ContainerWorker } from './container-worker';
@@ -10,13 +20,23 @@ import { DEFAULT_RESTART_POLICY, RestartTracker } from './restart-tracker';
 class FakeRuntime extends ContainerRuntime {
   log: string[] = [];
   specs: ContainerSpec[] = [];
-  private exits = new Map<string, (exit: ContainerExit) => void>();
+  private exits = new Map<string, { resolve: (exit: ContainerExit) => void; reject: (err: unknown) => void }>();
   private seq = 0;
   missingImages = new Set<string>();
+  /** While set, every call fails as a dead engine's would. */
+  away = false;
+  /** What inspect says of a container once the engine is back. */
+  afterReturn = new Map<string, Partial<ContainerDetails> | 'gone'>();
 
-  async ping() {}
+  private gone(): void {
+    if (this.away) throw new DockerUnreachableError('/fake.sock', 'ECONNREFUSED');
+  }
+  async ping() {
+    this.gone();
+  }
   async ensureImage(image: string) {
     this.log.push(`ensure ${image}`);
+    this.gone();
     if (this.missingImages.has(image)) throw new ImageNotFoundError(image, 'no registry');
   }
   async create(spec: ContainerSpec) {
@@ -25,6 +45,7 @@ class FakeRuntime extends ContainerRuntime {
   }
   async startCreated() {}
   async start(spec: ContainerSpec) {
+    this.gone();
     const id = await this.create(spec);
     this.log.push(`start ${id} ${spec.labels['gridcore.task']}`);
     return id;
@@ -40,16 +61,57 @@ class FakeRuntime extends ContainerRuntime {
     this.log.push(`remove ${id}`);
   }
   wait(id: string): Promise<ContainerExit> {
-    return new Promise((resolve) => this.exits.set(id, resolve));
+    if (this.away) return Promise.reject(new DockerUnreachableError('/fake.sock', 'ECONNREFUSED'));
+    return new Promise((resolve, reject) => this.exits.set(id, { resolve, reject }));
   }
   exit(id: string, exitCode: number) {
-    this.exits.get(id)?.({ exitCode, oomKilled: false });
+    this.exits.get(id)?.resolve({ exitCode, oomKilled: false });
   }
-  async inspect(): Promise<ContainerDetails> {
+  /** dockerd SIGKILLed: every watch breaks, every call fails. */
+  vanish() {
+    this.away = true;
+    for (const watch of this.exits.values()) watch.reject(new DockerUnreachableError('/fake.sock', 'ECONNRESET'));
+    this.exits.clear();
+  }
+  async inspect(id: string): Promise<ContainerDetails> {
+    this.log.push(`inspect ${id}`);
+    this.gone();
+    const seen = this.afterReturn.get(id);
+    if (seen === 'gone' || !seen) throw new ContainerNotFoundError(id);
+    return { id, name: id, image: 'i', labels: {}, env: {}, state: 'exited', running: false, exitCode: 137, oomKilled: false, ...seen };
+  }
+  async engineLost(): Promise<never> {
     throw new Error('not used');
   }
   async listManaged(): Promise<ManagedContainer[]> {
     return [];
+  }
+}
+
+/** The engine as the worker sees it: up or away, switched by the test. */
+class FakeEngine implements EngineGate {
+  up = true;
+  reason: string | null = null;
+  losses = 0;
+  private waiters: (() => void)[] = [];
+  lost() {
+    this.losses++;
+  }
+  away(reason: string) {
+    this.up = false;
+    this.reason = reason;
+  }
+  back() {
+    this.up = true;
+    this.reason = null;
+    for (const w of this.waiters.splice(0)) w();
+  }
+  whenUp(signal: AbortSignal): Promise<boolean> {
+    if (this.up) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.waiters.push(() => resolve(true));
+      signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
   }
 }
 
@@ -101,10 +163,12 @@ const until = async (check: () => boolean) => {
 
 function setup(policy = { ...DEFAULT_RESTART_POLICY, baseDelayMs: 20 }) {
   const runtime = new FakeRuntime();
+  const engine = new FakeEngine();
   const queue = new FakeQueue(runtime.log);
   const stream = new TaskStream();
   const worker = new ContainerWorker(0, {
     runtime,
+    engine,
     queue,
     stream,
     node: () => node,
@@ -113,7 +177,7 @@ function setup(policy = { ...DEFAULT_RESTART_POLICY, baseDelayMs: 20 }) {
     pendingPollMs: 10,
   });
   worker.start();
-  return { runtime, queue, stream, worker };
+  return { runtime, engine, queue, stream, worker };
 }
 
 describe('ContainerWorker', () => {
@@ -191,11 +255,75 @@ describe('ContainerWorker', () => {
 
   it('stays idle when the slot is beyond the task\'s container count', async () => {
     const { runtime, worker, stream } = setup();
-    const second = new ContainerWorker(1, { runtime, queue: new FakeQueue(runtime.log), stream, node: () => node, stopTimeoutS: 1 });
+    const second = new ContainerWorker(1, { runtime, engine: new FakeEngine(), queue: new FakeQueue(runtime.log), stream, node: () => node, stopTimeoutS: 1 });
     second.start();
     stream.offer(1, task('a', 1));
     await until(() => worker.state === 'running');
     expect(second.status()).toBeNull();
     await Promise.all([worker.shutdown(), second.shutdown()]);
+  });
+
+  it('when the engine dies under a running container: shows the reason, waits, then requeues and starts again at once', async () => {
+    const { runtime, engine, worker, stream } = setup({ ...DEFAULT_RESTART_POLICY, baseDelayMs: 60_000 });
+    stream.offer(1, task('a', 1));
+    await until(() => worker.state === 'running');
+    const reason = 'cannot reach the Docker engine at /fake.sock (ECONNREFUSED)';
+    engine.away(reason);
+    runtime.vanish();
+    await until(() => worker.state === 'error' && worker.lastError === reason);
+    expect(engine.losses).toBeGreaterThan(0);
+    expect(worker.status()).toMatchObject({ state: 'error', container_id: 'c1', last_error: reason });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runtime.log).toEqual(['ensure a:1', 'start c1 a']);
+
+    runtime.away = false;
+    runtime.afterReturn.set('c1', { state: 'exited', running: false, exitCode: 137 });
+    engine.back();
+    // No 60 s crash backoff: the container did not fail, its engine did.
+    await until(() => runtime.log.includes('start c2 a'));
+    expect(runtime.log).toEqual(['ensure a:1', 'start c1 a', 'inspect c1', 'remove c1', 'requeue a:in 0', 'ensure a:1', 'start c2 a']);
+    expect(worker.status()).toMatchObject({ state: 'running', container_id: 'c2', restarts: 1, last_exit_code: 137 });
+    expect(worker.lastError).toBe('exited with code 137: it ended while the Docker engine was away');
+    await worker.shutdown();
+  });
+
+  it('follows a container that outlived its engine (live-restore) instead of replacing it', async () => {
+    const { runtime, engine, worker, stream } = setup();
+    stream.offer(1, task('a', 1));
+    await until(() => worker.state === 'running');
+    engine.away('gone');
+    runtime.vanish();
+    await until(() => worker.state === 'error');
+    runtime.away = false;
+    runtime.afterReturn.set('c1', { state: 'running', running: true, exitCode: 0 });
+    engine.back();
+    await until(() => worker.state === 'running');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runtime.log).toEqual(['ensure a:1', 'start c1 a', 'inspect c1']);
+    runtime.exit('c1', 1);
+    await until(() => runtime.log.includes('start c2 a'));
+    await worker.shutdown();
+  });
+
+  it('replaces a container the returned engine no longer knows, and waits for an engine that is away at start', async () => {
+    const { runtime, engine, worker, stream } = setup();
+    engine.away('cannot reach the Docker engine at /fake.sock (ENOENT)');
+    runtime.away = true;
+    stream.offer(1, task('a', 1));
+    await until(() => worker.state === 'error' && worker.lastError === 'cannot reach the Docker engine at /fake.sock (ENOENT)');
+    expect(runtime.log).toEqual([]);
+    runtime.away = false;
+    engine.back();
+    await until(() => worker.state === 'running');
+    engine.away('gone');
+    runtime.vanish();
+    await until(() => worker.state === 'error');
+    runtime.away = false;
+    runtime.afterReturn.set('c1', 'gone');
+    engine.back();
+    await until(() => runtime.log.includes('start c2 a'));
+    expect(runtime.log).toEqual(['ensure a:1', 'start c1 a', 'inspect c1', 'remove c1', 'requeue a:in 0', 'ensure a:1', 'start c2 a']);
+    expect(worker.lastError).toBe('exited with code -1: it was gone when the Docker engine came back');
+    await worker.shutdown();
   });
 });

@@ -4,14 +4,17 @@ import { Subscription } from 'rxjs';
 import type { InstanceState, InstanceStatusDto } from '@gridcore/contracts/nodes/heartbeat.dto';
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 import { ContainerExit, ContainerNotFoundError, ContainerRuntime, RuntimeError } from '@gridcore/docker-runtime';
+import { EngineGate, isEngineLoss } from '../engine/engine-monitor';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
 import { aborted, backoffDelay, sleep } from './backoff';
 import { containerCount, containerSpec, NodeFacts, NotRunningCause, queueVisible, refusal, setupFailureCause } from './container-plan';
+import { clampReason } from './reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
+  engine: EngineGate;
   queue: SlotQueue;
   stream: TaskStream;
   node: () => NodeFacts;
@@ -20,6 +23,9 @@ export interface WorkerDeps {
   /** How often a waiting worker looks at LLEN input + retry. */
   pendingPollMs?: number;
 }
+
+/** How long a slot pauses after a call failed as if the engine were gone, before it looks again. */
+const ENGINE_RECHECK_PAUSE_MS = 250;
 
 /** A run id: new for every container start, `[A-Za-z0-9._-]` only. */
 export function newRunId(): string {
@@ -88,7 +94,7 @@ export class ContainerWorker {
       state: this.state === 'idle' ? 'stopping' : this.state,
       restarts: this.restarts,
       last_exit_code: this.lastExitCode,
-      last_error: this.lastError,
+      last_error: clampReason(this.lastError),
     };
     if (this.containerId) status.container_id = this.containerId;
     return status;
@@ -117,9 +123,10 @@ export class ContainerWorker {
   }
 
   private fail(message: string): void {
+    const repeated = this.state === 'error' && this.lastError === message;
     this.state = 'error';
     this.lastError = message;
-    this.logger.warn(message);
+    if (!repeated) this.logger.warn(message);
   }
 
   private async runTask(task: TaskConfigDto, signal: AbortSignal): Promise<void> {
@@ -140,11 +147,13 @@ export class ContainerWorker {
     let started = 0;
     while (!signal.aborted) {
       this.state = 'starting';
+      if (!(await this.engineReady(signal))) return;
       try {
         await this.deps.runtime.ensureImage(task.image);
       } catch (err) {
         this.notRunning = setupFailureCause('image', err);
-        await this.setupFailed(err, ++setupFailures, signal);
+        if (!isEngineLoss(err)) await this.setupFailed(err, ++setupFailures, signal);
+        else await this.engineLost(err, signal);
         continue;
       }
       if (signal.aborted) return;
@@ -154,9 +163,12 @@ export class ContainerWorker {
       try {
         id = await this.deps.runtime.start(containerSpec(task, this.deps.node(), this.instance, runId));
       } catch (err) {
+        // A container the engine created before it went away is an orphan now: the reconciler
+        // removes it when the engine is back.
         this.runId = null;
         this.notRunning = setupFailureCause('start', err);
-        await this.setupFailed(err, ++setupFailures, signal);
+        if (!isEngineLoss(err)) await this.setupFailed(err, ++setupFailures, signal);
+        else await this.engineLost(err, signal);
         continue;
       }
       setupFailures = 0;
@@ -166,27 +178,20 @@ export class ContainerWorker {
       this.state = 'running';
       const slot: SlotRef = { nodeId: this.deps.node().nodeId, instance: this.instance, runId };
       const t0 = Date.now();
-      const watch = new AbortController();
-      const exited = this.deps.runtime.wait(id, watch.signal).then(
-        (exit) => ({ exit }),
-        (err: unknown) => ({ exit: this.lostContainer(err) }),
-      );
-      const outcome = await Promise.race([exited, aborted(signal).then(() => null)]);
-      if (outcome === null) {
+      const exit = await this.watchContainer(id, signal);
+      if (exit === null) {
         // A task change or shutdown: the node stops the container, so nothing gets an attempt.
         this.state = 'stopping';
         await this.stopContainer(id);
-        watch.abort();
         await this.finishContainer(task, slot, 'hand-back');
         return;
       }
-      const { exit } = outcome;
       this.lastExitCode = exit.exitCode;
       const decision = this.tracker.onExit(
-        { exitCode: exit.exitCode, oomKilled: exit.oomKilled, stoppedByNode: false, ranForMs: Date.now() - t0 },
+        { exitCode: exit.exitCode, oomKilled: exit.oomKilled, stoppedByNode: false, ranForMs: Date.now() - t0, lostWithEngine: exit.lostWithEngine },
         { queueVisible: queueVisible(task) },
       );
-      if (exit.exitCode !== 0 || exit.oomKilled) {
+      if (exit.exitCode !== 0 || exit.oomKilled || exit.lostWithEngine) {
         this.lastError = exit.oomKilled ? 'killed by the OOM killer' : `exited with code ${exit.exitCode}${exit.error ? `: ${exit.error}` : ''}`;
       }
       this.logger.log(`container ${id.slice(0, 12)} of ${task.task_name}: ${decision.reason}`);
@@ -199,6 +204,64 @@ export class ContainerWorker {
         this.state = 'waiting';
         await this.waitForItems(task, signal);
       }
+    }
+  }
+
+  /** Tells the monitor, shows why, and pauses a moment so a slot never spins while the monitor looks. */
+  private async engineLost(err: unknown, signal: AbortSignal): Promise<void> {
+    this.deps.engine.lost(err);
+    this.fail((err as Error).message);
+    await sleep(ENGINE_RECHECK_PAUSE_MS, signal);
+  }
+
+  /** While the engine is away the slot shows why and waits for it; false when the task changed meanwhile. */
+  private async engineReady(signal: AbortSignal): Promise<boolean> {
+    if (this.deps.engine.up) return true;
+    const previous = this.state;
+    this.fail(this.deps.engine.reason ?? 'the Docker engine is away');
+    if (!(await this.deps.engine.whenUp(signal))) return false;
+    this.state = previous;
+    return true;
+  }
+
+  /**
+   * Follows one container until it exits (null: the task changed or the node stops). When the
+   * engine goes away meanwhile, the container's fate is unknown: the slot waits for the engine,
+   * then asks it what became of the container. One that still runs (live-restore) is followed
+   * again; one that ended or vanished ends as "lost with the engine".
+   */
+  private async watchContainer(id: string, signal: AbortSignal): Promise<(ContainerExit & { lostWithEngine: boolean }) | null> {
+    const short = id.slice(0, 12);
+    for (;;) {
+      const watch = new AbortController();
+      const exited = this.deps.runtime.wait(id, watch.signal).then(
+        (exit) => ({ exit }),
+        (err: unknown) => ({ err }),
+      );
+      const outcome = await Promise.race([exited, aborted(signal).then(() => null)]);
+      watch.abort();
+      if (outcome === null) return null;
+      if ('exit' in outcome) return { ...outcome.exit, lostWithEngine: false };
+      if (!isEngineLoss(outcome.err)) return { ...this.lostContainer(outcome.err), lostWithEngine: false };
+      this.logger.warn(`lost the Docker engine while container ${short} ran: ${(outcome.err as Error).message}`);
+      await this.engineLost(outcome.err, signal);
+      if (!(await this.engineReady(signal))) return null;
+      let details;
+      try {
+        details = await this.deps.runtime.inspect(id);
+      } catch (err) {
+        if (isEngineLoss(err)) {
+          await this.engineLost(err, signal);
+          continue;
+        }
+        const why = err instanceof ContainerNotFoundError ? 'it was gone when the Docker engine came back' : (err as Error).message;
+        return { exitCode: -1, oomKilled: false, error: why, lostWithEngine: true };
+      }
+      if (details.running) {
+        this.state = 'running';
+        continue;
+      }
+      return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled, error: 'it ended while the Docker engine was away', lostWithEngine: true };
     }
   }
 

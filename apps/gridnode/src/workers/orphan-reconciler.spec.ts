@@ -26,6 +26,9 @@ class Engine extends ContainerRuntime {
   async wait() {
     return { exitCode: 0, oomKilled: false };
   }
+  async engineLost(): Promise<never> {
+    throw new Error('not used');
+  }
   async inspect(id: string): Promise<ContainerDetails> {
     const c = this.containers.find((x) => x.id === id)!;
     return { id, name: id, image: 'i', labels: c.labels, env: c.env, state: c.state, running: c.state === 'running', exitCode: null, oomKilled: false };
@@ -63,7 +66,7 @@ describe('OrphanReconciler', () => {
       { id: 'theirs', state: 'running', labels: { 'gridcore.node': 'other', 'gridcore.run': 'r6' }, env: env('r6') },
     ]);
     const queue = new Queue();
-    const removed = await new OrphanReconciler(engine, queue, 2).reconcile('me', { runs: new Set(['r4']), containers: new Set(['tracked']) });
+    const removed = await new OrphanReconciler(engine, queue, 2).reconcile('me', () => ({ runs: new Set(['r4']), containers: new Set(['tracked']) }));
     expect(removed).toBe(3);
     expect(engine.log).toEqual(['stop orphan', 'remove orphan', 'remove exited', 'stop hidden', 'remove hidden']);
     expect(queue.calls).toEqual(['requeue redis://r:1 old:in me:3:r1', 'requeue redis://r:1 old:in me:0:r2']);
@@ -86,5 +89,22 @@ describe('OrphanReconciler', () => {
     expect(engine.log).toEqual(['remove next']);
     // The stuck one's batches are not requeued while its container may still run them.
     expect(queue.calls).toEqual(['requeue redis://r:1 old:in me:1:r2']);
+  });
+
+  it('asks what is tracked after listing, so a container its worker started meanwhile is left alone', async () => {
+    const engine = new Engine([
+      { id: 'old', state: 'exited', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r1' }, env: env('r1', '0') },
+      { id: 'new', state: 'created', labels: { 'gridcore.node': 'me', 'gridcore.run': 'r2' }, env: env('r2', '0') },
+    ]);
+    const runs = new Set<string>();
+    const list = engine.listManaged.bind(engine);
+    engine.listManaged = async (labels) => {
+      const listed = await list(labels);
+      runs.add('r2'); // the worker named its run and created "new" while the list was on its way
+      return listed;
+    };
+    const removed = await new OrphanReconciler(engine, new Queue(), 2).reconcile('me', () => ({ runs, containers: new Set() }));
+    expect(removed).toBe(1);
+    expect(engine.log).toEqual(['remove old']);
   });
 });

@@ -3,6 +3,14 @@ import { ContainerRuntime } from '@gridcore/docker-runtime';
 import { SlotQueue } from '../queue/slot-queue';
 import { LABEL_NODE, LABEL_RUN } from './container-plan';
 
+/** What the workers hold right now: their containers and the runs they are starting. */
+export interface TrackedContainers {
+  runs: Set<string>;
+  containers: Set<string>;
+}
+
+const NOTHING_TRACKED: TrackedContainers = { runs: new Set(), containers: new Set() };
+
 /**
  * Removes containers labelled with this node's id that no worker tracks (a crashed agent's, or
  * one a worker lost) and requeues their in-flight batches with an attempt, reading the queue and
@@ -18,14 +26,20 @@ export class OrphanReconciler {
     private readonly stopTimeoutS: number,
   ) {}
 
-  /** Returns how many orphans it removed. */
-  async reconcile(nodeId: string, tracked: { runs: Set<string>; containers: Set<string> } = { runs: new Set(), containers: new Set() }): Promise<number> {
+  /**
+   * Returns how many orphans it removed. `tracked` is asked afresh for each listed container, after
+   * the list: a worker names its run before it creates the container, so a container that shows up
+   * in the list while its worker starts it is never taken for an orphan (this matters most when the
+   * engine returns and every slot starts again at once).
+   */
+  async reconcile(nodeId: string, tracked: () => TrackedContainers = () => NOTHING_TRACKED): Promise<number> {
     const containers = await this.runtime.listManaged({ [LABEL_NODE]: nodeId });
     let removed = 0;
     for (const c of containers) {
-      if (tracked.containers.has(c.id)) continue;
+      const now = tracked();
+      if (now.containers.has(c.id)) continue;
       const run = c.labels[LABEL_RUN];
-      if (run && tracked.runs.has(run)) continue;
+      if (run && now.runs.has(run)) continue;
       const details = await this.runtime.inspect(c.id).catch(() => null);
       if (details?.running) await this.runtime.stop(c.id, this.stopTimeoutS).catch(() => this.runtime.kill(c.id).catch(() => undefined));
       try {

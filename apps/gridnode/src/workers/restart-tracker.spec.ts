@@ -2,6 +2,7 @@ import { DEFAULT_RESTART_POLICY, ExitReport, RestartTracker } from './restart-tr
 
 const crash = (exitCode: number, ranForMs = 1_000, oomKilled = false): ExitReport => ({ exitCode, oomKilled, stoppedByNode: false, ranForMs });
 const stopped: ExitReport = { exitCode: 137, oomKilled: false, stoppedByNode: true, ranForMs: 5_000 };
+const lost = (exitCode = 137): ExitReport => ({ exitCode, oomKilled: false, stoppedByNode: false, ranForMs: 3_000, lostWithEngine: true });
 const clean: ExitReport = { exitCode: 0, oomKilled: false, stoppedByNode: false, ranForMs: 40_000 };
 
 describe('RestartTracker', () => {
@@ -21,6 +22,9 @@ describe('RestartTracker', () => {
     ['exit 0 after crashes', [crash(1), crash(1), clean, crash(1)], { action: 'restart', delayMs: 1_000 }],
     ['a stop made by the node', [stopped], { action: 'none', recovery: 'hand-back' }],
     ['a stop made by the node after crashes', [crash(1), crash(1), stopped], { action: 'none', recovery: 'hand-back' }],
+    ['an end while the engine was away', [lost()], { action: 'restart', delayMs: 0, recovery: 'requeue' }],
+    ['an exit 0 while the engine was away', [lost(0)], { action: 'restart', delayMs: 0, recovery: 'requeue' }],
+    ['an engine loss neither counts as a failure nor clears the series', [crash(1), crash(1), lost(), crash(1)], { action: 'restart', delayMs: 4_000 }],
     ['exit 0 killed by OOM is a failure', [{ ...clean, oomKilled: true }], { action: 'restart', delayMs: 1_000 }],
   ])('%s', (_name, exits, expected) => {
     const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, mid);

@@ -8,6 +8,8 @@ export interface ExitReport {
   stoppedByNode: boolean;
   /** How long it ran, for telling a crash loop from a long healthy run. */
   ranForMs: number;
+  /** It ended while the Docker engine was away (killed by the engine's restart, or gone with it). */
+  lostWithEngine?: boolean;
 }
 
 /** What to do with the slot's in-flight batches: with an attempt, or without. */
@@ -63,6 +65,11 @@ export class RestartTracker {
   onExit(exit: ExitReport, ctx: { queueVisible: boolean }): RestartDecision {
     if (exit.stoppedByNode) {
       return { action: 'none', recovery: 'hand-back', reason: 'stopped by the node' };
+    }
+    if (exit.lostWithEngine) {
+      // Not the container's failure: no backoff, no failure counted. Its batches still get an
+      // attempt, as an orphan's do, so an item that takes the engine down cannot loop forever.
+      return { action: 'restart', delayMs: 0, recovery: 'requeue', reason: 'ended while the Docker engine was away; starting again at once' };
     }
     if (exit.exitCode === 0 && !exit.oomKilled) {
       this.failures = 0;

@@ -1,8 +1,9 @@
 import { Subscription } from 'rxjs';
 import type { InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts/nodes/heartbeat.dto';
-import { NOT_RUNNING_DETAIL_MAX, NotRunningDto } from '@gridcore/contracts/nodes/not-running.dto';
+import { NotRunningDto } from '@gridcore/contracts/nodes/not-running.dto';
 import { ContainerWorker, WorkerDeps } from './container-worker';
 import { containerCount } from './container-plan';
+import { clampReason, oneLineReason } from './reason-text';
 
 /**
  * Holds the ContainerWorkers. It grows to the largest N any task has needed (a worker beyond the
@@ -53,23 +54,26 @@ export class WorkerPool {
     if (!task || this.activeContainers() > 0) return null;
     const cause = this.workers.find((w) => w.notRunning && w.taskName === task.task_name)?.notRunning;
     if (!cause) return null;
-    return { task: task.task_name, reason: cause.reason, detail: oneLine(cause.detail, NOT_RUNNING_DETAIL_MAX) };
+    return { task: task.task_name, reason: cause.reason, detail: oneLineReason(cause.detail) };
   }
 
+  /** Containers known to be there: a slot that lost its engine cannot vouch for its container. */
   activeContainers(): number {
-    return this.workers.filter((w) => w.containerId).length;
+    if (!this.deps.engine.up) return 0;
+    return this.workers.filter((w) => w.containerId && w.state !== 'error').length;
   }
 
-  /** Error when a slot cannot run its task, Running with a task, else Idle. */
+  /** Error when the engine is away or a slot cannot run its task, Running with a task, else Idle. */
   runtimeStatus(): RuntimeStatus {
-    if (this.workers.some((w) => w.state === 'error')) return 'Error';
+    if (!this.deps.engine.up || this.workers.some((w) => w.state === 'error')) return 'Error';
     if (this.deps.stream.task$.value) return 'Running';
     return 'Idle';
   }
+
+  /** Why the status is `Error` (the engine's absence first, else the first failing slot), or null. */
+  lastError(): string | null {
+    if (!this.deps.engine.up) return clampReason(this.deps.engine.reason);
+    return clampReason(this.workers.find((w) => w.state === 'error')?.lastError ?? null);
+  }
 }
 
-/** Docker's messages may hold newlines and run long; the hub takes one line of at most `max`. */
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}

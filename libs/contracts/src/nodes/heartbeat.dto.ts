@@ -63,6 +63,16 @@ export class HeartbeatDto {
 
   @ApiProperty({ enum: RUNTIME_STATUSES }) @IsIn(RUNTIME_STATUSES) status: RuntimeStatus;
 
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Why `status` is `Error` (e.g. the Docker engine cannot be reached), null otherwise',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  last_error?: string | null;
+
   @ApiProperty() @IsInt() @Min(0) @Max(100_000) active_containers: number;
 
   @ApiPropertyOptional({ nullable: true, type: String })

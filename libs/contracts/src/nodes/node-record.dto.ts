@@ -13,6 +13,8 @@ export class NodeRecordDto {
   @ApiProperty({ description: 'RFC 3339' }) last_seen: string;
   @ApiProperty({ enum: ['Online', 'Offline'] }) status: 'Online' | 'Offline';
   @ApiProperty({ enum: RUNTIME_STATUSES, nullable: true }) runtime_status: RuntimeStatus | null;
+  @ApiProperty({ nullable: true, type: String, description: "Why runtime_status is Error, as the node's last heartbeat said" })
+  last_error: string | null;
   @ApiProperty() active_containers: number;
   @ApiProperty() platform: string;
   @ApiPropertyOptional({ nullable: true, type: String }) version: string | null;
