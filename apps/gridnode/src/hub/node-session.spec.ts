@@ -90,6 +90,7 @@ function fakePool() {
     activeContainers: () => 1,
     instances: () => [{ ...instance }],
     notRunning: () => null,
+    lastError: () => null,
   } as unknown as WorkerPool;
   return { pool, instance };
 }
