@@ -14,6 +14,7 @@ batch_timeout_s makes it exit 1.
 """
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -133,24 +134,55 @@ def load_scripts(directory=None):
     return out
 
 
-class QueueScriptError(Exception):
-    """A script's negative code (CONTRACT.md), mapped in one place."""
-    ROLES = {-1: ("input queue", "list"), -2: ("output queue", "list"), -3: ("retry list", "list"),
-             -4: ("dead list", "list"), -5: ("attempts hash", "hash"), -6: ("leases sorted set", "zset"),
-             -7: ("taken hash", "hash"), -8: ("stats hash", "hash"), -9: ("config hash", "hash"),
-             -10: ("batch counter", "string"), -11: ("batch list", "list")}
+class Protocol:
+    """scripts/manifest.json, the queue protocol declared once (the twin of protocol.ts): each
+    script's KEYS by role, ARGV by name (a last name ending in ... takes the rest), reply fields
+    and the error table."""
 
-    def __init__(self, script, code, detail):
+    def __init__(self, directory=None):
+        with open(os.path.join(directory or scripts_dir(), "manifest.json"), encoding="utf-8") as f:
+            self.manifest = json.load(f)
+        self.errors = {int(code): e for code, e in self.manifest["errors"].items()}
+
+    def declaration(self, name):
+        return self.manifest["scripts"][name]
+
+    def keys(self, name, by_role):
+        return [by_role[role] for role in self.declaration(name)["keys"]]
+
+    def args(self, name, values):
+        declared = self.declaration(name)["args"]
+        names = {a[:-3] if a.endswith("...") else a for a in declared}
+        for given in values:
+            if given not in names:
+                raise ValueError("%s: argument %s is not declared in manifest.json" % (name, given))
+        out = []
+        for arg in self.declaration(name)["args"]:
+            if arg.endswith("..."):
+                out.extend(values[arg[:-3]])
+            else:
+                out.append(values[arg])
+        return out
+
+    def decode(self, name, reply):
+        return dict(zip(self.declaration(name)["reply"], reply))
+
+
+class QueueScriptError(Exception):
+    """A script's negative code, mapped in one place from the manifest's error table."""
+
+    def __init__(self, script, code, detail, errors):
         self.script, self.code_number, self.detail = script, code, detail
-        if code in self.ROLES:
-            role, kind = self.ROLES[code]
+        known = errors.get(code) or {}
+        name = known.get("name")
+        if known.get("role"):
             self.code = "QUEUE_WRONG_KEY_TYPE"
-            msg = 'key "%s" (%s) is not a %s: the script wrote nothing, nothing was lost' % (detail, role, kind)
-        elif code == -12:
+            msg = 'key "%s" (%s) is not a %s: the script wrote nothing, nothing was lost' % (detail, known["role"], known["type"])
+        elif name == "RESULT_COUNT":
             self.code, msg = "QUEUE_RESULT_COUNT", "batch holds %s item(s) but a different result count was given" % detail
-        elif code == -13:
+        elif name == "TOO_MANY":
             self.code, msg = "QUEUE_TOO_MANY_ITEMS", "%s items in one call; at most 1000" % detail
-        elif code == -14:
+        elif name == "BAD_ARG":
             self.code, msg = "QUEUE_BAD_ARGUMENT", "bad queue script argument: %s: %s" % (script, detail)
         else:
             self.code, msg = "QUEUE_UNKNOWN_SCRIPT_CODE", "script %s answered unknown code %s" % (script, code)
@@ -161,11 +193,18 @@ class Scripts:
     """Calls scripts by SHA; a NOSCRIPT means it did not run, so it is sent once with EVAL."""
 
     def __init__(self, directory=None):
+        directory = directory or scripts_dir()
         self.scripts = load_scripts(directory)
+        self.protocol = Protocol(directory)
 
     def preload(self, client):
         for _, src, _ in self.scripts.values():
             client.script_load(src)
+
+    def call(self, client, name, by_role, values):
+        """A script by name: KEYS and ARGV built and the reply decoded by the manifest."""
+        p = self.protocol
+        return p.decode(name, self.run(client, name, p.keys(name, by_role), p.args(name, values)))
 
     def run(self, client, name, keys, args):
         num, src, sha = self.scripts[name]
@@ -175,7 +214,7 @@ class Scripts:
         except redis.exceptions.NoScriptError:
             reply = client.eval(src, num, *keys, *args)
         if isinstance(reply, list) and reply and isinstance(reply[0], int) and reply[0] < 0:
-            raise QueueScriptError(name, reply[0], reply[1] if len(reply) > 1 else None)
+            raise QueueScriptError(name, reply[0], reply[1] if len(reply) > 1 else None, self.protocol.errors)
         return reply
 
 
@@ -353,6 +392,7 @@ class Worker:
         self.exit_event = threading.Event()
         self.lost = False
         self.control = None
+        self.roles = None
 
     # -- redis calls with the one-line connection messages
     def _call(self, fn, *args):
@@ -368,13 +408,16 @@ class Worker:
             self.log("gridcore: reconnected to redis %s" % self.where)
         return result
 
-    def _script(self, name, keys, args):
-        return self._call(self.scripts.run, self.main, name, keys, args)
+    def _script(self, name, values):
+        return self._call(self.scripts.call, self.main, name, self._roles(), values)
 
-    def _ack_keys(self):
-        k = self.keys
-        output = self.s["output_queue"] if self.exactly_once else k.input
-        return [k.input, k.seq, k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config, output]
+    def _roles(self):
+        if self.roles is None:
+            k = self.keys
+            self.roles = {"input": k.input, "seq": k.seq, "leases": k.leases, "taken": k.taken, "retry": k.retry,
+                          "attempts": k.attempts, "dead": k.dead, "stats": k.stats, "config": k.config,
+                          "output": self.s["output_queue"] if self.exactly_once else k.input}
+        return self.roles
 
     def _cfg(self, name):
         v = self.s["env_config"].get(name)
@@ -387,39 +430,38 @@ class Worker:
                 push, count, results = "1", len(pending["results"]), pending["results"]
             else:
                 count = pending["count"]
-        args = [pending["key"] if pending else "", push, self.s["node"], lane.prefix, self.s["batch"],
-                "1" if from_retry else "0", int(round(self.s["block_s"] * 1000)), self._cfg("lease_s"),
-                self._cfg("batch_timeout_s"), self._cfg("max_attempts"), count] + results
-        r = self._script("take", self._ack_keys(), args)
-        return {"ack": r[0], "key": r[1], "items": r[2], "retry": r[3], "lease_ms": r[4], "source": r[5]}
+        r = self._script("take", {
+            "prev_batch_key": pending["key"] if pending else "", "push": push, "node_id": self.s["node"],
+            "lane_prefix": lane.prefix, "size": self.s["batch"], "from_retry": "1" if from_retry else "0",
+            "block_ms": int(round(self.s["block_s"] * 1000)), "lease_s": self._cfg("lease_s"),
+            "batch_timeout_s": self._cfg("batch_timeout_s"), "max_attempts": self._cfg("max_attempts"),
+            "result_count": count, "results": results})
+        return {"ack": r["ack"], "key": r["batch_key"], "items": r["items"], "retry": r["retry_len"],
+                "lease_ms": r["lease_ms"], "source": r["source"]}
 
     def ack(self, pending):
-        if "results" in pending:
-            args = [pending["key"], "1", self.s["node"], len(pending["results"])] + pending["results"]
-        else:
-            args = [pending["key"], "0", self.s["node"], pending["count"]]
-        return self._script("ack", self._ack_keys(), args)[0]
+        results = pending.get("results")
+        return self._script("ack", {"batch_key": pending["key"], "push": "1" if results is not None else "0",
+                                    "node_id": self.s["node"],
+                                    "result_count": len(results) if results is not None else pending["count"],
+                                    "results": results or []})["ack"]
 
     def renew(self, key):
-        k = self.keys
-        r = self._script("renew", [k.leases, k.taken, k.config], [key, self._cfg("lease_s"), self._cfg("batch_timeout_s")])
-        return r[0] == 1
+        r = self._script("renew", {"batch_key": key, "lease_s": self._cfg("lease_s"),
+                                   "batch_timeout_s": self._cfg("batch_timeout_s")})
+        return r["alive"] == 1
 
     def requeue(self, keys):
-        k = self.keys
-        return self._script("requeue", [k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config],
-                            [self._cfg("max_attempts")] + list(keys))
+        return self._script("requeue", {"max_attempts": self._cfg("max_attempts"), "batch_keys": list(keys)})
 
     def hand_back(self, keys):
-        k = self.keys
-        return self._script("hand-back", [k.input, k.leases, k.taken, k.retry, k.attempts], list(keys))
+        return self._script("hand-back", {"batch_keys": list(keys)})
 
     def return_slot(self, prefix, mode):
-        k = self.keys
         for _ in range(100):
-            r = self._script("requeue-by-slot", [k.input, k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config],
-                             [prefix, mode, self._cfg("max_attempts")])
-            if r[3] != 1:
+            r = self._script("requeue-by-slot", {"slot_prefix": prefix, "mode": mode,
+                                                 "max_attempts": self._cfg("max_attempts")})
+            if r["more"] != 1:
                 return
 
     # -- start
