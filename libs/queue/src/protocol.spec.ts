@@ -129,17 +129,18 @@ class Recorder:
                 for f in self.scripts.protocol.declaration(name)["reply"]]
 s = {"node": "n1", "instance": "i1", "run": "r1", "output_queue": ${JSON.stringify(output)}, "batch": 5, "block_s": 1.5,
      "env_config": {"lease_s": 7, "batch_timeout_s": 70, "max_attempts": 4}}
-w = g.Worker(lambda items: items, s)
-w.keys, w.exactly_once, w.scripts = g.QueueKeys(${JSON.stringify(queue)}), True, g.Scripts(${JSON.stringify(DIR)})
-w.main = Recorder(w.scripts)
-lane = type("Lane", (), {"prefix": w.keys.lane_prefix("n1", "i1", "r1", 0)})
+scripts = g.Scripts(${JSON.stringify(DIR)})
+keys = g.QueueKeys(${JSON.stringify(queue)})
+conns = type("Conns", (), {"main": Recorder(scripts), "call": staticmethod(lambda fn, *a: fn(*a))})
+w = g.WorkerScriptRunner(conns, keys, s, scripts, True, None, None, None)
+lane = type("Lane", (), {"prefix": keys.lane_prefix("n1", "i1", "r1", 0)})
 key = ${JSON.stringify(batchKey)}
 w.take(lane, {"key": key, "results": ["a", "b"]}, True)
 w.ack({"key": key, "results": ["a", "b"]})
 w.renew(key)
 w.requeue([key])
 w.hand_back([key])
-w.return_slot(w.keys.slot_prefix("n1", "i1", "r1"), "hand-back")
+w.return_slot(keys.slot_prefix("n1", "i1", "r1"), "hand-back")
 print(json.dumps(calls))
 `;
   const r = spawnSync('/usr/bin/python3', ['-c', program], { encoding: 'utf8' });
