@@ -149,13 +149,11 @@ class Worker:
             else:
                 item = conn.blmove(self.s["input_queue"], key, self.s["block_s"], "RIGHT", "LEFT")
         except Exception as err:
+            self._unblocked(lane)
             # A lost BLMOVE reply may have moved an item after all: hand the key back, never ack it.
             self.scripts.recover(lane, err)
             return None
-        finally:
-            lane.blocked = False
-            lane.unblocked.set()
-            self.lanes.set(lane, "idle")
+        self._unblocked(lane)
         if item is None:
             self.scripts.release(lane, key)
             self._idle_tick(0)
@@ -168,6 +166,11 @@ class Worker:
         except Exception as err:
             self.scripts.recover(lane, err)
             return None
+
+    def _unblocked(self, lane):
+        lane.blocked = False
+        lane.unblocked.set()
+        self.lanes.set(lane, "idle")
 
     def _idle_tick(self, sleep_s):
         if self.stopping or self.lanes.isolation:
