@@ -104,6 +104,23 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     db2.disconnect();
   });
 
+  it('at-least-once, SIGTERM while the output list is unreachable: the unpushed batch is handed back, not acked', async () => {
+    // An ack by count says "results pushed"; sent after a push that never landed it loses them.
+    const outServer = await startRedis();
+    const env = baseEnv(queue, output, server.url, { OUTPUT_REDIS_URL: outServer.url, GRIDCORE_BATCH: '5', GRIDCORE_IDLE_EXIT_S: '60' });
+    const w = spawnWorker(sdk, env);
+    expect(await w.waitForStdout(/^gridcore-worker /)).toMatch(/mode=at-least-once reason=different-port/);
+    await outServer.stop();
+    const items = range(1, 5);
+    await pushItems(redis, queue, items);
+    await waitFor(async () => (await redis.llen(queue)) < 5, 10_000, 'an item taken');
+    await new Promise((r) => setTimeout(r, 500));
+    w.proc.kill('SIGTERM');
+    expect(await exitWithin(w, 15_000)).toBe(0);
+    const stats = await admin.stats(queue);
+    expect(stats).toMatchObject({ processed: 0, inFlight: 0, pending: 5, dead: 0 });
+  });
+
   it('SIGKILL mid-batch: the slot requeue brings the batch back with one attempt; nothing lost or doubled', async () => {
     const env = baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '3000' });
     const items = range(1, 30);
