@@ -112,7 +112,7 @@ for t in "${targets[@]}"; do
         examples/node-worker/worker.ts deploy/docker/npm-ci.sh libs/queue/src ;;
     python)
       build gridcore/example-python-worker:local examples/python-worker/Dockerfile gridcore/base-python:local \
-        examples/python-worker/worker.py libs/queue/python/gridcore_worker.py libs/queue/src/scripts ;;
+        examples/python-worker/worker.py libs/queue/python/gridcore_worker libs/queue/src/scripts ;;
     original)
       build gridcore/example-original-consumer:local examples/original-consumer/Dockerfile gridcore/base-python:local \
         examples/original-consumer/consumer.py ;;

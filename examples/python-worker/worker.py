@@ -1,7 +1,7 @@
 """The reference workload as a GridCore worker in Python: item `n`, result `n:sqrt(n)`.
 
 Runs with /usr/bin/python3 and Debian's python3-redis; reads the env GridNode injects
-(libs/queue/CONTRACT.md). In an image, copy libs/queue/python/gridcore_worker.py beside this file
+(libs/queue/CONTRACT.md). In an image, copy the package libs/queue/python/gridcore_worker beside this file
 and libs/queue/src/scripts to /app/scripts (or set GRIDCORE_SCRIPTS_DIR).
 """
 import math

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS } from '@gridcore/queue';
+import { loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
 import { startRedis, RunningRedis } from '../support/redis-server';
 import { waitFor } from '../support/ports';
 import { CutProxy } from './helpers/cut-proxy';
@@ -83,6 +83,42 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     expect(stats).toMatchObject({ processed: 50, inFlight: 0, pending: 0, dead: 0, perNode: { 'node-a': 50 } });
     expect(await redis.zcard(keys.leases)).toBe(0);
     expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
+  });
+
+  it('a lease lost while the handler runs (the batch requeued): logged, its results never pushed, each item once', async () => {
+    // At-least-once pushes before it acks, so an ack of a lost batch would double its results.
+    await admin.writeConfig(queue, { leaseS: 3, batchTimeoutS: 60, maxAttempts: 3 });
+    const env = baseEnv(queue, output, server.url, { OUTPUT_REDIS_URL: `${server.url}/2`, GRIDCORE_BATCH: '2', TEST_DELAY_MS: '2500' });
+    const items = range(1, 2);
+    await pushItems(redis, queue, items);
+    const w = spawnWorker(sdk, env);
+    expect(await w.waitForStdout(/^gridcore-worker /)).toMatch(/mode=at-least-once/);
+    let batch = '';
+    await waitFor(async () => ((batch = (await redis.zrange(keys.leases, 0, -1))[0] ?? ''), batch !== '' && (await redis.llen(batch)) === 2), 10_000, 'the batch in flight');
+    expect(await new WorkQueue(redis, queue).requeue([batch])).toEqual({ batches: 1, items: 2, dead: 0 });
+    expect(await exitWithin(w, 30_000)).toBe(0);
+    expect(w.stderr.filter((l) => l.includes(`lease of batch ${batch} (lane 0) was lost`))).toHaveLength(1);
+    const db2 = new Redis(`${server.url}/2`);
+    expectExactlyOnce(await db2.lrange(output, 0, -1), items);
+    await db2.del(output);
+    db2.disconnect();
+  });
+
+  it('at-least-once, SIGTERM while the output list is unreachable: the unpushed batch is handed back, not acked', async () => {
+    // An ack by count says "results pushed"; sent after a push that never landed it loses them.
+    const outServer = await startRedis();
+    const env = baseEnv(queue, output, server.url, { OUTPUT_REDIS_URL: outServer.url, GRIDCORE_BATCH: '5', GRIDCORE_IDLE_EXIT_S: '60' });
+    const w = spawnWorker(sdk, env);
+    expect(await w.waitForStdout(/^gridcore-worker /)).toMatch(/mode=at-least-once reason=different-port/);
+    await outServer.stop();
+    const items = range(1, 5);
+    await pushItems(redis, queue, items);
+    await waitFor(async () => (await redis.llen(queue)) < 5, 10_000, 'an item taken');
+    await new Promise((r) => setTimeout(r, 500));
+    w.proc.kill('SIGTERM');
+    expect(await exitWithin(w, 15_000)).toBe(0);
+    const stats = await admin.stats(queue);
+    expect(stats).toMatchObject({ processed: 0, inFlight: 0, pending: 5, dead: 0 });
   });
 
   it('SIGKILL mid-batch: the slot requeue brings the batch back with one attempt; nothing lost or doubled', async () => {

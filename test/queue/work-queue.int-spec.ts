@@ -187,6 +187,28 @@ describe('WorkQueue on a real redis-server', () => {
     expect((await wq.stats()).requeued).toBe(5);
   });
 
+  it('take and reap heal an expired lease on a key of another type alike: lease and taken go, the key stays', async () => {
+    // Both scripts share includes/heal.lua; before, take kept the taken entry (it leaked for
+    // good) while reap dropped it only from the leases.
+    for (const heal of ['take', 'reap'] as const) {
+      const foreign = `${lane(`x-${heal}`)}1`;
+      await redis.set(foreign, 'not a list');
+      await redis.zadd(wq.keys.leases, Date.now() - 1000, foreign);
+      await redis.hset(wq.keys.taken, foreign, Date.now() - 2000);
+      if (heal === 'take') {
+        const r = await wq.take({ nodeId: node, size: 1 });
+        expect(r).toMatchObject({ ack: 'none', healed: 0 });
+      } else {
+        expect(await wq.reapExpired()).toEqual({ batches: 0, items: 0, dead: 0, dropped: 1 });
+      }
+      expect(await redis.zscore(wq.keys.leases, foreign)).toBeNull();
+      expect(await redis.hexists(wq.keys.taken, foreign)).toBe(0);
+      expect(await redis.get(foreign)).toBe('not a list');
+      expect((await wq.stats()).requeued).toBe(0);
+      await redis.del(foreign);
+    }
+  });
+
   it('scans for batch lists without a lease older than lease_s', async () => {
     // OBJECT IDLETIME counts in whole seconds of Redis's LRU clock: a list made a moment ago may
     // already read 1, so the lease here is 2 s.

@@ -11,3 +11,4 @@ export * from './prefix-collision';
 export * from './redis-server-identity';
 export * from './test-vectors';
 export * from './sdk';
+export * from './protocol';

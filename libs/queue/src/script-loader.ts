@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadProtocol, Protocol } from './protocol';
 import { isCluster, RedisClient } from './redis-client';
+import { scriptsDir } from './scripts-dir';
+
+export { scriptsDir } from './scripts-dir';
 
 /** A Lua script of scripts/, with its includes pasted in, as both SDKs build it. */
 export interface QueueScript {
@@ -13,25 +17,6 @@ export interface QueueScript {
 
 const FILE = /^([a-z-]+)-(\d+)\.lua$/;
 const INCLUDE = /^-- @include ([a-z-]+)[ \t]*$/gm;
-
-/**
- * Where the .lua files are: `GRIDCORE_SCRIPTS_DIR`, else `scripts/` beside this module (a build
- * may copy them there), else the first `libs/queue/src/scripts` found walking up from this
- * module (the source tree, and a Nest build such as
- * dist/apps/<app>/libs/queue/src/script-loader.js inside the repo).
- */
-export function scriptsDir(from: string = __dirname, env: NodeJS.ProcessEnv = process.env): string {
-  const candidates = [env.GRIDCORE_SCRIPTS_DIR, join(from, 'scripts')].filter((d): d is string => !!d);
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'libs', 'queue', 'src', 'scripts'));
-    if (dirname(dir) === dir) break;
-  }
-  const found = candidates.find((d) => existsSync(join(d, 'take-10.lua')));
-  if (!found) {
-    throw new Error(`queue scripts not found (looked in ${candidates[0]}, ${candidates[1]} and libs/queue/src/scripts above ${from}); set GRIDCORE_SCRIPTS_DIR`);
-  }
-  return found;
-}
 
 /** Pastes `-- @include name` lines from includes/name.lua; the same rule as the Python SDK. */
 export function expandIncludes(source: string, dir: string): string {
@@ -61,9 +46,12 @@ export function loadScripts(dir = scriptsDir()): Map<string, QueueScript> {
  */
 export class ScriptRunner {
   private readonly scripts: Map<string, QueueScript>;
+  /** scripts/manifest.json of the same folder: key roles, argument names, reply fields. */
+  readonly protocol: Protocol;
 
-  constructor(dir?: string) {
+  constructor(dir = scriptsDir()) {
     this.scripts = loadScripts(dir);
+    this.protocol = loadProtocol(dir);
   }
 
   script(name: string): QueueScript {

@@ -1,5 +1,6 @@
 import { isScriptError, scriptError } from './errors/script-error';
 import { QueueConfig, QUEUE_DEFAULTS } from './queue-defaults';
+import type { ArgValue, KeyRole } from './protocol';
 import { QueueKeys } from './queue-keys';
 import type { RedisClient } from './redis-client';
 import { ScriptRunner } from './script-loader';
@@ -57,6 +58,9 @@ export interface QueueStats {
 
 const ACK: Record<number, AckOutcome> = { 0: 'none', 1: 'acked', 2: 'gone' };
 
+type Reply = Record<string, unknown>;
+const num = (v: unknown) => v as number;
+
 export interface WorkQueueOptions {
   /** The output list; with `exactlyOnce` results are pushed by the ack script itself. */
   outputQueue?: string;
@@ -91,16 +95,31 @@ export class WorkQueue {
     if (this.exactlyOnce && !this.outputQueue) throw new Error('exactly-once acks need an output queue');
   }
 
-  /** The KEYS of take and ack, built once (the hot path calls take once a batch); never mutated. */
-  private ackKeysCache?: readonly string[];
+  /** Every key by its role (scripts/manifest.json), built once; output is Q when results go out on their own. */
+  private rolesCache?: Readonly<Record<KeyRole, string>>;
+  /** Each script's KEYS, built once (the hot path calls take once a batch); never mutated. */
+  private readonly keysCache = new Map<string, string[]>();
 
-  private ackKeys(): string[] {
-    if (!this.ackKeysCache) {
+  private keysOf(name: string): string[] {
+    let keys = this.keysCache.get(name);
+    if (!keys) {
       const k = this.keys;
-      const output = this.exactlyOnce ? (this.outputQueue as string) : k.input;
-      this.ackKeysCache = Object.freeze([k.input, k.seq, k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config, output]);
+      this.rolesCache ??= Object.freeze({
+        input: k.input,
+        seq: k.seq,
+        leases: k.leases,
+        taken: k.taken,
+        retry: k.retry,
+        attempts: k.attempts,
+        dead: k.dead,
+        stats: k.stats,
+        config: k.config,
+        output: this.exactlyOnce ? (this.outputQueue as string) : k.input,
+      });
+      keys = Object.freeze(this.scripts.protocol.keys(name, this.rolesCache)) as string[];
+      this.keysCache.set(name, keys);
     }
-    return this.ackKeysCache as string[];
+    return keys;
   }
 
   private ackArgs(ack: TakeRequest['ack']): { push: string; count: number; results: string[] } {
@@ -112,73 +131,76 @@ export class WorkQueue {
     return { push: '0', count: ack.count, results: [] };
   }
 
-  private async call(name: string, keys: string[], args: (string | number)[], context = {}): Promise<unknown[]> {
-    const reply = await this.scripts.run(this.client, name, keys, args);
-    if (isScriptError(reply)) throw scriptError(name, reply, context);
-    return reply as unknown[];
+  /** One script by name: KEYS and ARGV built and the reply decoded by the manifest. */
+  private async call(name: string, args: Record<string, ArgValue>, context = {}): Promise<Reply> {
+    const protocol = this.scripts.protocol;
+    const reply = await this.scripts.run(this.client, name, this.keysOf(name), protocol.args(name, args));
+    if (isScriptError(reply)) throw scriptError(name, reply, context, protocol);
+    return protocol.decode(name, reply as unknown[]);
   }
 
   /** Ack the previous batch (optional), heal a few expired leases, take the next batch. */
   async take(req: TakeRequest): Promise<TakeReply> {
     const d = this.defaults;
     const ack = this.ackArgs(req.ack);
-    const args: (string | number)[] = [
-      req.ack?.batchKey ?? '',
-      ack.push,
-      req.nodeId,
-      req.lanePrefix ?? '',
-      req.size ?? QUEUE_DEFAULTS.batchSize,
-      req.fromRetry ? '1' : '0',
-      Math.round(req.blockMs ?? QUEUE_DEFAULTS.blockS * 1000),
-      d.leaseS,
-      d.batchTimeoutS,
-      d.maxAttempts,
-      ack.count,
-      ...ack.results,
-    ];
-    const r = await this.call('take', this.ackKeys(), args, { batchKey: req.ack?.batchKey, given: ack.count });
+    const r = await this.call(
+      'take',
+      {
+        prev_batch_key: req.ack?.batchKey ?? '',
+        push: ack.push,
+        node_id: req.nodeId,
+        lane_prefix: req.lanePrefix ?? '',
+        size: req.size ?? QUEUE_DEFAULTS.batchSize,
+        from_retry: req.fromRetry ? '1' : '0',
+        block_ms: Math.round(req.blockMs ?? QUEUE_DEFAULTS.blockS * 1000),
+        lease_s: d.leaseS,
+        batch_timeout_s: d.batchTimeoutS,
+        max_attempts: d.maxAttempts,
+        result_count: ack.count,
+        results: ack.results,
+      },
+      { batchKey: req.ack?.batchKey, given: ack.count },
+    );
     return {
-      ack: ACK[r[0] as number],
-      batchKey: r[1] as string,
-      items: r[2] as string[],
-      retryLength: r[3] as number,
-      leaseMs: r[4] as number,
-      source: r[5] as TakeReply['source'],
-      healed: r[6] as number,
+      ack: ACK[num(r.ack)],
+      batchKey: r.batch_key as string,
+      items: r.items as string[],
+      retryLength: num(r.retry_len),
+      leaseMs: num(r.lease_ms),
+      source: r.source as TakeReply['source'],
+      healed: num(r.healed),
     };
   }
 
   /** Ack one batch: `results` (exactly-once) or `count` after pushResults (at-least-once). */
   async ack(batchKey: string, nodeId: string, ack: { results: string[] } | { count: number }): Promise<AckOutcome> {
     const a = this.ackArgs({ batchKey, ...ack } as TakeRequest['ack']);
-    const r = await this.call('ack', this.ackKeys(), [batchKey, a.push, nodeId, a.count, ...a.results], {
-      batchKey,
-      given: a.count,
-    });
-    return ACK[r[0] as number];
+    const r = await this.call(
+      'ack',
+      { batch_key: batchKey, push: a.push, node_id: nodeId, result_count: a.count, results: a.results },
+      { batchKey, given: a.count },
+    );
+    return ACK[num(r.ack)];
   }
 
   /** Extend a live batch's lease; `alive` false when the batch is gone (nothing created). */
   async renew(batchKey: string): Promise<{ alive: boolean; leaseMs: number }> {
-    const k = this.keys;
-    const r = await this.call('renew', [k.leases, k.taken, k.config], [batchKey, this.defaults.leaseS, this.defaults.batchTimeoutS]);
-    return { alive: r[0] === 1, leaseMs: r[1] as number };
+    const r = await this.call('renew', { batch_key: batchKey, lease_s: this.defaults.leaseS, batch_timeout_s: this.defaults.batchTimeoutS });
+    return { alive: r.alive === 1, leaseMs: num(r.lease_ms) };
   }
 
   /** Requeue batches with an attempt per item (a thrown handler error, the node after a crash). */
   async requeue(batchKeys: string[]): Promise<RequeueResult> {
     if (batchKeys.length === 0) return { batches: 0, items: 0, dead: 0 };
-    const k = this.keys;
-    const r = await this.call('requeue', [k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config], [this.defaults.maxAttempts, ...batchKeys]);
-    return { batches: r[0] as number, items: r[1] as number, dead: r[2] as number };
+    const r = await this.call('requeue', { max_attempts: this.defaults.maxAttempts, batch_keys: batchKeys });
+    return { batches: num(r.batches), items: num(r.items), dead: num(r.dead) };
   }
 
   /** Return batches without an attempt (SIGTERM, a released waiting key). */
   async handBack(batchKeys: string[]): Promise<{ batches: number; items: number }> {
     if (batchKeys.length === 0) return { batches: 0, items: 0 };
-    const k = this.keys;
-    const r = await this.call('hand-back', [k.input, k.leases, k.taken, k.retry, k.attempts], batchKeys);
-    return { batches: r[0] as number, items: r[1] as number };
+    const r = await this.call('hand-back', { batch_keys: batchKeys });
+    return { batches: num(r.batches), items: num(r.items) };
   }
 
   /**
@@ -186,33 +208,27 @@ export class WorkQueue {
    * handed back; loops while the 1000-item cap leaves some behind.
    */
   async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back', maxCalls = 100): Promise<RequeueResult> {
-    const k = this.keys;
     const total = { batches: 0, items: 0, dead: 0 };
     for (let i = 0; i < maxCalls; i++) {
-      const r = await this.call(
-        'requeue-by-slot',
-        [k.input, k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config],
-        [slotPrefix, mode, this.defaults.maxAttempts],
-      );
-      total.batches += r[0] as number;
-      total.items += r[1] as number;
-      total.dead += r[2] as number;
-      if (r[3] !== 1) break;
+      const r = await this.call('requeue-by-slot', { slot_prefix: slotPrefix, mode, max_attempts: this.defaults.maxAttempts });
+      total.batches += num(r.batches);
+      total.items += num(r.items);
+      total.dead += num(r.dead);
+      if (r.more !== 1) break;
     }
     return total;
   }
 
   /** Requeue leases past their deadline, `limit` per call, until none is left (or maxCalls). */
   async reapExpired(limit = 100, maxCalls = 100): Promise<RequeueResult & { dropped: number }> {
-    const k = this.keys;
     const total = { batches: 0, items: 0, dead: 0, dropped: 0 };
     for (let i = 0; i < maxCalls; i++) {
-      const r = await this.call('reap', [k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config], [limit, this.defaults.maxAttempts]);
-      total.batches += r[0] as number;
-      total.items += r[1] as number;
-      total.dead += r[2] as number;
-      total.dropped += r[3] as number;
-      if (r[4] !== 1) break;
+      const r = await this.call('reap', { limit, max_attempts: this.defaults.maxAttempts });
+      total.batches += num(r.batches);
+      total.items += num(r.items);
+      total.dead += num(r.dead);
+      total.dropped += num(r.dropped);
+      if (r.more !== 1) break;
     }
     return total;
   }
@@ -220,23 +236,17 @@ export class WorkQueue {
   /** Requeue the candidates that are batch lists without a lease and older than lease_s. */
   async requeueOrphans(candidates: string[]): Promise<RequeueResult> {
     if (candidates.length === 0) return { batches: 0, items: 0, dead: 0 };
-    const k = this.keys;
-    const r = await this.call(
-      'requeue-orphans',
-      [k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config],
-      [this.defaults.leaseS, this.defaults.maxAttempts, ...candidates],
-    );
-    return { batches: r[0] as number, items: r[1] as number, dead: r[2] as number };
+    const r = await this.call('requeue-orphans', { lease_s: this.defaults.leaseS, max_attempts: this.defaults.maxAttempts, candidates });
+    return { batches: num(r.batches), items: num(r.items), dead: num(r.dead) };
   }
 
   /** Move every dead item back to the input (1000 per call) and clear their attempts. */
   async requeueDead(maxCalls = 10_000): Promise<number> {
-    const k = this.keys;
     let moved = 0;
     for (let i = 0; i < maxCalls; i++) {
-      const r = await this.call('requeue-dead', [k.input, k.dead, k.attempts], [1000]);
-      moved += r[0] as number;
-      if ((r[1] as number) === 0 || (r[0] as number) === 0) break;
+      const r = await this.call('requeue-dead', { limit: 1000 });
+      moved += num(r.moved);
+      if (num(r.remaining) === 0 || num(r.moved) === 0) break;
     }
     return moved;
   }
@@ -246,35 +256,34 @@ export class WorkQueue {
    * 1000; P:stats may hold any number of node fields, so they are asked for by id).
    */
   async stats(nodeIds: readonly string[] = []): Promise<QueueStats> {
-    const k = this.keys;
-    const r = await this.call('stats', [k.input, k.leases, k.retry, k.dead, k.stats, k.config], [...nodeIds]);
+    const r = await this.call('stats', { node_ids: nodeIds });
     const pairs = (flat: unknown): Record<string, string> => {
       const out: Record<string, string> = {};
       const a = flat as string[];
       for (let i = 0; i + 1 < a.length; i += 2) out[a[i]] = a[i + 1];
       return out;
     };
-    const cfg = pairs(r[10]);
+    const cfg = pairs(r.config);
     const perNode: Record<string, number> = {};
-    for (const [node, n] of Object.entries(pairs(r[11]))) perNode[node] = Number(n);
+    for (const [node, n] of Object.entries(pairs(r.nodes))) perNode[node] = Number(n);
     const config: Partial<QueueConfig> = {};
     if (cfg.lease_s) config.leaseS = Number(cfg.lease_s);
     if (cfg.batch_timeout_s) config.batchTimeoutS = Number(cfg.batch_timeout_s);
     if (cfg.max_attempts) config.maxAttempts = Number(cfg.max_attempts);
-    const [input, retry] = [r[0] as number, r[1] as number];
+    const [input, retry] = [num(r.input), num(r.retry)];
     return {
       queue: this.queue,
       input,
       retry,
       pending: input + retry,
-      inFlight: r[2] as number,
-      batches: r[3] as number,
-      dead: r[4] as number,
-      processed: r[5] as number,
-      requeued: r[6] as number,
-      lastReapMs: (r[7] as number) > 0 ? (r[7] as number) : null,
-      nowMs: r[8] as number,
-      expiredLeases: r[9] as number,
+      inFlight: num(r.in_flight),
+      batches: num(r.batches),
+      dead: num(r.dead),
+      processed: num(r.processed),
+      requeued: num(r.requeued),
+      lastReapMs: num(r.last_reap_ms) > 0 ? num(r.last_reap_ms) : null,
+      nowMs: num(r.now_ms),
+      expiredLeases: num(r.expired),
       config,
       configRunId: cfg.run_id ?? null,
       perNode,
@@ -284,7 +293,7 @@ export class WorkQueue {
   /** Write P:config (the hub, when a task starts), with the run id the hub checks it by. */
   async writeConfig(config: Partial<QueueConfig> = {}, runId = ''): Promise<QueueConfig> {
     const c = { ...QUEUE_DEFAULTS, ...stripUndefined(config) };
-    await this.call('write-config', [this.keys.config], [c.maxAttempts, c.leaseS, c.batchTimeoutS, runId]);
+    await this.call('write-config', { max_attempts: c.maxAttempts, lease_s: c.leaseS, batch_timeout_s: c.batchTimeoutS, run_id: runId });
     return { leaseS: c.leaseS, batchTimeoutS: c.batchTimeoutS, maxAttempts: c.maxAttempts };
   }
 

@@ -1,7 +1,8 @@
 --[[ ack-10: ack one batch by its key (SPEC §4 ack). Idempotent: a second ack of the same key,
 or an ack after the batch was requeued, pushes nothing.
-KEYS[1..10] as take-10: Q, P:seq, P:leases, P:taken, P:retry, P:attempts, P:dead, P:stats,
-            P:config, output list (exactly-once) or Q (when ARGV[2] = '0')
+KEYS[1] Q  KEYS[2] P:seq  KEYS[3] P:leases  KEYS[4] P:taken  KEYS[5] P:retry  KEYS[6] P:attempts
+KEYS[7] P:dead  KEYS[8] P:stats  KEYS[9] P:config  (the keys of take-10)
+KEYS[10] output list (exactly-once), or Q when ARGV[2] = '0'
 ARGV[1] batch key
 ARGV[2] '1' push the results to KEYS[10]; '0' they were pushed already (at-least-once)
 ARGV[3] node id (stats per node)

@@ -9,6 +9,7 @@ Returns {batches, items, dead, dropped, more}: dropped = empty leases removed; m
 expired leases remain (call again)
 or {negative code, detail} having written nothing. ]]
 -- @include common
+-- @include heal
 
 local k = requeue_keys()
 local limit = tonumber(ARGV[1])
@@ -18,28 +19,8 @@ if err then return err end
 
 local now = now_ms()
 local max_attempts = config_number(k.config, 'max_attempts', ARGV[2])
-local batches, items, dead, dropped, total = 0, 0, 0, 0, 0
-for _, key in ipairs(redis.call('ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, limit)) do
-  if bad_type(key, 'list', E_BATCH) then
-    -- Not a list: nothing to requeue; drop the lease so it cannot block the reaper forever.
-    redis.call('ZREM', k.leases, key)
-    dropped = dropped + 1
-  else
-    local len = redis.call('LLEN', key)
-    if len == 0 then
-      redis.call('ZREM', k.leases, key)
-      redis.call('HDEL', k.taken, key)
-      dropped = dropped + 1
-    elseif total + len <= MAX_ITEMS then
-      local moved, died = requeue_batch(k, key, max_attempts)
-      batches, items, dead, total = batches + 1, items + moved, dead + died, total + len
-    end
-  end
-end
-if items > 0 then
-  redis.call('HINCRBY', k.stats, 'requeued', items)
-  redis.call('HSET', k.stats, 'last_reap_ms', now)
-end
+local expired = redis.call('ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, limit)
+local batches, items, dead, dropped = heal_expired(k, expired, max_attempts, now)
 local more = 0
 if redis.call('ZCOUNT', k.leases, '-inf', now) > 0 then more = 1 end
 return {batches, items, dead, dropped, more}

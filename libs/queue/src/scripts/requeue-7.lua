@@ -31,8 +31,5 @@ for i = 2, #ARGV do
     redis.call('HDEL', k.taken, ARGV[i])
   end
 end
-if items > 0 then
-  redis.call('HINCRBY', k.stats, 'requeued', items)
-  redis.call('HSET', k.stats, 'last_reap_ms', now_ms())
-end
+count_requeued(k.stats, items, now_ms())
 return {batches, items, dead}

@@ -52,8 +52,5 @@ for _, key in ipairs(chosen) do
     batches = batches + 1
   end
 end
-if mode == 'requeue' and items > 0 then
-  redis.call('HINCRBY', k.stats, 'requeued', items)
-  redis.call('HSET', k.stats, 'last_reap_ms', now_ms())
-end
+if mode == 'requeue' then count_requeued(k.stats, items, now_ms()) end
 return {batches, items, dead, more}

@@ -39,8 +39,5 @@ for _, key in ipairs(chosen) do
   local moved, died = requeue_batch(k, key, max_attempts)
   batches, items, dead = batches + 1, items + moved, dead + died
 end
-if items > 0 then
-  redis.call('HINCRBY', k.stats, 'requeued', items)
-  redis.call('HSET', k.stats, 'last_reap_ms', now_ms())
-end
+count_requeued(k.stats, items, now_ms())
 return {batches, items, dead}

@@ -1,6 +1,6 @@
 --[[ stats-6: one snapshot of a queue's figures (SPEC §4 stats).
 KEYS[1] Q  KEYS[2] P:leases  KEYS[3] P:retry  KEYS[4] P:dead  KEYS[5] P:stats  KEYS[6] P:config
-ARGV node ids whose processed counts to report (at most 1000; none: no per-node figures)
+ARGV[1..] node ids whose processed counts to report (at most 1000; none: no per-node figures)
 Returns {input, retry, in_flight, batches, dead, processed, requeued, last_reap_ms, now_ms,
          expired, config, nodes}
   in_flight: items in leased batches; batches: leased batch keys (waiting keys included);

@@ -30,6 +30,7 @@ Returns {ack, batch_key, items, retry_len, lease_ms, source, healed}
 or {negative code, detail} having written nothing (CONTRACT.md). ]]
 -- @include common
 -- @include ack
+-- @include heal
 
 local k = {input = KEYS[1], seq = KEYS[2], leases = KEYS[3], taken = KEYS[4], retry = KEYS[5],
   attempts = KEYS[6], dead = KEYS[7], stats = KEYS[8], config = KEYS[9], output = KEYS[10]}
@@ -101,27 +102,11 @@ if prev ~= '' then
 end
 
 -- Heal: requeue a few expired leases (at most 1000 items), drop empty ones (housekeeping).
-local healed, healed_items = 0, 0
+local healed = 0
 if #expired > 0 then
-  local max_attempts = positive(cfg[3], ARGV[10])
-  for i = 1, #expired do
-    local key = expired[i]
-    local len = read(E_BATCH, 'LLEN', key)
-    if len == nil then
-      redis.call('ZREM', k.leases, key)
-    elseif len == 0 then
-      redis.call('ZREM', k.leases, key)
-      redis.call('HDEL', k.taken, key)
-    elseif healed_items + len <= MAX_ITEMS then
-      requeue_batch(k, key, max_attempts)
-      healed, healed_items = healed + 1, healed_items + len
-    end
-  end
-  if healed_items > 0 then
-    redis.call('HINCRBY', k.stats, 'requeued', healed_items)
-    redis.call('HSET', k.stats, 'last_reap_ms', now)
-    retry_len = redis.call('LLEN', k.retry)
-  end
+  local healed_items
+  healed, healed_items = heal_expired(k, expired, positive(cfg[3], ARGV[10]), now)
+  if healed_items > 0 then retry_len = redis.call('LLEN', k.retry) end
 end
 
 if lane == '' then return {ack, '', {}, retry_len, 0, 'none', healed} end

@@ -1,3 +1,3 @@
 export * from './run-worker';
 export { Worker } from './worker';
-export { resolveWorkerSettings, WorkerSettingsError } from './worker-settings';
+export { resolveWorkerSettings, WorkerSettingsError } from './settings';

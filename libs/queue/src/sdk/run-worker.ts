@@ -1,8 +1,9 @@
-import { BatchHandler, Worker } from './worker';
-import { resolveWorkerSettings, WorkerOptions, WorkerSettingsError } from './worker-settings';
+import type { BatchHandler } from './handler';
+import { Worker } from './worker';
+import { resolveWorkerSettings, WorkerOptions, WorkerSettingsError } from './settings';
 
-export type { BatchHandler, BatchContext } from './worker';
-export type { WorkerOptions, WorkerSettings } from './worker-settings';
+export type { BatchHandler, BatchContext } from './handler';
+export type { WorkerOptions, WorkerSettings } from './settings';
 
 export interface RunWorkerOptions extends WorkerOptions {
   /** Defaults to process.env (the env GridNode injects: CONTRACT.md). */

@@ -1,6 +1,6 @@
 -- Shared helpers, pasted into a script where it says `-- @include common` (both SDKs do the
 -- same textual include before computing the SHA). Error replies are {negative code, detail};
--- the codes are listed in CONTRACT.md and errors/script-error.ts.
+-- the codes are listed in scripts/manifest.json (both SDKs read them from there).
 
 local E_INPUT, E_OUTPUT, E_RETRY, E_DEAD, E_ATTEMPTS = -1, -2, -3, -4, -5
 local E_LEASES, E_TAKEN, E_STATS, E_CONFIG, E_SEQ, E_BATCH = -6, -7, -8, -9, -10, -11
@@ -64,9 +64,15 @@ end
 
 -- A positive number from P:config, else the caller's default.
 local function config_number(config_key, field, default)
-  local v = tonumber(redis.call('HGET', config_key, field))
-  if v == nil or v <= 0 then return tonumber(default) end
-  return v
+  return positive(redis.call('HGET', config_key, field), default)
+end
+
+-- Counts requeued items in P:stats and notes when (every script that requeues with an attempt).
+local function count_requeued(stats, items, now)
+  if items > 0 then
+    redis.call('HINCRBY', stats, 'requeued', items)
+    redis.call('HSET', stats, 'last_reap_ms', now)
+  end
 end
 
 -- Requeues one batch list with an attempt per item: to retry, or to dead at max_attempts.

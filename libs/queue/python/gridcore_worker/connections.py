@@ -1,0 +1,108 @@
+"""The worker's connections (the twin of sdk/connections.ts): one pool for take/ack/renew, one for
+at-least-once output pushes, one per lane for BLMOVE (on a cluster, to the master owning Q's
+slot), and a control connection there for CLIENT UNBLOCK."""
+
+import re
+import threading
+import time
+from urllib.parse import urlparse
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+_TRANSIENT = re.compile(r"^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)")
+
+
+def client(url, name, single=False):
+    pool = redis.ConnectionPool.from_url(url, decode_responses=True, retry=Retry(NoBackoff(), 0),
+                                         retry_on_timeout=False, socket_connect_timeout=5,
+                                         socket_keepalive=True, client_name=name)
+    return redis.Redis(connection_pool=pool, single_connection_client=single)
+
+
+def connect(url, name):
+    """A connection that never resends a command on its own (no retries); a cluster client
+    when the server says cluster_enabled:1 (it still follows redirects)."""
+    conn = client(url, name)
+    conn.ping()
+    if conn.info("cluster").get("cluster_enabled") == 1:
+        from redis.cluster import RedisCluster
+        conn.close()
+        conn = RedisCluster.from_url(url, decode_responses=True, retry=Retry(NoBackoff(), 0),
+                                     retry_on_timeout=False, socket_connect_timeout=5)
+        conn.gridcore_cluster = True
+    return conn
+
+
+def is_connection_problem(err):
+    if isinstance(err, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        return True
+    if isinstance(err, redis.exceptions.ResponseError):
+        return bool(_TRANSIENT.match(str(err)))
+    return False
+
+
+class Connections:
+    def __init__(self, settings, where, log):
+        self.s, self.where, self.log = settings, where, log
+        self.main = self.out = self.control = None
+        self.cluster = False
+        self.lost = False
+        self._lock = threading.Lock()
+
+    def open(self, node, instance):
+        self.main = connect(self.s["input_url"], "gridcore-worker:%s:%s" % (node, instance))
+        self.cluster = getattr(self.main, "gridcore_cluster", False)
+
+    def open_output(self):
+        self.out = connect(self.s["output_url"], "gridcore-worker-output")
+
+    def call(self, fn, *args):
+        """Runs one Redis call, printing one line when the connection is lost and one when it is back."""
+        try:
+            result = fn(*args)
+        except Exception as err:
+            if is_connection_problem(err) and not self.lost:
+                self.lost = True
+                self.log("gridcore: lost connection to redis %s (%s); reconnecting" % (self.where, str(err).split("\n")[0]))
+            raise
+        if self.lost:
+            self.lost = False
+            self.log("gridcore: reconnected to redis %s" % self.where)
+        return result
+
+    def owner_client(self, name):
+        """A single connection to the server holding the input queue: the URL's server, or on a
+        cluster the master owning Q's slot (BLMOVE and CLIENT UNBLOCK must go there)."""
+        if not self.cluster:
+            return client(self.s["input_url"], name, single=True)
+        node = self.main.get_node_from_key(self.s["input_queue"])
+        u = urlparse(self.s["input_url"])
+        netloc = u.netloc.rsplit("@", 1)[0] + "@" if "@" in u.netloc else ""
+        return client("%s://%s%s:%s" % (u.scheme, netloc, node.host, node.port), name, single=True)
+
+    def blocking_connection(self, lane):
+        if lane.blocking_conn is None:
+            lane.blocking_conn = self.owner_client("gridcore-worker-block-%d" % lane.index)
+        return lane.blocking_conn
+
+    def unblock_all(self, lanes):
+        """Ends pending BLMOVEs with CLIENT UNBLOCK (one not yet blocking is tried again)."""
+        deadline = time.monotonic() + self.s["block_s"] + 2
+        with self._lock:
+            if self.cluster and self.control is None:
+                try:
+                    self.control = self.owner_client("gridcore-worker-control")
+                except Exception:
+                    pass
+        control = self.control or self.main
+        for lane in lanes:
+            while lane.blocked and time.monotonic() < deadline:
+                try:
+                    if lane.blocking_id is not None:
+                        control.client_unblock(lane.blocking_id)
+                except Exception:
+                    pass
+                # A BLMOVE not yet blocking missed the UNBLOCK: the lane says when it ends.
+                lane.unblocked.wait(0.05)

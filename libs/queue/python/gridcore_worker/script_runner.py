@@ -1,0 +1,248 @@
+"""The Lua scripts, the protocol manifest beside them, and the worker's calls to them (the twin of
+script-loader.ts, protocol.ts and sdk/script-runner.ts)."""
+
+import hashlib
+import json
+import os
+import re
+import time
+
+import redis
+
+from .connections import is_connection_problem
+from .settings import DEFAULTS
+
+
+def scripts_dir():
+    """GRIDCORE_SCRIPTS_DIR, else scripts/ inside or beside this package (an image), else the repo's."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in (os.environ.get("GRIDCORE_SCRIPTS_DIR"), os.path.join(here, "scripts"), os.path.join(here, "..", "scripts"),
+              os.path.join(here, "..", "..", "src", "scripts")):
+        if d and os.path.exists(os.path.join(d, "take-10.lua")):
+            return d
+    raise RuntimeError("queue scripts not found; set GRIDCORE_SCRIPTS_DIR")
+
+
+_INCLUDE = re.compile(r"^-- @include ([a-z-]+)[ \t]*$", re.M)
+
+
+def load_scripts(directory=None):
+    """{name: (num_keys, source, sha1)} with includes pasted in, the same rule as script-loader.ts."""
+    directory = directory or scripts_dir()
+    out = {}
+    for name in sorted(os.listdir(directory)):
+        m = re.match(r"^([a-z-]+)-(\d+)\.lua$", name)
+        if not m:
+            continue
+        with open(os.path.join(directory, name), encoding="utf-8") as f:
+            src = f.read()
+
+        def include(match):
+            with open(os.path.join(directory, "includes", match.group(1) + ".lua"), encoding="utf-8") as inc:
+                return inc.read()
+        src = _INCLUDE.sub(include, src)
+        out[m.group(1)] = (int(m.group(2)), src, hashlib.sha1(src.encode("utf-8")).hexdigest())
+    return out
+
+
+class Protocol:
+    """scripts/manifest.json, the queue protocol declared once (the twin of protocol.ts): each
+    script's KEYS by role, ARGV by name (a last name ending in ... takes the rest), reply fields
+    and the error table."""
+
+    def __init__(self, directory=None):
+        with open(os.path.join(directory or scripts_dir(), "manifest.json"), encoding="utf-8") as f:
+            self.manifest = json.load(f)
+        self.errors = {int(code): e for code, e in self.manifest["errors"].items()}
+
+    def declaration(self, name):
+        return self.manifest["scripts"][name]
+
+    def keys(self, name, by_role):
+        return [by_role[role] for role in self.declaration(name)["keys"]]
+
+    def args(self, name, values):
+        declared = self.declaration(name)["args"]
+        names = {a[:-3] if a.endswith("...") else a for a in declared}
+        for given in values:
+            if given not in names:
+                raise ValueError("%s: argument %s is not declared in manifest.json" % (name, given))
+        out = []
+        for arg in self.declaration(name)["args"]:
+            if arg.endswith("..."):
+                out.extend(values[arg[:-3]])
+            else:
+                out.append(values[arg])
+        return out
+
+    def decode(self, name, reply):
+        return dict(zip(self.declaration(name)["reply"], reply))
+
+
+class QueueScriptError(Exception):
+    """A script's negative code, mapped in one place from the manifest's error table."""
+
+    def __init__(self, script, code, detail, errors):
+        self.script, self.code_number, self.detail = script, code, detail
+        known = errors.get(code) or {}
+        name = known.get("name")
+        if known.get("role"):
+            self.code = "QUEUE_WRONG_KEY_TYPE"
+            msg = 'key "%s" (%s) is not a %s: the script wrote nothing, nothing was lost' % (detail, known["role"], known["type"])
+        elif name == "RESULT_COUNT":
+            self.code, msg = "QUEUE_RESULT_COUNT", "batch holds %s item(s) but a different result count was given" % detail
+        elif name == "TOO_MANY":
+            self.code, msg = "QUEUE_TOO_MANY_ITEMS", "%s items in one call; at most 1000" % detail
+        elif name == "BAD_ARG":
+            self.code, msg = "QUEUE_BAD_ARGUMENT", "bad queue script argument: %s: %s" % (script, detail)
+        else:
+            self.code, msg = "QUEUE_UNKNOWN_SCRIPT_CODE", "script %s answered unknown code %s" % (script, code)
+        super().__init__(msg)
+
+
+class Scripts:
+    """Calls scripts by SHA; a NOSCRIPT means it did not run, so it is sent once with EVAL."""
+
+    def __init__(self, directory=None):
+        directory = directory or scripts_dir()
+        self.scripts = load_scripts(directory)
+        self.protocol = Protocol(directory)
+
+    def preload(self, client):
+        for _, src, _ in self.scripts.values():
+            client.script_load(src)
+
+    def call(self, client, name, by_role, values):
+        """A script by name: KEYS and ARGV built and the reply decoded by the manifest."""
+        p = self.protocol
+        return p.decode(name, self.run(client, name, p.keys(name, by_role), p.args(name, values)))
+
+    def run(self, client, name, keys, args):
+        num, src, sha = self.scripts[name]
+        assert len(keys) == num, "%s wants %d keys" % (name, num)
+        try:
+            reply = client.evalsha(sha, num, *keys, *args)
+        except redis.exceptions.NoScriptError:
+            reply = client.eval(src, num, *keys, *args)
+        if isinstance(reply, list) and reply and isinstance(reply[0], int) and reply[0] < 0:
+            raise QueueScriptError(name, reply[0], reply[1] if len(reply) > 1 else None, self.protocol.errors)
+        return reply
+
+
+class WorkerScriptRunner:
+    """The worker's script calls and what it does when one fails: wait for Redis, re-send what is
+    safe to re-send (an ack by batch key), hand back what is not; anything else goes to `fatal`."""
+
+    def __init__(self, conns, keys, settings, scripts, exactly_once, stop, fatal, log):
+        self.conns, self.keys, self.s, self.scripts = conns, keys, settings, scripts
+        self.stop, self.fatal, self.log = stop, fatal, log
+        self.roles = {"input": keys.input, "seq": keys.seq, "leases": keys.leases, "taken": keys.taken,
+                      "retry": keys.retry, "attempts": keys.attempts, "dead": keys.dead, "stats": keys.stats,
+                      "config": keys.config, "output": settings["output_queue"] if exactly_once else keys.input}
+
+    def cfg(self, name):
+        v = self.s["env_config"].get(name)
+        return DEFAULTS[name] if v is None else v
+
+    def _script(self, name, values):
+        return self.conns.call(self.scripts.call, self.conns.main, name, self.roles, values)
+
+    def take(self, lane, pending, from_retry):
+        push, count, results = "0", 0, []
+        if pending:
+            if "results" in pending:
+                push, count, results = "1", len(pending["results"]), pending["results"]
+            else:
+                count = pending["count"]
+        r = self._script("take", {
+            "prev_batch_key": pending["key"] if pending else "", "push": push, "node_id": self.s["node"],
+            "lane_prefix": lane.prefix, "size": self.s["batch"], "from_retry": "1" if from_retry else "0",
+            "block_ms": int(round(self.s["block_s"] * 1000)), "lease_s": self.cfg("lease_s"),
+            "batch_timeout_s": self.cfg("batch_timeout_s"), "max_attempts": self.cfg("max_attempts"),
+            "result_count": count, "results": results})
+        return {"ack": r["ack"], "key": r["batch_key"], "items": r["items"], "retry": r["retry_len"],
+                "lease_ms": r["lease_ms"], "source": r["source"]}
+
+    def ack(self, pending):
+        results = pending.get("results")
+        return self._script("ack", {"batch_key": pending["key"], "push": "1" if results is not None else "0",
+                                    "node_id": self.s["node"],
+                                    "result_count": len(results) if results is not None else pending["count"],
+                                    "results": results or []})["ack"]
+
+    def renew(self, key):
+        """{"alive": bool, "lease_ms": ms from now} (the LeaseKeeper's renewer)."""
+        r = self._script("renew", {"batch_key": key, "lease_s": self.cfg("lease_s"),
+                                   "batch_timeout_s": self.cfg("batch_timeout_s")})
+        return {"alive": r["alive"] == 1, "lease_ms": r["lease_ms"]}
+
+    def requeue(self, keys):
+        return self._script("requeue", {"max_attempts": self.cfg("max_attempts"), "batch_keys": list(keys)})
+
+    def hand_back(self, keys):
+        return self._script("hand-back", {"batch_keys": list(keys)})
+
+    def return_slot(self, prefix, mode):
+        for _ in range(100):
+            r = self._script("requeue-by-slot", {"slot_prefix": prefix, "mode": mode,
+                                                 "max_attempts": self.cfg("max_attempts")})
+            if r["more"] != 1:
+                return
+
+    def ack_only(self, lane, pending):
+        try:
+            self.ack(pending)
+        except Exception as err:
+            self.recover(lane, err, pending)
+
+    def release(self, lane, key):
+        """Hands a waiting key back (nothing moved into it, or the lane will not use it)."""
+        try:
+            self.hand_back([key])
+        except Exception as err:
+            self.recover(lane, err)
+
+    def requeue_failed(self, key):
+        """Requeue by key is safe to repeat: a second call finds the list gone."""
+        while True:
+            try:
+                self.requeue([key])
+                return
+            except Exception as err:
+                if not is_connection_problem(err):
+                    return self.fatal(str(err))
+                if self.stop.is_set():
+                    return
+                self.stop.wait(0.2)
+
+    def recover(self, lane, err, pending=None):
+        """Wait for Redis, re-send the lane's ack (idempotent by batch key), hand back the rest."""
+        if not is_connection_problem(err):
+            return self.fatal(str(err))
+        attempt = 0
+        while not self.stop.is_set():
+            try:
+                if pending:
+                    self.ack(pending)
+                    pending = None
+                self.return_slot(lane.prefix, "hand-back")
+                return
+            except Exception as again:
+                if not is_connection_problem(again):
+                    return self.fatal(str(again))
+                self.stop.wait(min(0.1 * 2 ** attempt, 1.0))
+                attempt += 1
+
+    def hand_back_all(self):
+        """Everything this process holds goes back without an attempt (stop, hang, fatal error)."""
+        prefix = self.keys.slot_prefix(self.s["node"], self.s["instance"], self.s["run"])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                self.return_slot(prefix, "hand-back")
+                return
+            except Exception as err:
+                if not is_connection_problem(err):
+                    break
+                time.sleep(0.2)
+        self.log("gridcore-worker: could not hand back (redis unreachable); leases will return the items")

@@ -1,0 +1,41 @@
+/**
+ * One lane's hung-handler watchdog: armed once and re-armed only when it fires, so a batch costs
+ * no timer set-up or tear-down (at batch 1 that churn is per item). It fires at the running
+ * handler's start + batch_timeout_s, or later, never earlier than that deadline.
+ */
+export class HungWatchdog {
+  private key?: string;
+  private since = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly onHung: (batchKey: string) => void,
+  ) {}
+
+  started(batchKey: string): void {
+    this.key = batchKey;
+    this.since = Date.now();
+    if (!this.timer) this.arm(this.timeoutMs);
+  }
+
+  ended(): void {
+    this.key = undefined;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** If a handler runs and has reached the timeout, it hangs; a later one re-arms; none rests. */
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.key === undefined) return;
+      const left = this.since + this.timeoutMs - Date.now();
+      if (left <= 0) this.onHung(this.key);
+      else this.arm(left);
+    }, delayMs);
+  }
+}
