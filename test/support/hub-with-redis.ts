@@ -10,21 +10,37 @@ export interface HubWithRedis {
   close(): Promise<void>;
 }
 
-export async function startHubWithRedis(values: HubValues = {}): Promise<HubWithRedis> {
+/** A real redis-server and a client on it, stopped together. */
+export interface RedisWithClient {
+  redis: RunningRedis;
+  client: Redis;
+  close(): Promise<void>;
+}
+
+export async function startRedisWithClient(): Promise<RedisWithClient> {
   const redis = await startRedis();
+  const client = new Redis(redis.url);
+  const close = async () => {
+    client.disconnect();
+    await redis.stop();
+  };
+  return { redis, client, close };
+}
+
+export async function startHubWithRedis(values: HubValues = {}): Promise<HubWithRedis> {
+  const store = await startRedisWithClient();
   let hub: TestHub;
   try {
     hub = await startTestHub(values);
   } catch (err) {
     // Nothing else will stop this redis-server if the hub never came up.
-    await redis.stop();
+    await store.close();
     throw err;
   }
-  const client = new Redis(redis.url);
   const close = async () => {
-    client.disconnect();
+    store.client.disconnect();
     await hub.close();
-    await redis.stop();
+    await store.redis.stop();
   };
-  return { redis, hub, client, close };
+  return { redis: store.redis, client: store.client, hub, close };
 }
