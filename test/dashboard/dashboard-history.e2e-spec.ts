@@ -6,7 +6,7 @@ import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
 import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { waitFor } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
-import { buildDashboard, launchChromium } from '../support/browser';
+import { buildDashboard, launchChromium, openSignedIn } from '../support/browser';
 import { hubCall, SimNode } from './support/grid';
 
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
@@ -30,16 +30,8 @@ describe('dashboard: history, completed runs, idle rate, departed nodes, registe
   const pageErrors: string[] = [];
   const runIds: string[] = [];
 
-  async function open(viewport: { width: number; height: number }, token = TOKENS.admin): Promise<Page> {
-    const page = await (await browser.newContext({ viewport })).newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
-    await page.goto(`${hub.url}/`);
-    await page.fill('#token', token);
-    await page.click('form[aria-label="sign in"] button[type=submit]');
-    await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
-    return page;
-  }
+  const open = (viewport: { width: number; height: number }, token: string = TOKENS.admin): Promise<Page> =>
+    openSignedIn(browser, hub.url, token, viewport, pageErrors);
 
   /** One finished run: 5 results, 1 dead item, 3 items left behind in its input. */
   async function completedRun(name: string): Promise<string> {

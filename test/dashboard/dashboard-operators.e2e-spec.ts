@@ -1,10 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import Redis from 'ioredis';
 import { QueueKeys } from '@gridcore/queue';
-import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { TestHub, TOKENS } from '../support/hub-app';
 import { waitFor } from '../support/ports';
-import { RunningRedis, startRedis } from '../support/redis-server';
-import { buildDashboard, launchChromium } from '../support/browser';
+import { RunningRedis } from '../support/redis-server';
+import { openSignedIn } from '../support/browser';
+import { DashboardGrid, startDashboardGrid } from '../support/dashboard-grid';
 import { hubCall } from './support/grid';
 
 /** Issue 14, faults 4 and 10 as the dashboard shows them, in headless Chromium. */
@@ -16,30 +17,15 @@ describe('dashboard: operators at once, and a Redis that lost its queue', () => 
   let client: Redis;
   const pageErrors: string[] = [];
 
+  let grid: DashboardGrid | undefined;
+
   beforeAll(async () => {
-    buildDashboard();
-    [redis, browser] = await Promise.all([startRedis(), launchChromium()]);
-    hub = await startTestHub({ progress_interval_s: 0.25 });
-    client = new Redis(redis.url);
+    ({ redis, hub, browser, client } = grid = await startDashboardGrid({ progress_interval_s: 0.25 }));
   }, 90_000);
 
-  afterAll(async () => {
-    client?.disconnect();
-    await browser?.close();
-    await hub?.close();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.close());
 
-  async function open(token: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
-    await page.goto(`${hub.url}/`);
-    await page.fill('#token', token);
-    await page.click('form[aria-label="sign in"] button[type=submit]');
-    await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
-    return page;
-  }
+  const open = (token: string): Promise<Page> => openSignedIn(browser, hub.url, token, { width: 1280, height: 1000 }, pageErrors);
 
   const register = (name: string) =>
     hubCall(hub.url, 'POST', '/api/tasks', TOKENS.admin, { name, image: 'img:1', input_redis: redis.url, input_queue: `${name}:in`, output_queue: `${name}:out` });

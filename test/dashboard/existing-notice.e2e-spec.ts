@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import Redis from 'ioredis';
-import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
-import { RunningRedis, startRedis } from '../support/redis-server';
-import { buildDashboard, launchChromium } from '../support/browser';
+import { TestHub, TOKENS } from '../support/hub-app';
+import { RunningRedis } from '../support/redis-server';
+import { DashboardGrid, startDashboardGrid } from '../support/dashboard-grid';
 import { hubCall } from './support/grid';
 
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
@@ -17,20 +17,14 @@ describe('dashboard: what a reused name or queue held at registration', () => {
   let browser: Browser;
   let client: Redis;
 
+  let grid: DashboardGrid | undefined;
+
   beforeAll(async () => {
-    buildDashboard();
-    [redis, browser] = await Promise.all([startRedis(), launchChromium()]);
-    hub = await startTestHub({ progress_interval_s: 0.5 });
-    client = new Redis(redis.url);
+    ({ redis, hub, browser, client } = grid = await startDashboardGrid({ progress_interval_s: 0.5 }));
     mkdirSync(OUTPUT, { recursive: true });
   }, 90_000);
 
-  afterAll(async () => {
-    client?.disconnect();
-    await browser?.close();
-    await hub?.close();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.close());
 
   it('shows the counts on the running and the pending task, on a desktop and a phone', async () => {
     const task = (name: string, extra: object = {}) =>

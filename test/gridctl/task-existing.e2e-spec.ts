@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { WorkQueue } from '@gridcore/queue';
-import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { TestHub, TOKENS } from '../support/hub-app';
+import { HubWithRedis } from '../support/hub-with-redis';
 import { waitFor } from '../support/ports';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { BIN, ensureGridctlBuilt, Gridctl } from './gridctl-cli';
+import { RunningRedis } from '../support/redis-server';
+import { BIN, Gridctl } from './gridctl-cli';
+import { startGridctlLab } from './gridctl-lab';
 
 const IN = '{ex}:in';
 const OUT = '{ex}:out';
@@ -30,20 +32,13 @@ describe('registering over what an earlier run left', () => {
       .then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
   const protocolKeys = () => client.keys(`${IN}:*`);
 
+  let lab: HubWithRedis | undefined;
+
   beforeAll(async () => {
-    ensureGridctlBuilt();
-    redis = await startRedis();
-    client = new Redis(redis.url);
-    hub = await startTestHub({ progress_interval_s: 0.5 });
-    await cli.ok(['cluster', 'add', 'lab', '--hub', hub.url, '--redis', redis.url, '--token', TOKENS.admin]);
+    ({ hub, redis, client } = lab = await startGridctlLab(cli, { progress_interval_s: 0.5 }));
   });
 
-  afterAll(async () => {
-    client?.disconnect();
-    await hub?.close();
-    await redis?.stop();
-    cli.cleanup();
-  });
+  afterAll(() => lab?.close());
 
   it('a first run: 100 items, 60 done, 10 in flight, 30 left, finished', async () => {
     const first = JSON.parse((await cli.ok([...add, '--json'])).stdout);

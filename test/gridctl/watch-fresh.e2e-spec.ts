@@ -1,11 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { TestHub, TOKENS } from '../support/hub-app';
+import { HubWithRedis } from '../support/hub-with-redis';
 import { waitFor } from '../support/ports';
-import { startRedis, RunningRedis } from '../support/redis-server';
+import { RunningRedis } from '../support/redis-server';
 import { openSse } from '../support/sse';
-import { ensureGridctlBuilt, Gridctl } from './gridctl-cli';
+import { Gridctl } from './gridctl-cli';
+import { startGridctlLab } from './gridctl-lab';
 
 /** An original-style consumer by hand: moves `n` items from input to output (done = output length). */
 async function consume(client: Redis, input: string, output: string, n: number): Promise<void> {
@@ -33,20 +35,13 @@ describe('gridctl watch trusts only fresh samples', () => {
   const api = (path: string) =>
     fetch(`${hub.url}${path}`, { headers: { authorization: `Bearer ${TOKENS.admin}` } }).then((res) => ({ status: res.status, json: (): Promise<any> => res.json() }));
 
+  let lab: HubWithRedis | undefined;
+
   beforeAll(async () => {
-    ensureGridctlBuilt();
-    redis = await startRedis();
-    client = new Redis(redis.url);
-    hub = await startTestHub({ progress_interval_s: 6 });
-    await cli.ok(['cluster', 'add', 'lab', '--hub', hub.url, '--redis', redis.url, '--token', TOKENS.admin]);
+    ({ hub, redis, client } = lab = await startGridctlLab(cli, { progress_interval_s: 6 }));
   });
 
-  afterAll(async () => {
-    client?.disconnect();
-    await hub?.close();
-    await redis?.stop();
-    cli.cleanup();
-  });
+  afterAll(() => lab?.close());
 
   it('after a drained task gets more items, watch does not print 100% and exit; it exits once they are done', async () => {
     await cli.ok(['task', 'add', 'again', '--image', 'x:1', '--input-queue', '{again}:in', '--output-queue', '{again}:out']);

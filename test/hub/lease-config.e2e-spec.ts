@@ -3,7 +3,9 @@ import request from 'supertest';
 import { QueueKeys, WorkQueue } from '@gridcore/queue';
 import { loadHubConfig } from '../../apps/computehub/src/config/hub-config';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
-import { RunningRedis, startRedis } from '../support/redis-server';
+import { RedisWithClient, startRedisWithClient } from '../support/hub-with-redis';
+import { RunningRedis } from '../support/redis-server';
+import { workerTaskBody } from '../support/task-body';
 import { waitFor } from '../support/ports';
 
 const admin = bearer(TOKENS.admin);
@@ -13,27 +15,18 @@ describe('the hub key lease_s (written to each task\'s P:config)', () => {
   let client: Redis;
   let hub: TestHub | undefined;
 
+  let store: RedisWithClient | undefined;
+
   beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+    ({ redis, client } = store = await startRedisWithClient());
   });
-  afterAll(async () => {
-    client.disconnect();
-    await redis.stop();
-  });
+  afterAll(() => store?.close());
   afterEach(async () => {
     await hub?.close();
     hub = undefined;
   });
 
-  const task = (name: string, extra: object = {}) => ({
-    name,
-    image: 'img:worker',
-    input_redis: redis.url,
-    input_queue: `${name}:in`,
-    output_queue: `${name}:out`,
-    ...extra,
-  });
+  const task = (name: string, extra: object = {}) => workerTaskBody(redis.url, name, name, extra);
 
   it('writes lease_s to P:config, so a batch nobody renews is back in the queue within seconds', async () => {
     hub = await startTestHub({ lease_s: 5, cleanup_interval_s: 0.5, progress_interval_s: 0.2 });

@@ -2,9 +2,11 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { QueueKeys, WorkQueue } from '@gridcore/queue';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { RedisWithClient, startRedisWithClient } from '../support/hub-with-redis';
 import { RunningRedis, startRedis } from '../support/redis-server';
 import { openSse } from '../support/sse';
 import { freePort, waitFor } from '../support/ports';
+import { workerTaskBody } from '../support/task-body';
 
 const admin = bearer(TOKENS.admin);
 
@@ -37,24 +39,15 @@ describe('the hub and a task\'s queues (SPEC §2.3, §4) on a real redis-server'
   let client: Redis;
   let hub: TestHub;
 
+  let store: RedisWithClient | undefined;
+
   beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+    ({ redis, client } = store = await startRedisWithClient());
   });
-  afterAll(async () => {
-    client.disconnect();
-    await redis.stop();
-  });
+  afterAll(() => store?.close());
   afterEach(() => hub?.close());
 
-  const task = (name: string, queue: string, extra: object = {}) => ({
-    name,
-    image: 'img:worker',
-    input_redis: redis.url,
-    input_queue: `${queue}:in`,
-    output_queue: `${queue}:out`,
-    ...extra,
-  });
+  const task = (name: string, queue: string, extra: object = {}) => workerTaskBody(redis.url, name, queue, extra);
 
   it('writes P:config on start, samples progress, auto-finishes and starts the next task, saying so on SSE', async () => {
     hub = await startTestHub({ progress_interval_s: 0.2, cleanup_interval_s: 0.2 });

@@ -4,6 +4,7 @@ import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
 import { EventBus } from '../../apps/computehub/src/events/event-bus';
 import { NodesService } from '../../apps/computehub/src/nodes/nodes.service';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { HubWithRedis, startHubWithRedis } from '../support/hub-with-redis';
 import { waitFor } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
 import { hubCall, SimNode } from '../dashboard/support/grid';
@@ -136,17 +137,13 @@ describe('GET /metrics against the hub\'s own progress samples', () => {
   let hub: TestHub;
   let client: Redis;
 
+  let grid: HubWithRedis | undefined;
+
   beforeAll(async () => {
-    redis = await startRedis();
-    hub = await startTestHub({ progress_interval_s: 0.2 });
-    client = new Redis(redis.url);
+    ({ redis, hub, client } = grid = await startHubWithRedis({ progress_interval_s: 0.2 }));
   });
 
-  afterAll(async () => {
-    client?.disconnect();
-    await hub?.close();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.close());
 
   it('matches GET /api/tasks/:name progress item for item while real items are processed', async () => {
     const node = new SimNode(hub.url, { hostname: 'm-real' });

@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
 import type { TaskRecordDto } from '@gridcore/contracts';
 import { QueueKeys } from '@gridcore/queue';
-import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
+import { bearer, TestHub, TOKENS } from '../support/hub-app';
+import { HubWithRedis, startHubWithRedis } from '../support/hub-with-redis';
 import { waitFor } from '../support/ports';
-import { RunningRedis, startRedis } from '../support/redis-server';
+import { RunningRedis } from '../support/redis-server';
 import { hubCall, SimNode } from '../dashboard/support/grid';
 import { parsePrometheus } from './prometheus-text';
 
@@ -14,17 +15,13 @@ describe('per-node figures come from registered nodes only (issue 14, fault 1)',
   let hub: TestHub;
   let client: Redis;
 
+  let grid: HubWithRedis | undefined;
+
   beforeAll(async () => {
-    redis = await startRedis();
-    hub = await startTestHub({ progress_interval_s: 0.2 });
-    client = new Redis(redis.url);
+    ({ redis, hub, client } = grid = await startHubWithRedis({ progress_interval_s: 0.2 }));
   });
 
-  afterAll(async () => {
-    client?.disconnect();
-    await hub?.close();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.close());
 
   it('keeps /metrics and the task\'s progress small when a worker writes 300,000 node:* fields into P:stats', async () => {
     const nodes = [new SimNode(hub.url, { hostname: 'pn-a' }), new SimNode(hub.url, { hostname: 'pn-b' })];

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { HubProcess, startHubProcess } from '../support/hub-process';
+import { RunningRedis } from '../support/redis-server';
+import { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
 import { startAgent, AgentProcess } from './support/agent-process';
-import { addTask, finish, nodeRecord, waitForContainers, waitForNodeId } from './support/grid';
-import { ensureTestImage, removeLabelled, requireDockerEngine } from './support/test-image';
+import { AgentGrid, startAgentGrid } from './support/agent-grid';
+import { addTask, finish, nodeRecord, waitForContainers } from './support/grid';
 
 const VIEWER = 'heartbeat-viewer-token-0001';
 
@@ -20,23 +20,18 @@ describe('GridNode heartbeats on state changes', () => {
   let nodeId: string;
   let image: string;
 
+  let grid: AgentGrid | undefined;
+
   beforeAll(async () => {
-    requireDockerEngine();
-    image = ensureTestImage();
-    redis = await startRedis();
-    hub = await startHubProcess({ env: { COMPUTEHUB_VIEWER_TOKENS: VIEWER } });
-    // The regular heartbeat is 30 s, so anything the hub sees sooner came from a state change.
-    agent = startAgent({ GRIDNODE_SERVER_URL: hub.url, GRIDNODE_TOKEN: hub.token, GRIDNODE_PARALLELISM: '2', GRIDNODE_HEARTBEAT_INTERVAL: '30' });
-    nodeId = await waitForNodeId(agent.stateDir);
+    ({ redis, hub, agent, nodeId, image } = grid = await startAgentGrid({
+      hub: { env: { COMPUTEHUB_VIEWER_TOKENS: VIEWER } },
+      // The regular heartbeat is 30 s, so anything the hub sees sooner came from a state change.
+      agentEnv: { GRIDNODE_PARALLELISM: '2', GRIDNODE_HEARTBEAT_INTERVAL: '30' },
+    }));
     await waitFor(async () => (await nodeRecord(hub, nodeId))?.usage, 10_000, 'the first heartbeat');
   }, 120_000);
 
-  afterAll(async () => {
-    agent?.signal('SIGKILL');
-    if (nodeId) removeLabelled(`gridcore.node=${nodeId}`);
-    await hub?.stop();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.stop());
 
   afterEach(() => {
     if (process.env.GRIDNODE_TEST_VERBOSE) console.log(agent.output().slice(-4000));

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { HubProcess, startHubProcess } from '../support/hub-process';
+import { RunningRedis } from '../support/redis-server';
+import { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
-import { startAgent, AgentProcess } from './support/agent-process';
-import { addTask, fakeNvidiaSmiDir, finish, holdBatch, nodeContainers, nodeRecord, queueState, pushItems, waitForContainers, waitForNodeId } from './support/grid';
-import { dockerInspect, ensureTestImage, listLabelled, removeLabelled, requireDockerEngine } from './support/test-image';
+import { AgentProcess } from './support/agent-process';
+import { AgentGrid, startAgentGrid } from './support/agent-grid';
+import { addTask, fakeNvidiaSmiDir, finish, holdBatch, nodeContainers, nodeRecord, queueState, pushItems, waitForContainers } from './support/grid';
+import { dockerInspect, listLabelled } from './support/test-image';
 
 /**
  * One agent against a real hub process, a real redis-server and the real Docker engine:
@@ -19,29 +20,15 @@ describe('GridNode agent lifecycle', () => {
   let nodeId: string;
   let image: string;
 
+  let grid: AgentGrid | undefined;
+
   beforeAll(async () => {
-    requireDockerEngine();
-    image = ensureTestImage();
-    redis = await startRedis();
-    hub = await startHubProcess();
-    agent = startAgent({
-      GRIDNODE_SERVER_URL: hub.url,
-      GRIDNODE_TOKEN: hub.token,
-      GRIDNODE_PARALLELISM: '4',
-      GRIDNODE_LABELS: 'zone=lab',
-      PATH: `${fakeNvidiaSmiDir()}:${process.env.PATH}`,
-    });
-    nodeId = await waitForNodeId(agent.stateDir).catch((err) => {
-      throw new Error(`${err.message}\n${agent.output()}`);
-    });
+    ({ redis, hub, agent, nodeId, image } = grid = await startAgentGrid({
+      agentEnv: { GRIDNODE_PARALLELISM: '4', GRIDNODE_LABELS: 'zone=lab', PATH: `${fakeNvidiaSmiDir()}:${process.env.PATH}` },
+    }));
   }, 120_000);
 
-  afterAll(async () => {
-    agent?.signal('SIGKILL');
-    if (nodeId) removeLabelled(`gridcore.node=${nodeId}`);
-    await hub?.stop();
-    await redis?.stop();
-  });
+  afterAll(() => grid?.stop());
 
   afterEach(() => {
     if (expect.getState().assertionCalls === 0 || process.env.GRIDNODE_TEST_VERBOSE) console.log(agent.output().slice(-4000));

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser, chromium, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -30,4 +30,25 @@ export async function launchChromium(): Promise<Browser> {
 /** Builds the dashboard the hub serves, as `npm run build` does (esbuild; about a second). */
 export function buildDashboard(): void {
   execFileSync(process.execPath, [join(__dirname, '..', '..', 'apps', 'dashboard-ui', 'build.mjs')], { stdio: 'pipe' });
+}
+
+/**
+ * Opens the hub's dashboard in a fresh context and signs in with `token`, waiting for the live
+ * link; page errors and console errors (other than failed loads) are pushed to `pageErrors`.
+ */
+export async function openSignedIn(
+  browser: Browser,
+  hubUrl: string,
+  token: string,
+  viewport: { width: number; height: number },
+  pageErrors: string[],
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
+  await page.goto(`${hubUrl}/`);
+  await page.fill('#token', token);
+  await page.click('form[aria-label="sign in"] button[type=submit]');
+  await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
+  return page;
 }

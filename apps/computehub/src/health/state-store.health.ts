@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { TaskStore } from '../tasks/task-store';
+import { probeHealth } from './probe-health';
 
 /** Ready means the hub can persist a task change. */
 @Injectable()
@@ -10,13 +11,10 @@ export class StateStoreHealthIndicator {
     private readonly store: TaskStore,
   ) {}
 
-  async check(): Promise<HealthIndicatorResult> {
-    const session = this.indicators.check('state_store');
-    try {
+  check(): Promise<HealthIndicatorResult> {
+    return probeHealth(this.indicators, 'state_store', async () => {
       await this.store.ping();
-      return session.up();
-    } catch (err) {
-      return session.down({ message: (err as Error).message });
-    }
+      return [];
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { StateWriteHealth } from '../persistence/state-write-health';
+import { probeHealth } from './probe-health';
 
 /** Ready means the latest write to every state target succeeded (a full disk reads fine). */
 @Injectable()
@@ -10,10 +11,10 @@ export class StateWritesHealthIndicator {
     private readonly writes: StateWriteHealth,
   ) {}
 
-  async check(): Promise<HealthIndicatorResult> {
-    const session = this.indicators.check('state_writes');
-    await this.writes.probeFailing();
-    const problems = this.writes.problems();
-    return problems.length === 0 ? session.up() : session.down({ message: problems.join('; ') });
+  check(): Promise<HealthIndicatorResult> {
+    return probeHealth(this.indicators, 'state_writes', async () => {
+      await this.writes.probeFailing();
+      return this.writes.problems();
+    });
   }
 }

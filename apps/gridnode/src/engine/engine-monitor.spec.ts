@@ -1,18 +1,19 @@
-import { ContainerRuntime, DockerUnreachableError, RuntimeError } from '@gridcore/docker-runtime';
+import { DockerUnreachableError, RuntimeError } from '@gridcore/docker-runtime';
+import { InertRuntime } from '../../../../test/support/inert-runtime';
 import { EngineMonitor, EngineState } from './engine-monitor';
 
 /** An engine switched by the test: ping answers or not, and its event-stream watch breaks on demand. */
-class SwitchedEngine extends ContainerRuntime {
+class SwitchedEngine extends InertRuntime {
   answering = true;
   pings = 0;
   watches = 0;
   private breakWatch: (() => void) | null = null;
 
-  async ping() {
+  override async ping() {
     this.pings++;
     if (!this.answering) throw new DockerUnreachableError('/s.sock', 'ECONNREFUSED');
   }
-  engineLost(signal?: AbortSignal): Promise<RuntimeError> {
+  override engineLost(signal?: AbortSignal): Promise<RuntimeError> {
     this.watches++;
     if (!this.answering) return Promise.reject(new DockerUnreachableError('/s.sock', 'ECONNREFUSED'));
     return new Promise((resolve, reject) => {
@@ -24,26 +25,6 @@ class SwitchedEngine extends ContainerRuntime {
   die() {
     this.answering = false;
     this.breakWatch?.();
-  }
-  async ensureImage() {}
-  async create() {
-    return '';
-  }
-  async startCreated() {}
-  async start() {
-    return '';
-  }
-  async stop() {}
-  async kill() {}
-  async remove() {}
-  wait(): Promise<never> {
-    return new Promise(() => undefined);
-  }
-  inspect(): Promise<never> {
-    throw new Error('not used');
-  }
-  async listManaged() {
-    return [];
   }
 }
 

@@ -1,39 +1,27 @@
-import { ContainerDetails, ContainerRuntime, ManagedContainer } from '@gridcore/docker-runtime';
+import { ContainerDetails, ManagedContainer } from '@gridcore/docker-runtime';
+import { InertRuntime } from '../../../../test/support/inert-runtime';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { OrphanReconciler } from './orphan-reconciler';
 
-class Engine extends ContainerRuntime {
+class Engine extends InertRuntime {
   log: string[] = [];
   constructor(private readonly containers: (ManagedContainer & { env: Record<string, string> })[]) {
     super();
   }
-  async ping() {}
-  async ensureImage() {}
-  async create() {
-    return '';
-  }
-  async startCreated() {}
-  async start() {
-    return '';
-  }
-  async stop(id: string) {
+  override async stop(id: string) {
     this.log.push(`stop ${id}`);
   }
-  async kill() {}
-  async remove(id: string) {
+  override async remove(id: string) {
     this.log.push(`remove ${id}`);
   }
-  async wait() {
+  override async wait() {
     return { exitCode: 0, oomKilled: false };
   }
-  async engineLost(): Promise<never> {
-    throw new Error('not used');
-  }
-  async inspect(id: string): Promise<ContainerDetails> {
+  override async inspect(id: string): Promise<ContainerDetails> {
     const c = this.containers.find((x) => x.id === id)!;
     return { id, name: id, image: 'i', labels: c.labels, env: c.env, state: c.state, running: c.state === 'running', exitCode: null, oomKilled: false };
   }
-  async listManaged(labels: Record<string, string>) {
+  override async listManaged(labels: Record<string, string>) {
     return this.containers.filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v));
   }
 }
