@@ -7,4 +7,6 @@ bash scripts/ensure-system.sh
 [ -d node_modules/@nestjs/core ] || npm ci --no-audit --no-fund
 npm run build
 npm run lint
-exec npx jest --runInBand "$@"
+# --forceExit: every test stops what it started, but a handle left by a failed teardown must not
+# keep a CI run alive after the results are in (the exit code is jest's either way).
+exec npx jest --runInBand --forceExit "$@"
