@@ -33,6 +33,8 @@ describe('dashboard state', () => {
     expect(queueIdle(sample({ pending: 0, in_flight: 0 }))).toBe(true);
     expect(queueIdle(sample({ pending: 0, in_flight: 1 }))).toBe(false);
     expect(queueIdle(sample({ pending: 0, in_flight: 0, error: 'down' }))).toBe(false);
+    // Empty lists between samples while items are being done (fast workers): not idle.
+    expect(queueIdle({ ...sample({ pending: 0, in_flight: 0 }), moved: true })).toBe(false);
   });
 
   it('keeps the latest progress per task and a bounded throughput window', () => {

@@ -18,7 +18,8 @@ export interface DashboardState {
   throughput: ThroughputSample[];
 }
 
-export type StreamedProgress = TaskProgressDto & { task_id?: string };
+/** `moved`: more items were done than at the run's previous sample (work flows, empty lists or not). */
+export type StreamedProgress = TaskProgressDto & { task_id?: string; moved?: boolean };
 
 export const EMPTY_STATE: DashboardState = { nodes: {}, tasks: null, progress: {}, throughput: [] };
 
@@ -57,9 +58,12 @@ export function withHistory(state: DashboardState, samples: ProgressSampleDto[],
   return { ...state, throughput: merged.filter((s) => s.at >= cutoff) };
 }
 
-/** Nothing pending or in flight: the rate shows idle, not the last figure measured. */
-export function queueIdle(p: Pick<TaskProgressDto, 'pending' | 'in_flight' | 'error'>): boolean {
-  return !p.error && p.pending === 0 && p.in_flight === 0;
+/**
+ * Nothing pending or in flight, and nothing done since the sample before: the rate shows idle,
+ * not the last figure measured. Workers fast enough to empty the lists between samples are not idle.
+ */
+export function queueIdle(p: Pick<StreamedProgress, 'pending' | 'in_flight' | 'error' | 'moved'>): boolean {
+  return !p.error && p.pending === 0 && p.in_flight === 0 && !p.moved;
 }
 
 /** A node that deregistered stays listed (Offline) until it is removed. */
@@ -86,7 +90,10 @@ export function applyEvent(state: DashboardState, event: HubEvent): DashboardSta
     return { ...state, nodes };
   }
   if (event.type === 'progress') {
-    const { task, ...sample } = event.data as StreamedProgress & { task: string };
+    const { task, ...received } = event.data as StreamedProgress & { task: string };
+    const previous = state.progress[task];
+    const sameRun = !!previous && previous.task_id === received.task_id;
+    const sample: StreamedProgress = { ...received, moved: sameRun && received.done > previous.done };
     const cutoff = event.at - THROUGHPUT_WINDOW_MS;
     const throughput = state.throughput.filter((s) => s.at >= cutoff);
     // A drained queue processes nothing now, whatever the rate's sliding window still averages.
