@@ -4,8 +4,6 @@ export const HUB_EVENT_TYPES = [
   'task.started',
   'task.finished',
   'task.removed',
-  /** A completed run's record gained what it left behind (after a manual finish or next). Data: the task record. */
-  'task.updated',
   /** The running task's Redis lost its queue's keys; data: the task record (with `data_loss`). */
   'task.data_lost',
   /** An operator acknowledged it; auto-finish resumes. Data: the task record. */

@@ -158,10 +158,8 @@ export class TaskCommands {
     } catch (err) {
       this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
     }
-    const noted = await this.tasks.annotate(completed.id, { left, final_progress: final }).then(() => true, () => false);
+    await this.tasks.annotate(completed.id, { left, final_progress: final }).catch(() => undefined);
     this.progress.forget(completed.id);
-    // The finish was announced before these facts were read: say the record has them now.
-    if (noted) this.tasks.announceUpdated(completed.id);
     return left;
   }
 

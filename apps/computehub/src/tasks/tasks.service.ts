@@ -113,12 +113,6 @@ export class TasksService implements OnModuleInit {
     });
   }
 
-  /** Publishes a run's record as it is now (`task.updated`), for facts added after its transition. */
-  announceUpdated(id: string): void {
-    const record = this.state.tasks.find((t) => t.id === id);
-    if (record) this.bus.publish('task.updated', publicTask(record));
-  }
-
   private change<T>(
     op: (lc: TaskLifecycle) => { result: T; transition: Transition; registered?: string; removed?: TaskRecord[] },
   ): Promise<T> {
