@@ -2,6 +2,7 @@
 const moduleNameMapper = {
   '^@gridcore/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
   '^@gridcore/queue(|/.*)$': '<rootDir>/libs/queue/src$1',
+  '^@gridcore/worker$': '<rootDir>/libs/queue/src/worker-sdk.ts',
   '^@gridcore/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@gridcore/docker-runtime(|/.*)$': '<rootDir>/libs/docker-runtime/src$1',
   '^@gridcore/operator(|/.*)$': '<rootDir>/libs/operator/src$1',

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { RunningRedis, startRedis } from '../test/support/redis-server';
+import { compileWorkersFromSource } from '../test/support/sdk-workers';
 
 const ROOT = resolve(__dirname, '..');
 const N = Number(process.env.BENCH_N ?? 1_000_000);
@@ -106,8 +107,7 @@ async function main(): Promise<void> {
   const ceiling = join(work, 'ceiling.resp');
   writeResp(load, 'bench:staging', 1000);
   writeResp(ceiling, 'bench:ceiling', 1);
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', work, '--rootDir', ROOT, '--module', 'commonjs',
-    '--target', 'es2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node', join(ROOT, 'examples/node-worker/worker.ts'), join(ROOT, 'bench/throughput-bullmq-worker.ts')]);
+  compileWorkersFromSource(work, ['examples/node-worker/worker.ts', 'bench/throughput-bullmq-worker.ts']);
   const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules'), GRIDCORE_SCRIPTS_DIR: join(ROOT, 'libs/queue/src/scripts') };
   const scriptUsec: Record<string, number[]> = {};
 

@@ -2,6 +2,8 @@
 # Builds the three example worker images on this machine:
 #   gridcore/example-node-worker:local        examples/node-worker      (TypeScript SDK, compiled)
 #   gridcore/example-python-worker:local      examples/python-worker    (Python SDK)
+# The two SDK workers install the SDKs from their packed artefacts (scripts/pack-sdks.sh, run first:
+# the npm tarball and the wheel in dist/packages/), as a user's own worker image would.
 #   gridcore/example-original-consumer:local  examples/original-consumer (the seed's consumer, unchanged)
 #
 # Base images come from scripts/images/build-base-images.sh: it tries the official node and python
@@ -28,7 +30,7 @@ for arg in "$@"; do
     --force) force=1 ;;
     --no-pull) base_args+=(--no-pull) ;;
     node|python|original) targets+=("$arg") ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "build-images: unknown argument '$arg' (expected --force, --no-pull, node, python, original)" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +53,14 @@ if ! bash scripts/images/build-base-images.sh ${base_args[@]+"${base_args[@]}"} 
 fi
 grep -v -e ' present ' -e '^gridcore/base-' "$base_log" >&2 || true
 rm -f "$base_log"
+
+# The SDK workers' packages (kept when current): the npm tarball and the wheel, relative paths.
+sdk_tgz='' sdk_whl=''
+if printf '%s\n' "${targets[@]}" | grep -qx -e node -e python; then
+  packed=$(bash scripts/pack-sdks.sh) || { log "packing the SDKs failed (scripts/pack-sdks.sh)"; exit 1; }
+  sdk_tgz=$(sed -n 1p <<<"$packed") sdk_whl=$(sed -n 2p <<<"$packed")
+  sdk_tgz=${sdk_tgz#"$PWD/"} sdk_whl=${sdk_whl#"$PWD/"}
+fi
 
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then
   if ! cmp -s "$NODE_EXTRA_CA_CERTS" .build-context/ca.pem 2>/dev/null; then
@@ -90,7 +100,7 @@ build() {
     # (the repository's .dockerignore keeps examples/ out of the app images' context).
     extra=()
     [ ! -s .build-context/ca.pem ] || extra+=(.build-context/ca.pem)
-    if ! tar -c --exclude=node_modules --exclude=dist --exclude=__pycache__ "$dockerfile" "$@" ${extra[@]+"${extra[@]}"} \
+    if ! tar -c --exclude=node_modules --exclude=__pycache__ "$dockerfile" "$@" ${extra[@]+"${extra[@]}"} \
         | docker build -q --network host -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
           --label "$LABEL=$hash" --label gridcore.example=1 -t "$tag" - >/tmp/gridcore-build-images.$$.log 2>&1; then
       tail -n 30 /tmp/gridcore-build-images.$$.log >&2
@@ -109,10 +119,10 @@ for t in "${targets[@]}"; do
     node)
       build gridcore/example-node-worker:local examples/node-worker/Dockerfile gridcore/base-node:local \
         examples/node-worker/package.json examples/node-worker/package-lock.json examples/node-worker/tsconfig.json \
-        examples/node-worker/worker.ts deploy/docker/npm-ci.sh libs/queue/src ;;
+        examples/node-worker/worker.ts examples/node-worker/install-sdk.sh deploy/docker/npm-ci.sh "$sdk_tgz" ;;
     python)
       build gridcore/example-python-worker:local examples/python-worker/Dockerfile gridcore/base-python:local \
-        examples/python-worker/worker.py libs/queue/python/gridcore_worker libs/queue/src/scripts ;;
+        examples/python-worker/worker.py "$sdk_whl" ;;
     original)
       build gridcore/example-original-consumer:local examples/original-consumer/Dockerfile gridcore/base-python:local \
         examples/original-consumer/consumer.py ;;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure this machine has what GridCore's tests and demo need: redis-server, a running
-# Docker engine, Chromium (for the dashboard's browser tests) and python3-redis (Python worker).
+# Docker engine, Chromium (for the dashboard's browser tests), python3-redis (Python worker) and
+# Debian's pip, setuptools, wheel and venv (to pack and install the Python SDK offline).
 # Installs from Debian's packages when missing and running as root; otherwise prints one line
 # saying what to install and fails.
 set -euo pipefail
@@ -12,6 +13,11 @@ command -v busybox >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 [ -x /usr/bin/chromium ] || [ "${GRIDCORE_SKIP_BROWSER:-}" = 1 ] || need_pkgs+=(chromium)
 command -v tmux >/dev/null 2>&1 || need_pkgs+=(tmux)
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need_pkgs+=(python3-redis)
+# Packing the Python SDK into a wheel and installing it offline (scripts/pack-sdks.sh, the README).
+/usr/bin/python3 -c 'import pip' >/dev/null 2>&1 || need_pkgs+=(python3-pip)
+/usr/bin/python3 -c 'import setuptools' >/dev/null 2>&1 || need_pkgs+=(python3-setuptools)
+/usr/bin/python3 -c 'import wheel' >/dev/null 2>&1 || need_pkgs+=(python3-wheel)
+/usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the two local base images every GridCore image starts from:
 #   gridcore/base-node:local    node, npm and /bin/sh (what Dockerfile.hub / Dockerfile.node ask of a base)
-#   gridcore/base-python:local  python3.11 with redis-py (the Python worker and the original consumer)
+#   gridcore/base-python:local  python3.11 with redis-py and pip (the Python worker and the original
+#                               consumer; pip installs the SDK's wheel, offline with --no-deps)
 #
 # It first tries the official images (node:20-bookworm-slim, python:3.11-slim) and tags them;
 # when no registry answers (shared/ENVIRONMENT.md: the usual case here) it builds them from this
@@ -22,6 +23,9 @@ PULL_TIMEOUT_S=${GRIDCORE_PULL_TIMEOUT_S:-60}
 # Python packages (Debian's python3-redis and what it imports) copied into the Python image.
 PY_PACKAGES=(redis packaging async_timeout deprecated wrapt)
 PY_DIST=/usr/lib/python3/dist-packages
+# What an image built from the host's Python holds besides redis-py; a base image of an older
+# recipe (without pip) is rebuilt, so `pip install --no-deps` of the SDK's wheel works in it.
+PYTHON_RECIPE=2
 
 force=0
 pull=1
@@ -143,17 +147,20 @@ build_python_from_host() {
   for pkg in "${PY_PACKAGES[@]}"; do
     [ -d "$PY_DIST/$pkg" ] || { log "$PY_DIST/$pkg is missing (apt-get install -y python3-redis)"; exit 1; }
   done
+  [ -d "$PY_DIST/pip" ] || { log "$PY_DIST/pip is missing (apt-get install -y python3-pip)"; exit 1; }
   new_stage base-python
   mkdir -p "$stage/rootfs/usr/bin" "$stage/rootfs/usr/lib" "$stage/rootfs$PY_DIST"
   cp -L "$py" "$stage/rootfs/usr/bin/python3.11"
   ln -s python3.11 "$stage/rootfs/usr/bin/python3"
   ln -s python3.11 "$stage/rootfs/usr/bin/python"
-  # The standard library without bytecode caches, tests or site-packages of the host.
+  # The standard library without bytecode caches, tests or site-packages of the host, and without
+  # Debian's EXTERNALLY-MANAGED marker: in an image, pip installs into the system as in the official one.
   tar -C /usr/lib --exclude='__pycache__' --exclude='python3.11/test' --exclude='python3.11/site-packages/*' \
+    --exclude='python3.11/EXTERNALLY-MANAGED' \
     -cf - python3.11 | tar -C "$stage/rootfs/usr/lib" -xf -
   # The interpreter's libraries and those of its C extension modules (ssl, ctypes, ...).
   copy_libs "$stage/rootfs" "$py" /usr/lib/python3.11/lib-dynload/*.so
-  for pkg in "${PY_PACKAGES[@]}"; do
+  for pkg in "${PY_PACKAGES[@]}" pip; do
     tar -C "$PY_DIST" --exclude='__pycache__' -cf - "$pkg" | tar -C "$stage/rootfs$PY_DIST" -xf -
   done
   add_busybox "$stage/rootfs"
@@ -161,7 +168,7 @@ build_python_from_host() {
   log "importing $PYTHON_IMAGE from the host's python3.11 and python3-redis"
   tar -C "$stage/rootfs" -cf - . | docker import \
     -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1' \
-    -c 'LABEL gridcore.base=host' \
+    -c "LABEL gridcore.base=host gridcore.python-recipe=$PYTHON_RECIPE" \
     -c 'CMD ["/usr/bin/python3.11"]' - "$PYTHON_IMAGE" >/dev/null
 }
 
@@ -179,7 +186,7 @@ FROM $OFFICIAL_PYTHON
 COPY site/ /usr/local/lib/python3.11/site-packages/
 RUN ["python3", "-c", "import redis"]
 EOF
-  docker build -q --label gridcore.base=official -t "$PYTHON_IMAGE" "$stage" >/dev/null
+  docker build -q --label gridcore.base=official --label "gridcore.python-recipe=$PYTHON_RECIPE" -t "$PYTHON_IMAGE" "$stage" >/dev/null
 }
 
 ensure_node() {
@@ -198,17 +205,20 @@ ensure_node() {
 }
 
 ensure_python() {
-  if [ "$force" = 0 ] && have_image "$PYTHON_IMAGE"; then
+  local recipe
+  recipe=$(docker image inspect --format '{{ index .Config.Labels "gridcore.python-recipe" }}' "$PYTHON_IMAGE" 2>/dev/null || true)
+  if [ "$force" = 0 ] && [ "$recipe" = "$PYTHON_RECIPE" ]; then
     log "$PYTHON_IMAGE present (use --force to rebuild)"
     return
   fi
+  [ -z "$recipe" ] || [ "$recipe" = "$PYTHON_RECIPE" ] || log "$PYTHON_IMAGE is of an older recipe ($recipe); rebuilding"
   if [ -d "$PY_DIST/redis" ] && try_pull "$OFFICIAL_PYTHON"; then
     build_python_from_official
   else
     build_python_from_host
   fi
-  docker run --rm --network none "$PYTHON_IMAGE" python3 -c 'import redis, ssl' \
-    || { log "$PYTHON_IMAGE was built but cannot import redis"; exit 1; }
+  docker run --rm --network none "$PYTHON_IMAGE" sh -c 'python3 -c "import redis, ssl" && python3 -m pip --version >/dev/null' \
+    || { log "$PYTHON_IMAGE was built but cannot import redis or run pip"; exit 1; }
 }
 
 for target in "${targets[@]}"; do

@@ -7,13 +7,13 @@ import { ensureExampleImages } from '../support/example-images';
 import { QUICK_HUB_TICKS, RealGrid } from '../support/real-grid';
 import { checkSqrtResults, leftovers, range } from '../support/sqrt-results';
 
-/** The example Node worker's compiled SDK with a handler that dies on the item `poison`. */
+/** The example Node worker's installed SDK package with a handler that dies on the item `poison`. */
 async function ensurePoisonImage(base: string): Promise<string> {
   const ctx = join(tmpdir(), 'gridcore-e2e-poison-worker');
   mkdirSync(ctx, { recursive: true });
   writeFileSync(
     join(ctx, 'poison-worker.js'),
-    `const { runWorker } = require('/app/libs/queue/src/sdk/run-worker');
+    `const { runWorker } = require('@gridcore/worker');
 runWorker((items) => {
   if (items.includes('poison')) process.exit(3); // the whole process dies, as a segfault would
   return items.map((n) => n + ':' + Math.sqrt(Number(n)));

@@ -1,15 +1,19 @@
 /**
  * One suite, both SDKs: every case runs against the TypeScript and the Python worker as real
- * processes on a real redis-server, with a random queue per test.
+ * processes on a real redis-server, with a random queue per test; then again against each SDK
+ * installed from its packed artefact (the npm tarball, the wheel) into a clean local image, the
+ * worker in a container with host networking and nothing of this checkout.
  */
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
+import { removeContainersByLabel } from '../support/docker';
 import { startRedis, RunningRedis } from '../support/redis-server';
 import { waitFor } from '../support/ports';
 import { CutProxy } from './helpers/cut-proxy';
 import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
-import { assertPythonRedis, compileTsWorkers, exitWithin, PYTHON, ROOT, Sdk, spawnWorker } from './helpers/worker-process';
+import { ensureInstalledSdkImages, inspectInstalledSdk, INSTALLED_SDK_IMAGES } from './helpers/installed-sdks';
+import { assertPythonRedis, compileTsWorkers, exitWithin, PYTHON, ROOT, Sdk, spawnWorker, WORKER_CONTAINER_LABEL, WorkerTarget } from './helpers/worker-process';
 
 jest.setTimeout(60_000);
 
@@ -27,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   redis.disconnect();
   await server.stop();
+  await removeContainersByLabel(WORKER_CONTAINER_LABEL);
 });
 
 const sqrtOf = (n: string) => Math.sqrt(Number(n));
@@ -59,7 +64,38 @@ function baseEnv(queue: string, output: string, url = server.url, extra: Record<
   };
 }
 
-describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
+/** What each installed package must hold (helpers/installed-sdks.ts inspects the image). */
+const INSTALLED = {
+  ts: {
+    packageDir: '/app/node_modules/@gridcore/worker',
+    scriptsInPackage: true,
+    dependencies: ['ioredis'],
+    exported: ['runWorker', 'Worker', 'resolveWorkerSettings', 'WorkerSettingsError', 'QueueError', 'Protocol', 'loadProtocol'],
+  },
+  py: {
+    packageDir: expect.not.stringMatching(/^\/app\b/),
+    scriptsInPackage: true,
+    dependencies: ['redis'],
+    shas: Object.fromEntries([...loadScripts().values()].map((s) => [s.name, s.sha])),
+    exported: ['run_worker', 'Worker', 'resolve_settings', 'SettingsError', 'QueueScriptError', 'Protocol'],
+  },
+};
+
+const TARGETS: (WorkerTarget & { label: string })[] = [
+  { label: 'ts SDK', sdk: 'ts' },
+  { label: 'py SDK', sdk: 'py' },
+  { label: 'ts SDK installed from its npm tarball', sdk: 'ts', image: INSTALLED_SDK_IMAGES.ts },
+  { label: 'py SDK installed from its wheel', sdk: 'py', image: INSTALLED_SDK_IMAGES.py },
+];
+
+describe.each(TARGETS)('worker conformance: $label', (target) => {
+  const { sdk } = target;
+  if (target.image) {
+    beforeAll(() => ensureInstalledSdkImages(), 15 * 60_000);
+    it('runs the installed package: its own scripts, ioredis/redis-py its only dependency', async () => {
+      expect(await inspectInstalledSdk(sdk, target.image!)).toEqual(INSTALLED[sdk]);
+    });
+  }
   let queue: string;
   let output: string;
   let keys: QueueKeys;
@@ -71,7 +107,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
   afterEach(() => cleanupQueue(redis, queue, output));
 
   it('blocks on an empty input, wakes on a push, processes each item once, exits 0 when idle', async () => {
-    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '7' }));
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '7' }));
     const line = await w.waitForStdout(/^gridcore-worker /);
     expect(line).toContain(`input=${queue} output=${output} batch=7 concurrency=1 lease_s=60 batch_timeout_s=600 max_attempts=3 mode=exactly-once`);
     await waitFor(async () => (await redis.zcard(keys.leases)) === 1, 5000, 'a waiting key');
@@ -91,7 +127,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     const env = baseEnv(queue, output, server.url, { OUTPUT_REDIS_URL: `${server.url}/2`, GRIDCORE_BATCH: '2', TEST_DELAY_MS: '2500' });
     const items = range(1, 2);
     await pushItems(redis, queue, items);
-    const w = spawnWorker(sdk, env);
+    const w = spawnWorker(target, env);
     expect(await w.waitForStdout(/^gridcore-worker /)).toMatch(/mode=at-least-once/);
     let batch = '';
     await waitFor(async () => ((batch = (await redis.zrange(keys.leases, 0, -1))[0] ?? ''), batch !== '' && (await redis.llen(batch)) === 2), 10_000, 'the batch in flight');
@@ -108,14 +144,14 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     // An ack by count says "results pushed"; sent after a push that never landed it loses them.
     const outServer = await startRedis();
     const env = baseEnv(queue, output, server.url, { OUTPUT_REDIS_URL: outServer.url, GRIDCORE_BATCH: '5', GRIDCORE_IDLE_EXIT_S: '60' });
-    const w = spawnWorker(sdk, env);
+    const w = spawnWorker(target, env);
     expect(await w.waitForStdout(/^gridcore-worker /)).toMatch(/mode=at-least-once reason=different-port/);
     await outServer.stop();
     const items = range(1, 5);
     await pushItems(redis, queue, items);
     await waitFor(async () => (await redis.llen(queue)) < 5, 10_000, 'an item taken');
     await new Promise((r) => setTimeout(r, 500));
-    w.proc.kill('SIGTERM');
+    w.kill('SIGTERM');
     expect(await exitWithin(w, 15_000)).toBe(0);
     const stats = await admin.stats(queue);
     expect(stats).toMatchObject({ processed: 0, inFlight: 0, pending: 5, dead: 0 });
@@ -125,25 +161,25 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     const env = baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '3000' });
     const items = range(1, 30);
     await pushItems(redis, queue, items);
-    const w = spawnWorker(sdk, env);
+    const w = spawnWorker(target, env);
     await waitFor(async () => (await admin.stats(queue)).inFlight === 10, 10_000, 'a batch in flight');
-    w.proc.kill('SIGKILL');
+    w.kill('SIGKILL');
     await w.exited;
     const back = await admin.requeueSlot(queue, 'node-a', 0, env.RUN_ID);
     expect(back).toEqual({ batches: 1, items: 10, dead: 0 });
     const attempts = await redis.hgetall(keys.attempts);
     expect(Object.values(attempts)).toEqual(Array(10).fill('1'));
-    const again = spawnWorker(sdk, { ...env, RUN_ID: 'run-2', TEST_DELAY_MS: '0' });
+    const again = spawnWorker(target, { ...env, RUN_ID: 'run-2', TEST_DELAY_MS: '0' });
     expect(await exitWithin(again, 15_000)).toBe(0);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items);
     expect(await redis.hlen(keys.attempts)).toBe(0);
   });
 
   it('SIGTERM while blocked in BLMOVE with an item arriving: nothing stranded', async () => {
-    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BLOCK_S: '5', GRIDCORE_IDLE_EXIT_S: '60' }));
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BLOCK_S: '5', GRIDCORE_IDLE_EXIT_S: '60' }));
     await w.waitForStdout(/^gridcore-worker /);
     await waitFor(async () => /cmd=blmove/.test(String(await redis.client('LIST'))), 5000, 'a blocked BLMOVE');
-    w.proc.kill('SIGTERM');
+    w.kill('SIGTERM');
     await redis.lpush(queue, '49');
     expect(await exitWithin(w, 10_000)).toBe(0);
     const inQueue = await redis.lrange(queue, 0, -1);
@@ -156,7 +192,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
   it.each([1, 4])('a poison item among batches of 100 (concurrency %i) ends in dead; every other item once', async (concurrency) => {
     const items = range(1, 600);
     await pushItems(redis, queue, items);
-    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_CONCURRENCY: String(concurrency), TEST_POISON: '250' }));
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_CONCURRENCY: String(concurrency), TEST_POISON: '250' }));
     expect(await exitWithin(w, 30_000)).toBe(0);
     expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['250']);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items.filter((i) => i !== '250'));
@@ -171,7 +207,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     await admin.writeConfig(queue, { leaseS: 1, batchTimeoutS: 2, maxAttempts: 3 });
     await pushItems(redis, queue, ['1', '2', '3']);
     const started = Date.now();
-    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { TEST_HANG: '2' }));
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, { TEST_HANG: '2' }));
     expect(await exitWithin(w, 15_000)).toBe(1);
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(2000);
@@ -185,7 +221,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     await redis.hset(output, 'not', 'a list');
     const items = range(1, 20);
     await pushItems(redis, queue, items);
-    const w = spawnWorker(sdk, baseEnv(queue, output));
+    const w = spawnWorker(target, baseEnv(queue, output));
     expect(await exitWithin(w, 15_000)).toBe(1);
     expect(w.stderr.join('\n')).toContain(`key "${output}" (output queue) is not a list`);
     expect((await redis.lrange(queue, 0, -1)).sort()).toEqual([...items].sort());
@@ -205,7 +241,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
       const items = range(1, 200);
       await pushItems(redis, queue, items);
       const takeSha = loadScripts().get('take')!.sha;
-      const w = spawnWorker(sdk, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '30' }));
+      const w = spawnWorker(target, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '30' }));
       await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
       await Promise.race([proxy.armCut(takeSha), new Promise((_, reject) => setTimeout(() => reject(new Error('no take reply was cut')), 10_000))]);
       expect(await exitWithin(w, 20_000)).toBe(0);
@@ -216,7 +252,7 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     });
 
     it('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', async () => {
-      const w = spawnWorker(sdk, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BLOCK_S: '3', GRIDCORE_IDLE_EXIT_S: '4' }));
+      const w = spawnWorker(target, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BLOCK_S: '3', GRIDCORE_IDLE_EXIT_S: '4' }));
       await w.waitForStdout(/^gridcore-worker /);
       await waitFor(async () => /cmd=blmove/.test(String(await redis.client('LIST'))), 5000, 'a blocked BLMOVE');
       const cut = proxy.armCut('BLMOVE');

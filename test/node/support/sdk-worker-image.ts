@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import * as ts from 'typescript';
 import { buildImage, ensureBaseImages, BASE_NODE_IMAGE } from '../../support/docker';
+import { packSdks } from '../../support/sdk-workers';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const SDK_WORKER_IMAGE = 'gridcore-test/sdk-worker:local';
@@ -30,25 +32,24 @@ function dependencyClosure(name: string, from = ROOT, seen = new Map<string, str
 
 /**
  * The reference sqrt worker of examples/node-worker on the TypeScript SDK, as an image built from
- * the local base image (no registry): compiled with tsc, the queue's Lua scripts beside it, and
- * ioredis with its dependencies copied from this checkout's node_modules.
+ * the local base image without npm or a registry: the packed npm package (`npm run pack:sdk`)
+ * unpacked into node_modules/@gridcore/worker, ioredis with its dependencies copied from this
+ * checkout's node_modules, and the example's worker.ts as plain JavaScript.
  */
 export async function ensureSdkWorkerImage(): Promise<string> {
   await ensureBaseImages();
+  const { tgz } = await packSdks();
   const ctx = mkdtempSync(join(tmpdir(), 'gridcore-sdk-worker-'));
   const app = join(ctx, 'app');
-  execFileSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '--outDir', app, '--rootDir', ROOT, '--module', 'commonjs', '--target', 'es2022', '--esModuleInterop',
-      '--skipLibCheck', '--types', 'node', '--sourceMap', 'false', join(ROOT, 'examples', 'node-worker', 'worker.ts'),
-    ],
-    { cwd: ROOT, stdio: 'pipe', timeout: 120_000 },
-  );
-  cpSync(join(ROOT, 'libs', 'queue', 'src', 'scripts'), join(app, 'libs', 'queue', 'src', 'scripts'), { recursive: true });
+  const sdk = join(app, 'node_modules', '@gridcore', 'worker');
+  mkdirSync(sdk, { recursive: true });
+  execFileSync('tar', ['-xzf', tgz, '-C', sdk, '--strip-components=1'], { stdio: 'pipe', timeout: 60_000 });
+  const source = readFileSync(join(ROOT, 'examples', 'node-worker', 'worker.ts'), 'utf8');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+  writeFileSync(join(app, 'worker.js'), js.outputText);
   for (const [name, dir] of dependencyClosure('ioredis')) cpSync(dir, join(app, 'node_modules', name), { recursive: true, dereference: true });
-  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BASE_NODE_IMAGE}\nCOPY app /app\nCMD ["node", "/app/examples/node-worker/worker.js"]\n`);
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${BASE_NODE_IMAGE}\nCOPY app /app\nCMD ["node", "/app/worker.js"]\n`);
   await buildImage(SDK_WORKER_IMAGE, ctx);
+  rmSync(ctx, { recursive: true, force: true });
   return SDK_WORKER_IMAGE;
 }

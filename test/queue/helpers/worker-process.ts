@@ -1,12 +1,24 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { compileWorkersFromSource } from '../../support/sdk-workers';
 
 export type Sdk = 'ts' | 'py';
+/**
+ * Where a worker runs: a process on this checkout's SDK sources, or (with `image`) a container of
+ * an image in which the SDK was installed from its packed artefact (helpers/installed-sdks.ts).
+ */
+export interface WorkerTarget {
+  sdk: Sdk;
+  image?: string;
+}
 export const ROOT = resolve(__dirname, '..', '..', '..');
 export const SCRIPTS_DIR = join(ROOT, 'libs', 'queue', 'src', 'scripts');
 export const PYTHON = '/usr/bin/python3';
+/** Label on every container {@link spawnWorker} starts, for the cleanup after a test file. */
+export const WORKER_CONTAINER_LABEL = 'gridcore-test.queue-worker';
 
 let compiled: string | undefined;
 
@@ -14,13 +26,7 @@ let compiled: string | undefined;
 export function compileTsWorkers(): string {
   if (compiled) return compiled;
   const out = mkdtempSync(join(tmpdir(), 'gridcore-queue-workers-'));
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--outDir', out, '--rootDir', ROOT, '--module', 'commonjs', '--target', 'es2022',
-      '--esModuleInterop', '--skipLibCheck', '--types', 'node',
-      join(ROOT, 'test/queue/workers/test-worker.ts'), join(ROOT, 'examples/node-worker/worker.ts')],
-    { stdio: 'inherit' },
-  );
+  compileWorkersFromSource(out, ['test/queue/workers/test-worker.ts', 'examples/node-worker/worker.ts']);
   compiled = out;
   return out;
 }
@@ -36,15 +42,44 @@ export interface WorkerProcess {
   stdout: string[];
   stderr: string[];
   exited: Promise<number | null>;
+  /** Signals the worker itself (in a container: `docker kill --signal`, as a node stops it). */
+  kill(signal: NodeJS.Signals): void;
   waitForStdout(re: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-export function spawnWorker(sdk: Sdk, env: Record<string, string>, script: 'test' | 'example' = 'test'): WorkerProcess {
-  const fullEnv = { ...process.env, GRIDCORE_SCRIPTS_DIR: SCRIPTS_DIR, NODE_PATH: join(ROOT, 'node_modules'), ...env };
-  const proc =
-    sdk === 'ts'
-      ? spawn(process.execPath, [script === 'test' ? join(compileTsWorkers(), 'test/queue/workers/test-worker.js') : join(compileTsWorkers(), 'examples/node-worker/worker.js')], { env: fullEnv })
-      : spawn(PYTHON, [script === 'test' ? join(ROOT, 'test/queue/workers/test_worker.py') : join(ROOT, 'examples/python-worker/worker.py')], { env: fullEnv });
+function startProcess(sdk: Sdk, env: Record<string, string>, script: 'test' | 'example'): ChildProcess {
+  const fullEnv = {
+    ...process.env,
+    GRIDCORE_SCRIPTS_DIR: SCRIPTS_DIR,
+    NODE_PATH: join(ROOT, 'node_modules'),
+    PYTHONPATH: join(ROOT, 'libs', 'queue', 'python'),
+    ...env,
+  };
+  if (sdk === 'ts') {
+    const file = script === 'test' ? 'test/queue/workers/test-worker.js' : 'examples/node-worker/worker.js';
+    return spawn(process.execPath, [join(compileTsWorkers(), file)], { env: fullEnv });
+  }
+  const file = script === 'test' ? 'test/queue/workers/test_worker.py' : 'examples/python-worker/worker.py';
+  return spawn(PYTHON, [join(ROOT, file)], { env: fullEnv });
+}
+
+/**
+ * The image's worker in a container with host networking and only the given env (nothing of this
+ * checkout: no GRIDCORE_SCRIPTS_DIR, no source paths), so the installed package finds its own scripts.
+ */
+function startContainer(image: string, name: string, env: Record<string, string>): ChildProcess {
+  const args = ['run', '--rm', '--name', name, '--network', 'host', '--label', WORKER_CONTAINER_LABEL];
+  for (const key of Object.keys(env)) args.push('-e', key);
+  args.push(image);
+  const cli = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) };
+  return spawn('docker', args, { env: { ...cli, ...env } });
+}
+
+export function spawnWorker(target: Sdk | WorkerTarget, env: Record<string, string>, script: 'test' | 'example' = 'test'): WorkerProcess {
+  const { sdk, image } = typeof target === 'string' ? { sdk: target, image: undefined } : target;
+  if (image && script !== 'test') throw new Error(`the installed-package image ${image} holds the test worker only`);
+  const container = `gridcore-test-worker-${randomBytes(5).toString('hex')}`;
+  const proc = image ? startContainer(image, container, env) : startProcess(sdk, env, script);
   const stdout: string[] = [];
   const stderr: string[] = [];
   const watchers: (() => void)[] = [];
@@ -55,11 +90,16 @@ export function spawnWorker(sdk: Sdk, env: Record<string, string>, script: 'test
   proc.stdout!.on('data', lines(stdout));
   proc.stderr!.on('data', lines(stderr));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const kill = (signal: NodeJS.Signals) => {
+    if (!image) proc.kill(signal);
+    else spawn('docker', ['kill', '--signal', signal, container], { stdio: 'ignore' });
+  };
   return {
     proc,
     stdout,
     stderr,
     exited,
+    kill,
     waitForStdout: (re, timeoutMs = 15_000) =>
       new Promise((resolve, reject) => {
         const check = () => {
@@ -82,7 +122,7 @@ export async function exitWithin(w: WorkerProcess, ms: number): Promise<number |
   const code = await Promise.race([w.exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]);
   clearTimeout(timer);
   if (code === 'timeout') {
-    w.proc.kill('SIGKILL');
+    w.kill('SIGKILL');
     throw new Error(`worker did not exit within ${ms} ms; stderr: ${w.stderr.join(' | ')}`);
   }
   return code;

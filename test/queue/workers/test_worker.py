@@ -1,11 +1,12 @@
-"""The conformance suite's Python worker: the twin of test-worker.ts (same env switches)."""
+"""The conformance suite's Python worker: the twin of test-worker.ts (same env switches).
+
+It imports the SDK as an installed package would be imported: the suite puts libs/queue/python on
+PYTHONPATH for the sources, and the installed-package image has the wheel installed."""
 import math
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "libs", "queue", "python"))
-from gridcore_worker import run_worker  # noqa: E402
+from gridcore_worker import run_worker
 
 POISON = os.environ.get("TEST_POISON")
 HANG = os.environ.get("TEST_HANG")

@@ -2,7 +2,7 @@
 along the same seams: lanes, lease_keeper, connections, output_writer, settings, script_runner
 (plus keys, delivery, hung_watchdog, stop_signal and worker, which ties them together).
 
-Both load the same Lua scripts (libs/queue/src/scripts, or GRIDCORE_SCRIPTS_DIR), read the same
+Both load the same Lua scripts (package data: scripts/, or GRIDCORE_SCRIPTS_DIR), read the same
 env (libs/queue/CONTRACT.md), decide the delivery mode the same way and print the same
 start-up line. Usage:
 

@@ -14,13 +14,13 @@ from .settings import DEFAULTS
 
 
 def scripts_dir():
-    """GRIDCORE_SCRIPTS_DIR, else scripts/ inside or beside this package (an image), else the repo's."""
+    """GRIDCORE_SCRIPTS_DIR, else the package's own scripts/ (package data of the installed package;
+    in the repository a link to libs/queue/src/scripts)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    for d in (os.environ.get("GRIDCORE_SCRIPTS_DIR"), os.path.join(here, "scripts"), os.path.join(here, "..", "scripts"),
-              os.path.join(here, "..", "..", "src", "scripts")):
+    for d in (os.environ.get("GRIDCORE_SCRIPTS_DIR"), os.path.join(here, "scripts")):
         if d and os.path.exists(os.path.join(d, "take-10.lua")):
             return d
-    raise RuntimeError("queue scripts not found; set GRIDCORE_SCRIPTS_DIR")
+    raise RuntimeError("queue scripts not found in %s (a broken install?); set GRIDCORE_SCRIPTS_DIR" % os.path.join(here, "scripts"))
 
 
 _INCLUDE = re.compile(r"^-- @include ([a-z-]+)[ \t]*$", re.M)
