@@ -4,7 +4,8 @@
  * SLOWLOG entries above 1 ms. CPUPROF=1 runs worker 0 under `node --cpu-prof` (profile in
  * CPUPROF_DIR, default ./cpu-profile). Env: N (200000), B (100), P (2). Bounded: 120 s.
  * Needs the compiled example worker: WORKER_JS (default /tmp/gridcore-prof/examples/node-worker/worker.js,
- * e.g. `tsc --outDir /tmp/gridcore-prof --rootDir . ... examples/node-worker/worker.ts`).
+ * made by compileWorkersFromSource('/tmp/gridcore-prof', ['examples/node-worker/worker.ts']) of
+ * test/support/sdk-workers.ts, which resolves its `@gridcore/worker` import to this checkout's SDK).
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
