@@ -203,6 +203,19 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     expect(stats.requeued).toBe(102);
   });
 
+  it.each([1, 2])('batch 1 (a take ahead), a poison item (concurrency %i): dead after 3 attempts; no other item gets an attempt', async (concurrency) => {
+    const items = range(1, 80);
+    await pushItems(redis, queue, items);
+    const env = { GRIDCORE_BATCH: '1', GRIDCORE_CONCURRENCY: String(concurrency), TEST_POISON: '30' };
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, env));
+    expect(await exitWithin(w, 30_000)).toBe(0);
+    expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['30']);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items.filter((i) => i !== '30'));
+    expect(await redis.hgetall(keys.attempts)).toEqual({ '30': '3' });
+    // Batches taken ahead when isolation started went back without an attempt: only the poison was requeued.
+    expect(await admin.stats(queue)).toMatchObject({ processed: 79, dead: 1, retry: 0, inFlight: 0, requeued: 3 });
+  });
+
   it('a handler that hangs: exit 1 at batch_timeout_s, the batch comes back with an attempt', async () => {
     await admin.writeConfig(queue, { leaseS: 1, batchTimeoutS: 2, maxAttempts: 3 });
     await pushItems(redis, queue, ['1', '2', '3']);

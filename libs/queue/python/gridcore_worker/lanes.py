@@ -113,7 +113,8 @@ class LaneTakes:
             self.flowing = False
             return out
         r = out["reply"]
-        self.flowing = r["source"] == "input" and len(r["items"]) >= self.batch_size
+        # Retried items in sight start isolation: nothing is taken ahead then.
+        self.flowing = r["source"] == "input" and len(r["items"]) >= self.batch_size and r["retry"] == 0
         self._ahead(1)
         return {"reply": r, "age_s": self.now() - out["arrived"]}
 

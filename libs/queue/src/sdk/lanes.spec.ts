@@ -101,6 +101,7 @@ describe('LaneTakes (the prefetch of one lane)', () => {
     ['a partial batch (the input ran dry)', 5, () => taker().reply(['1', '2']), false],
     ['a waiting key', 1, () => taker().reply([]), false],
     ['a retried item', 1, () => taker().reply(['1'], 'retry'), false],
+    ['a full batch with retried items in sight (isolation starts)', 1, () => ({ ...taker().reply(['1']), retryLength: 2 }), false],
     ['a full batch of 5', 5, () => taker().reply(['1', '2', '3', '4', '5']), true],
   ])('after %s (batch %i): a take goes out ahead only after a full batch below the threshold', async (_what, batch, first, ahead) => {
     const t = taker();

@@ -160,7 +160,8 @@ export class LaneTakes {
       return outcome;
     }
     const { reply, arrivedAt } = outcome;
-    this.flowing = reply.source === 'input' && reply.items.length >= this.batchSize;
+    // Retried items in sight start isolation: nothing is taken ahead then.
+    this.flowing = reply.source === 'input' && reply.items.length >= this.batchSize && reply.retryLength === 0;
     this.ahead(1);
     return { reply, ageMs: this.now() - arrivedAt };
   }
