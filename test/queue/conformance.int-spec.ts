@@ -175,6 +175,42 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     expect(await redis.hlen(keys.attempts)).toBe(0);
   });
 
+  it('batch 1, SIGTERM while a batch taken ahead waits behind the running one: both handed back without an attempt', async () => {
+    const items = range(1, 5);
+    await pushItems(redis, queue, items);
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '10000', GRIDCORE_IDLE_EXIT_S: '60' }));
+    await waitFor(async () => (await admin.stats(queue)).inFlight === 2, 10_000, 'one batch handled and one taken ahead');
+    w.proc.kill('SIGTERM');
+    expect(await exitWithin(w, 15_000)).toBe(0);
+    expect(await admin.stats(queue)).toMatchObject({ processed: 0, inFlight: 0, batches: 0, pending: 5, retry: 0, dead: 0 });
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+    expect((await redis.lrange(queue, 0, -1)).sort()).toEqual([...items].sort());
+    expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
+  });
+
+  it('batch 1, SIGKILL with a batch taken ahead: its lease was kept while it waited, it returns once the lease lapses; nothing lost or doubled', async () => {
+    await admin.writeConfig(queue, { leaseS: 3, batchTimeoutS: 60, maxAttempts: 3 });
+    const items = range(1, 5);
+    await pushItems(redis, queue, items);
+    const env = baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '12000', GRIDCORE_IDLE_EXIT_S: '60' });
+    const w = spawnWorker(sdk, env);
+    await waitFor(async () => (await admin.stats(queue)).inFlight === 2, 10_000, 'one batch handled and one taken ahead');
+    const held = await redis.zrange(keys.leases, 0, -1);
+    expect(held).toHaveLength(2);
+    // Past a whole lease_s: the batch waiting behind the running one is renewed too.
+    await new Promise((r) => setTimeout(r, 4500));
+    const [secs] = await redis.time();
+    for (const key of held) expect(Number(await redis.zscore(keys.leases, key))).toBeGreaterThan(Number(secs) * 1000);
+    expect((await admin.stats(queue)).expiredLeases).toBe(0);
+    w.proc.kill('SIGKILL');
+    await w.exited;
+    await waitFor(async () => (await admin.stats(queue)).expiredLeases === 2, 15_000, 'both leases lapsed');
+    const again = spawnWorker(sdk, { ...env, RUN_ID: 'run-2', TEST_DELAY_MS: '0', GRIDCORE_IDLE_EXIT_S: '1.5' });
+    expect(await exitWithin(again, 20_000)).toBe(0);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+    expect(await admin.stats(queue)).toMatchObject({ processed: 5, inFlight: 0, pending: 0, dead: 0 });
+  });
+
   it('SIGTERM while blocked in BLMOVE with an item arriving: nothing stranded', async () => {
     const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BLOCK_S: '5', GRIDCORE_IDLE_EXIT_S: '60' }));
     await w.waitForStdout(/^gridcore-worker /);
@@ -201,6 +237,19 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     expect(stats).toMatchObject({ processed: 599, dead: 1, retry: 0, inFlight: 0 });
     // 100 items of the first failed batch once, then the poison alone twice more.
     expect(stats.requeued).toBe(102);
+  });
+
+  it.each([1, 2])('batch 1 (a take ahead), a poison item (concurrency %i): dead after 3 attempts; no other item gets an attempt', async (concurrency) => {
+    const items = range(1, 80);
+    await pushItems(redis, queue, items);
+    const env = { GRIDCORE_BATCH: '1', GRIDCORE_CONCURRENCY: String(concurrency), TEST_POISON: '30' };
+    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, env));
+    expect(await exitWithin(w, 30_000)).toBe(0);
+    expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['30']);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items.filter((i) => i !== '30'));
+    expect(await redis.hgetall(keys.attempts)).toEqual({ '30': '3' });
+    // Batches taken ahead when isolation started went back without an attempt: only the poison was requeued.
+    expect(await admin.stats(queue)).toMatchObject({ processed: 79, dead: 1, retry: 0, inFlight: 0, requeued: 3 });
   });
 
   it('a handler that hangs: exit 1 at batch_timeout_s, the batch comes back with an attempt', async () => {
@@ -249,6 +298,20 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(w.stderr.join('\n')).toMatch(/gridcore: lost connection to redis .*reconnecting/);
       expect(await redis.zcard(keys.leases)).toBe(0);
       expect(await redis.llen(keys.retry)).toBe(0);
+    });
+
+    it('batch 1, a take reply lost with another take in flight behind it: nothing lost or doubled', async () => {
+      const items = range(1, 150);
+      await pushItems(redis, queue, items);
+      const takeSha = loadScripts().get('take')!.sha;
+      const w = spawnWorker(sdk, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '20' }));
+      await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
+      await Promise.race([proxy.armCut(takeSha), new Promise((_, reject) => setTimeout(() => reject(new Error('no take reply was cut')), 10_000))]);
+      expect(await exitWithin(w, 30_000)).toBe(0);
+      expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+      expect(await redis.zcard(keys.leases)).toBe(0);
+      expect(await redis.llen(keys.retry)).toBe(0);
+      expect(await redis.hlen(keys.attempts)).toBe(0);
     });
 
     it('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', async () => {

@@ -1,7 +1,8 @@
-"""Lease renewal (the twin of sdk/lease-keeper.ts): renews the lease of every batch whose handler
-runs, every lease_s / 3, and reports what it could not renew instead of dropping it. A renewal
-answering "gone" marks the batch lost at once; failed renewals mark it lost once its lease
-deadline passed without a success. release() tells the worker whether the batch's ack counts."""
+"""Lease renewal (the twin of sdk/lease-keeper.ts): renews the lease of every batch the worker holds
+(its handler running, or taken ahead), every lease_s / 3, and reports what it could not renew
+instead of dropping it. A renewal answering "gone" marks the batch lost at once; failed renewals
+mark it lost once its lease deadline passed without a success. release() tells the worker whether
+the batch's ack counts."""
 
 import threading
 import time
@@ -26,7 +27,7 @@ class LeaseKeeper:
         self._stopped.set()
 
     def hold(self, key, lane, lease_ms):
-        """A handler starts on `key`, whose lease runs `lease_ms` from now."""
+        """The worker holds `key` (its reply just arrived, or its handler starts); its lease runs `lease_ms` from now."""
         with self.lock:
             self.held[key] = {"lane": lane, "expires": self.now() + lease_ms / 1000.0, "lost": None, "failing": False}
 
@@ -44,7 +45,7 @@ class LeaseKeeper:
         return None
 
     def drop(self, key):
-        """The handler failed: its batch is requeued, so whether the lease held does not matter."""
+        """The handler failed (its batch is requeued) or the batch was handed back unstarted."""
         with self.lock:
             return self.held.pop(key, None) is not None
 

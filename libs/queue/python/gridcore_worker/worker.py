@@ -11,7 +11,7 @@ from .connections import Connections
 from .delivery import decide_delivery_mode, parse_redis_url, startup_line
 from .hung_watchdog import HungWatchdog
 from .keys import QueueKeys
-from .lanes import Lanes
+from .lanes import Lanes, LaneTakes
 from .lease_keeper import LeaseKeeper
 from .output_writer import OutputPushError, OutputWriter
 from .script_runner import Scripts, WorkerScriptRunner
@@ -87,55 +87,67 @@ class Worker:
 
     def _lane_loop(self, lane):
         lanes, pending = self.lanes, None
-        while True:
-            if self.stopping:
-                if pending:
-                    self.scripts.ack_only(lane, pending)
-                return lanes.set(lane, "done")
-            if lanes.isolation and lane.index != 0:
-                if pending:
-                    self.scripts.ack_only(lane, pending)
+        takes = lane.takes = LaneTakes(lane, self.scripts, self.keeper, self.s["batch"], lanes.changed)
+        try:
+            while True:
+                parking = lanes.isolation and lane.index != 0
+                if self.stopping or lanes.isolation:
+                    # A batch taken ahead and never started goes back without an attempt; retried items run alone.
+                    for f in takes.settle():
+                        self.scripts.recover(lane, f["error"], f["ack"])
+                if self.stopping or parking:
+                    if pending:
+                        self.scripts.ack_only(lane, pending)
                     pending = None
-                lanes.park(lane, self.stop_signal)
-                continue
-            from_retry = lanes.isolation and lane.index == 0
-            if from_retry:
-                # Let the other lanes finish and ack what they hold before retried items run alone.
-                lanes.wait_until(lambda: self.stopping or not lanes.isolation or lanes.others_settled())
-                if self.stopping or not lanes.isolation:
+                    if self.stopping:
+                        return lanes.set(lane, "done")
+                    lanes.park(lane, self.stop_signal)
                     continue
-            lanes.set(lane, "taking")
-            try:
-                r = self.scripts.take(lane, pending, from_retry)
-            except Exception as err:
-                unacked, pending = pending, None
-                self.scripts.recover(lane, err, unacked)
-                continue
-            pending = None
-            lanes.set(lane, "idle")
-            if r["ack"] == 2:
-                self.log("gridcore-worker: a batch of lane %d was requeued before its ack (lease lapsed); its results were not pushed" % lane.index)
-            if self.stopping:
-                continue
-            if from_retry and r["source"] != "retry":
-                lanes.end_isolation()
-            elif not lanes.isolation and r["retry"] > 0:
-                self._enter_isolation()
-            items, lease_ms = r["items"], r["lease_ms"]
-            if r["source"] == "wait":
-                got = self._wait_for_item(lane, r["key"], r["lease_ms"], r["retry"])
-                if got is None:
+                from_retry = lanes.isolation and lane.index == 0
+                if from_retry:
+                    # Let the other lanes finish and ack what they hold before retried items run alone.
+                    lanes.wait_until(lambda: self.stopping or not lanes.isolation or lanes.others_settled())
+                    if self.stopping or not lanes.isolation:
+                        continue
+                lanes.set(lane, "taking")
+                takes.fill(pending, from_retry)
+                pending = None
+                taken = takes.next()
+                if "error" in taken:
+                    for f in [taken] + takes.settle():
+                        self.scripts.recover(lane, f["error"], f["ack"])
                     continue
-                items, lease_ms = [got[0]], got[1]
-            self.last_work = time.monotonic()
-            pending = self._handle(lane, r["key"], items, lease_ms)
+                r = taken["reply"]
+                lanes.set(lane, "idle")
+                if r["ack"] == 2:
+                    self.log("gridcore-worker: a batch of lane %d was requeued before its ack (lease lapsed); its results were not pushed" % lane.index)
+                if self.stopping:
+                    takes.unstarted(taken)
+                    continue
+                if from_retry and r["source"] != "retry":
+                    lanes.end_isolation()
+                elif not lanes.isolation and r["retry"] > 0:
+                    self._enter_isolation()
+                items = r["items"]
+                if r["source"] == "wait":
+                    items = self._wait_for_item(lane, r, taken["age_s"], takes.size)
+                    if items is None:
+                        continue
+                self.last_work = time.monotonic()
+                pending = self._handle(lane, r["key"], items)
+        finally:
+            takes.close()
 
-    def _wait_for_item(self, lane, key, lease_ms, retry_len):
+    def _wait_for_item(self, lane, r, age_s, takes_behind):
+        """The waiting path: one BLMOVE into the fresh waiting key; the item's lease is then kept."""
+        key, lease_ms, retry_len = r["key"], r["lease_ms"], r["retry"]
         block_ms = int(round(self.s["block_s"] * 1000))
         enough = lease_ms >= block_ms + 5000
-        if self.lanes.isolation or retry_len > 0 or not enough:
+        # Only a fresh key with no take behind it (a key taken ahead may have sat while a batch ran).
+        fresh = takes_behind == 0 and age_s <= 1.0
+        if not fresh or self.lanes.isolation or retry_len > 0 or not enough:
             self.scripts.release(lane, key)
-            if not enough and not self.lanes.isolation:
+            if fresh and not enough and not self.lanes.isolation:
                 self._idle_tick(min(block_ms, 1000) / 1000.0)
             return None
         self.lanes.set(lane, "blocked")
@@ -162,7 +174,10 @@ class Worker:
             return None
         try:
             renewed = self.scripts.renew(key)
-            return (item, renewed["lease_ms"]) if renewed["alive"] else None
+            if not renewed["alive"]:
+                return None
+            self.keeper.hold(key, lane.index, renewed["lease_ms"])
+            return [item]
         except Exception as err:
             self.scripts.recover(lane, err)
             return None
@@ -181,10 +196,9 @@ class Worker:
         if sleep_s > 0:
             self.stop_signal.wait(sleep_s)
 
-    def _handle(self, lane, key, items, lease_ms):
-        """Runs the handler under a kept lease; the ack to send next, or None (failed, or lease lost)."""
+    def _handle(self, lane, key, items):
+        """Runs the handler under the lease kept since its take; the ack to send next, or None (failed, or lease lost)."""
         self.lanes.set(lane, "handler")
-        self.keeper.hold(key, lane.index, lease_ms)
         self.watchdog.started(key)
         try:
             results = self.handler(items)
@@ -218,6 +232,11 @@ class Worker:
             self._fatal(str(err))
             return None
 
+    def _takes_idle(self):
+        """No take runs on a lane's own threads: a hand-back by slot now finds every batch they took
+        (they use other connections than the hand-back, so nothing else orders them)."""
+        return all(l.takes is None or l.takes.idle() for l in self.lanes.all)
+
     def _enter_isolation(self):
         if self.lanes.enter_isolation():
             self.conns.unblock_all(self.lanes.all)
@@ -228,7 +247,7 @@ class Worker:
         self.log("gridcore-worker: stopping (%s); handing back what this process holds" % reason)
         self.lanes.end_isolation()
         self.conns.unblock_all(self.lanes.all)
-        self.lanes.wait_until(lambda: all(l.state in ("done", "handler") for l in self.lanes.all), timeout=3)
+        self.lanes.wait_until(lambda: all(l.state in ("done", "handler") for l in self.lanes.all) and self._takes_idle(), timeout=3)
         self.scripts.hand_back_all()
         self._finish(code)
 
@@ -241,6 +260,7 @@ class Worker:
             self.scripts.requeue([key])
         except Exception:
             pass
+        self.lanes.wait_until(self._takes_idle, timeout=2)
         self.scripts.hand_back_all()
         self._finish(1)
 
@@ -249,6 +269,7 @@ class Worker:
             return
         self.lanes.changed()
         self.log("gridcore-worker: %s" % message)
+        self.lanes.wait_until(self._takes_idle, timeout=2)
         self.scripts.hand_back_all()
         self._finish(1)
 

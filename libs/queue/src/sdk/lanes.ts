@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import type { TakeReply, TakeRequest } from '../work-queue';
 
 export type LaneState = 'idle' | 'taking' | 'blocked' | 'handler' | 'parked' | 'done';
 
@@ -82,5 +83,127 @@ export class Lanes {
   /** Re-checks the waits (also called when the worker starts stopping). */
   changed(): void {
     [...this.watchers].forEach((w) => w());
+  }
+}
+
+/** A lane's previous batch, acked with its next take (WorkerScriptRunner's PendingAck). */
+type Ack = TakeRequest['ack'];
+
+/** What a lane's takes go through (WorkerScriptRunner). */
+export interface LaneTaker {
+  take(lane: Lane, ack: Ack, fromRetry: boolean): Promise<TakeReply>;
+  /** A key the lane will not use: back to the input without an attempt. */
+  release(lane: Lane, batchKey: string): Promise<void>;
+}
+
+/** Whose leases are kept alive while the worker holds a batch (LeaseKeeper). */
+export interface LeaseHolder {
+  hold(batchKey: string, lane: number, leaseMs: number): void;
+  drop(batchKey: string): boolean;
+}
+
+/** A take that failed (connection lost, reply lost): the ack it carried must be re-sent. */
+export interface FailedTake {
+  error: unknown;
+  ack: Ack;
+}
+
+/** A take's reply, and how long it waited (ms) after arriving before the lane read it. */
+export interface TakenReply {
+  reply: TakeReply;
+  ageMs: number;
+}
+
+export type TakeOutcome = TakenReply | FailedTake;
+type Arrived = { reply: TakeReply; arrivedAt: number } | FailedTake;
+
+/** Below this many items per batch a round trip costs more than the batch: prefetch. */
+export const PREFETCH_BELOW_BATCH = 10;
+
+/**
+ * A lane's takes in flight, oldest first: one, or, while full batches of fewer than
+ * PREFETCH_BELOW_BATCH items flow, two (the take of batch k+1 is out while batch k is handled,
+ * so the worker never waits a whole round trip per batch). Each batch's lease is held from the
+ * moment its reply arrives; settle() hands back every batch taken and not started.
+ */
+export class LaneTakes {
+  private readonly inFlight: Promise<Arrived>[] = [];
+  private flowing = false;
+
+  constructor(
+    private readonly lane: Lane,
+    private readonly taker: LaneTaker,
+    private readonly leases: LeaseHolder,
+    private readonly batchSize: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.inFlight.length;
+  }
+
+  get prefetching(): boolean {
+    return this.batchSize < PREFETCH_BELOW_BATCH;
+  }
+
+  /** Sends the take carrying `ack` (or the first take), and while full batches flow, one more ahead. */
+  fill(ack: Ack, fromRetry: boolean): void {
+    if (ack || this.inFlight.length === 0) this.send(ack, fromRetry);
+    if (!fromRetry) this.ahead(2);
+  }
+
+  /** The oldest take's outcome; a full batch with nothing behind it sends the next take at once. */
+  async next(): Promise<TakeOutcome> {
+    const outcome = await this.inFlight.shift()!;
+    if (!('reply' in outcome)) {
+      this.flowing = false;
+      return outcome;
+    }
+    const { reply, arrivedAt } = outcome;
+    // Retried items in sight start isolation: nothing is taken ahead then.
+    this.flowing = reply.source === 'input' && reply.items.length >= this.batchSize && reply.retryLength === 0;
+    this.ahead(1);
+    return { reply, ageMs: this.now() - arrivedAt };
+  }
+
+  /** A reply the lane will not start after all (it stops): settle() hands it back first. */
+  unstarted(taken: TakenReply): void {
+    this.inFlight.unshift(Promise.resolve({ reply: taken.reply, arrivedAt: this.now() - taken.ageMs }));
+  }
+
+  /**
+   * Waits for every take in flight and hands back, without an attempt, what they took (never
+   * started); the failed ones are returned, for their acks to be re-sent.
+   */
+  async settle(): Promise<FailedTake[]> {
+    const failed: FailedTake[] = [];
+    while (this.inFlight.length > 0) {
+      const outcome = await this.inFlight.shift()!;
+      if (!('reply' in outcome)) failed.push(outcome);
+      else if (outcome.reply.source !== 'none') {
+        this.leases.drop(outcome.reply.batchKey);
+        await this.taker.release(this.lane, outcome.reply.batchKey);
+      }
+    }
+    this.flowing = false;
+    return failed;
+  }
+
+  /** One take ahead (no ack: the batch before it is not handled yet) while fewer than `upTo` are out. */
+  private ahead(upTo: number): void {
+    if (this.flowing && this.prefetching && this.inFlight.length < upTo) this.send(undefined, false);
+  }
+
+  private send(ack: Ack, fromRetry: boolean): void {
+    const lane = this.lane;
+    this.inFlight.push(
+      this.taker.take(lane, ack, fromRetry).then(
+        (reply): Arrived => {
+          if (reply.items.length > 0) this.leases.hold(reply.batchKey, lane.index, reply.leaseMs);
+          return { reply, arrivedAt: this.now() };
+        },
+        (error: unknown): Arrived => ({ error, ack }),
+      ),
+    );
   }
 }

@@ -20,9 +20,10 @@ interface HeldLease {
 }
 
 /**
- * Renews the lease of every batch whose handler runs, every lease_s / 3, and reports what it
- * could not renew instead of dropping it: a renewal answering "gone" marks the batch lost at
- * once; failed renewals mark it lost once its lease deadline passed without a success.
+ * Renews the lease of every batch the worker holds (its handler running, or taken ahead and
+ * waiting behind one), every lease_s / 3, and reports what it could not renew instead of
+ * dropping it: a renewal answering "gone" marks the batch lost at once; failed renewals mark it
+ * lost once its lease deadline passed without a success.
  * release() tells the worker whether the batch's ack is still valid.
  */
 export class LeaseKeeper {
@@ -45,7 +46,7 @@ export class LeaseKeeper {
     this.timer = undefined;
   }
 
-  /** A handler starts on `batchKey`, whose lease runs `leaseMs` from now. */
+  /** The worker holds `batchKey` (its reply just arrived, or its handler starts), whose lease runs `leaseMs` from now. */
   hold(batchKey: string, lane: number, leaseMs: number): void {
     this.held.set(batchKey, { lane, expiresAt: this.now() + leaseMs, failing: false });
   }
@@ -63,7 +64,7 @@ export class LeaseKeeper {
     return undefined;
   }
 
-  /** The handler failed: its batch is requeued, so whether the lease held does not matter. */
+  /** The handler failed (its batch is requeued) or the batch was handed back unstarted: whether the lease held does not matter. */
   drop(batchKey: string): boolean {
     return this.held.delete(batchKey);
   }

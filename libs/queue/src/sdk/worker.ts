@@ -1,11 +1,11 @@
 import { startupLine } from '../delivery-mode';
 import { QueueConfig } from '../queue-defaults';
 import type { RedisClient } from '../redis-client';
-import { WorkQueue } from '../work-queue';
+import { TakeReply, WorkQueue } from '../work-queue';
 import { Connections } from './connections';
 import { BatchHandler, checkResults } from './handler';
 import { HungWatchdog } from './hung-watchdog';
-import { Lane, Lanes } from './lanes';
+import { Lane, Lanes, LaneTakes } from './lanes';
 import { LeaseKeeper } from './lease-keeper';
 import { OutputPushError, OutputWriter } from './output-writer';
 import { PendingAck, WorkerScriptRunner } from './script-runner';
@@ -16,8 +16,9 @@ export type { BatchContext, BatchHandler } from './handler';
 
 /**
  * One worker process of SPEC §4: `concurrency` lanes share one connection for take/ack/renew
- * (each lane's take also acks its previous batch: one round trip a batch); each lane's BLMOVE
- * runs on a connection of its own. Use through runWorker().
+ * (each lane's take also acks its previous batch: one round trip a batch, and at small batches
+ * the next take is out while a batch is handled: LaneTakes); each lane's BLMOVE runs on a
+ * connection of its own. Use through runWorker().
  */
 export class Worker {
   private readonly conns: Connections;
@@ -79,15 +80,16 @@ export class Worker {
 
   private async laneLoop(lane: Lane): Promise<void> {
     const lanes = this.lanes;
+    const takes = new LaneTakes(lane, this.scripts, this.keeper, this.s.batch);
     let pending: PendingAck | undefined;
     for (;;) {
-      if (this.stopping) {
-        if (pending) await this.scripts.ackOnly(lane, pending);
-        return lanes.set(lane, 'done');
-      }
-      if (lanes.isolation && lane.index !== 0) {
+      const parking = lanes.isolation && lane.index !== 0;
+      // A batch taken ahead and never started goes back without an attempt; retried items run alone.
+      if (this.stopping || lanes.isolation) for (const f of await takes.settle()) await this.scripts.recover(lane, f.error, f.ack);
+      if (this.stopping || parking) {
         if (pending) await this.scripts.ackOnly(lane, pending);
         pending = undefined;
+        if (this.stopping) return lanes.set(lane, 'done');
         await lanes.park(lane);
         continue;
       }
@@ -98,38 +100,38 @@ export class Worker {
         if (this.stopping || !lanes.isolation) continue;
       }
       lanes.set(lane, 'taking');
-      let reply;
-      try {
-        reply = await this.scripts.take(lane, pending, fromRetry);
-      } catch (err) {
-        const unacked = pending;
-        pending = undefined;
-        await this.scripts.recover(lane, err, unacked);
+      takes.fill(pending, fromRetry);
+      pending = undefined;
+      const taken = await takes.next();
+      if (!('reply' in taken)) {
+        for (const f of [taken, ...(await takes.settle())]) await this.scripts.recover(lane, f.error, f.ack);
         continue;
       }
-      pending = undefined;
+      const reply = taken.reply;
       lanes.set(lane, 'idle');
       if (reply.ack === 'gone') this.log(`gridcore-worker: a batch of lane ${lane.index} was requeued before its ack (lease lapsed); its results were not pushed`);
-      if (this.stopping) continue;
+      if (this.stopping) {
+        takes.unstarted(taken);
+        continue;
+      }
       if (fromRetry && reply.source !== 'retry') lanes.endIsolation();
       else if (!lanes.isolation && reply.retryLength > 0) this.enterIsolation();
-      let { items, leaseMs } = reply;
-      if (reply.source === 'wait') {
-        const got = await this.waitForItem(lane, reply.batchKey, reply.leaseMs, reply.retryLength);
-        if (got === null) continue;
-        [items, leaseMs] = [[got.item], got.leaseMs];
-      }
+      const items = reply.source === 'wait' ? await this.waitForItem(lane, reply, taken.ageMs, takes.size) : reply.items;
+      if (items === null) continue;
       this.lastWorkAt = Date.now();
-      pending = await this.handle(lane, reply.batchKey, items, leaseMs, reply.source === 'retry');
+      pending = await this.handle(lane, reply.batchKey, items, reply.source === 'retry');
     }
   }
 
-  /** The waiting path: one BLMOVE into the fresh waiting key, on the lane's own connection. */
-  private async waitForItem(lane: Lane, key: string, leaseMs: number, retryLength: number): Promise<{ item: string; leaseMs: number } | null> {
+  /** The waiting path: one BLMOVE into the fresh waiting key, on the lane's own connection; the item's lease is then kept. */
+  private async waitForItem(lane: Lane, reply: TakeReply, ageMs: number, takesBehind: number): Promise<string[] | null> {
+    const { batchKey: key, leaseMs, retryLength } = reply;
     const enoughLease = leaseMs >= this.blockMs + 5000;
-    if (this.lanes.isolation || retryLength > 0 || !enoughLease) {
+    // Only a fresh key with no take behind it (a key taken ahead may have sat while a batch ran).
+    const fresh = takesBehind === 0 && ageMs <= 1000;
+    if (!fresh || this.lanes.isolation || retryLength > 0 || !enoughLease) {
       await this.scripts.release(lane, key);
-      if (!enoughLease && !this.lanes.isolation) await this.idleTick(Math.min(this.blockMs, 1000));
+      if (fresh && !enoughLease && !this.lanes.isolation) await this.idleTick(Math.min(this.blockMs, 1000));
       return null;
     }
     let item: string | null;
@@ -157,7 +159,8 @@ export class Worker {
     if (this.stopping) return null;
     try {
       const renewed = await this.scripts.wq.renew(key);
-      return renewed.alive ? { item, leaseMs: renewed.leaseMs } : null;
+      if (renewed.alive) this.keeper.hold(key, lane.index, renewed.leaseMs);
+      return renewed.alive ? [item] : null;
     } catch (err) {
       await this.scripts.recover(lane, err);
       return null;
@@ -170,10 +173,9 @@ export class Worker {
     if (sleepMs > 0) await sleep(sleepMs);
   }
 
-  /** Runs the handler under a kept lease; the ack to send next, or none (failed, or lease lost). */
-  private async handle(lane: Lane, key: string, items: string[], leaseMs: number, retried: boolean): Promise<PendingAck | undefined> {
+  /** Runs the handler under the lease kept since its take; the ack to send next, or none (failed, or lease lost). */
+  private async handle(lane: Lane, key: string, items: string[], retried: boolean): Promise<PendingAck | undefined> {
     this.lanes.set(lane, 'handler');
-    this.keeper.hold(key, lane.index, leaseMs);
     this.watchdogs[lane.index].started(key);
     let results: string[];
     try {
@@ -225,10 +227,7 @@ export class Worker {
     if (!this.stop_.set()) return;
     this.lanes.changed();
     this.log(`gridcore-worker: a handler is still running after batch_timeout_s=${this.config.batchTimeoutS}; requeuing its batch and exiting 1`);
-    await within((async () => {
-      await this.scripts.wq.requeue([key]).catch(() => undefined);
-      await this.scripts.handBackAll();
-    })(), 5000);
+    await within(this.scripts.wq.requeue([key]).catch(() => undefined).then(() => this.scripts.handBackAll()), 5000);
     this.finish(1);
   }
 
