@@ -178,9 +178,9 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
   it('batch 1, SIGTERM while a batch taken ahead waits behind the running one: both handed back without an attempt', async () => {
     const items = range(1, 5);
     await pushItems(redis, queue, items);
-    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '10000', GRIDCORE_IDLE_EXIT_S: '60' }));
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '10000', GRIDCORE_IDLE_EXIT_S: '60' }));
     await waitFor(async () => (await admin.stats(queue)).inFlight === 2, 10_000, 'one batch handled and one taken ahead');
-    w.proc.kill('SIGTERM');
+    w.kill('SIGTERM');
     expect(await exitWithin(w, 15_000)).toBe(0);
     expect(await admin.stats(queue)).toMatchObject({ processed: 0, inFlight: 0, batches: 0, pending: 5, retry: 0, dead: 0 });
     expect(await redis.hlen(keys.attempts)).toBe(0);
@@ -193,7 +193,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     const items = range(1, 5);
     await pushItems(redis, queue, items);
     const env = baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '12000', GRIDCORE_IDLE_EXIT_S: '60' });
-    const w = spawnWorker(sdk, env);
+    const w = spawnWorker(target, env);
     await waitFor(async () => (await admin.stats(queue)).inFlight === 2, 10_000, 'one batch handled and one taken ahead');
     const held = await redis.zrange(keys.leases, 0, -1);
     expect(held).toHaveLength(2);
@@ -202,10 +202,10 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     const [secs] = await redis.time();
     for (const key of held) expect(Number(await redis.zscore(keys.leases, key))).toBeGreaterThan(Number(secs) * 1000);
     expect((await admin.stats(queue)).expiredLeases).toBe(0);
-    w.proc.kill('SIGKILL');
+    w.kill('SIGKILL');
     await w.exited;
     await waitFor(async () => (await admin.stats(queue)).expiredLeases === 2, 15_000, 'both leases lapsed');
-    const again = spawnWorker(sdk, { ...env, RUN_ID: 'run-2', TEST_DELAY_MS: '0', GRIDCORE_IDLE_EXIT_S: '1.5' });
+    const again = spawnWorker(target, { ...env, RUN_ID: 'run-2', TEST_DELAY_MS: '0', GRIDCORE_IDLE_EXIT_S: '1.5' });
     expect(await exitWithin(again, 20_000)).toBe(0);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items);
     expect(await admin.stats(queue)).toMatchObject({ processed: 5, inFlight: 0, pending: 0, dead: 0 });
@@ -243,7 +243,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     const items = range(1, 80);
     await pushItems(redis, queue, items);
     const env = { GRIDCORE_BATCH: '1', GRIDCORE_CONCURRENCY: String(concurrency), TEST_POISON: '30' };
-    const w = spawnWorker(sdk, baseEnv(queue, output, server.url, env));
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, env));
     expect(await exitWithin(w, 30_000)).toBe(0);
     expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['30']);
     expectExactlyOnce(await redis.lrange(output, 0, -1), items.filter((i) => i !== '30'));
@@ -304,7 +304,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       const items = range(1, 150);
       await pushItems(redis, queue, items);
       const takeSha = loadScripts().get('take')!.sha;
-      const w = spawnWorker(sdk, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '20' }));
+      const w = spawnWorker(target, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '20' }));
       await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
       await Promise.race([proxy.armCut(takeSha), new Promise((_, reject) => setTimeout(() => reject(new Error('no take reply was cut')), 10_000))]);
       expect(await exitWithin(w, 30_000)).toBe(0);
