@@ -8,7 +8,8 @@ import { hubFetch } from '../../libs/operator/src/hub-transport';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { ensureBuilt, HubProcess, startHubProcess } from '../support/hub-process';
 import { freePort } from '../support/ports';
-import { makeTestPki, TestPki } from '../support/tls';
+import Redis from 'ioredis';
+import { makeTestPki, startTlsRedis, TestPki } from '../support/tls';
 
 /** Issue 16 point 5: the hub's HTTPS, and the task field redis_tls_ca. */
 describe('the hub with TLS', () => {
@@ -64,6 +65,27 @@ describe('the hub with TLS', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe(`config: tls_key ${join(pki.dir, 'other-ca.key')} does not match the certificate in tls_cert ${pki.certFile}`);
+  });
+
+  it('keeps its state in a rediss:// store whose CA it trusts through NODE_EXTRA_CA_CERTS', async () => {
+    const redis = await startTlsRedis(pki);
+    const client = new Redis(redis.url, { tls: { ca: pki.caPem } });
+    let hub: HubProcess | undefined;
+    try {
+      const env = { COMPUTEHUB_STATE_STORE: 'redis', COMPUTEHUB_STATE_REDIS_URL: redis.url, NODE_EXTRA_CA_CERTS: pki.caFile };
+      hub = await startHubProcess({ env });
+      expect((await hub.api('GET', '/health/ready')).status).toBe(200);
+      expect((await hub.api('POST', '/api/tasks', { name: 'kept-over-tls', image: 'img:1' })).status).toBe(201);
+      expect((await client.keys('*')).length).toBeGreaterThan(0);
+      const { port, stateDir, token } = hub;
+      await hub.stop();
+      hub = await startHubProcess({ port, stateDir, token, env });
+      expect((await hub.api('GET', '/api/tasks/kept-over-tls')).status).toBe(200);
+    } finally {
+      await hub?.stop();
+      client.disconnect();
+      await redis.stop();
+    }
   });
 
   describe('the task field redis_tls_ca', () => {
