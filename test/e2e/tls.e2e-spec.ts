@@ -139,6 +139,15 @@ describe('HTTPS hub and rediss:// end to end', () => {
       expect(JSON.parse(viaEnv.stdout).map((n: { id: string }) => n.id)).toContain(nodeId);
       // The profile made with --ca-file keeps it: no flag needed.
       expect((await gridctl.ok(['nodes', '--json'])).stdout).toContain(nodeId);
+      // A task on the TLS Redis without redis_tls_ca: gridctl push says what is missing, pushes nothing.
+      await gridctl.ok(['task', 'add', 'tls-noca', '--image', 'gridcore-test/absent:1', '--input-queue', 'noca:in', '--wait-s', '0']);
+      const push = await gridctl.run(['push', 'tls-noca', '--file', items, '--no-progress']);
+      expect(push.code).not.toBe(0);
+      expect(push.stderr.trim()).toBe(
+        `gridctl: Redis 127.0.0.1:${redis.port}/0 presents a certificate signed by a CA this machine does not trust (SELF_SIGNED_CERT_IN_CHAIN): set the task's redis_tls_ca to the CA that signed it`,
+      );
+      expect(await client.llen('noca:in')).toBe(0);
+      await gridctl.ok(['finish', 'tls-noca']);
     } finally {
       bare.cleanup();
     }
