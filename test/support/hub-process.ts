@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { hubFetch } from '../../libs/operator/src/hub-transport';
 import { freePort, waitFor } from './ports';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -45,6 +46,8 @@ export interface HubProcessOptions {
   stateDir?: string;
   token?: string;
   env?: Record<string, string>;
+  /** Serve HTTPS with this certificate and key; the helper's own calls trust `ca` (PEM). */
+  tls?: { certFile: string; keyFile: string; ca: string };
 }
 
 /**
@@ -65,18 +68,20 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
       COMPUTEHUB_TOKEN: token,
       COMPUTEHUB_BIND: `127.0.0.1:${port}`,
       COMPUTEHUB_STATE_DIR: stateDir,
+      ...(options.tls ? { COMPUTEHUB_TLS_CERT: options.tls.certFile, COMPUTEHUB_TLS_KEY: options.tls.keyFile } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const send = hubFetch(options.tls?.ca);
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   await waitFor(
     async () => {
       if (exited()) throw new Error(`hub exited early: ${out.slice(-2000)}`);
-      const res = await fetch(`${url}/health`);
+      const res = await send(`${url}/health`);
       return res.ok;
     },
     30_000,
@@ -107,7 +112,7 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
     async api(method, path, body) {
-      const res = await fetch(`${url}${path}`, {
+      const res = await send(`${url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),

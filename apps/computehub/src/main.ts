@@ -23,7 +23,10 @@ async function bootstrap(): Promise<void> {
   for (const warning of loaded.warnings) logger.warn(warning);
   if (loaded.createdFile) logger.log(`first run: wrote ${loaded.createdFile} with a new random token (mode 0600)`);
   const { config } = loaded;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    httpsOptions: config.tls ? { cert: config.tls.cert, key: config.tls.key } : undefined,
+  });
   configureHubApp(app);
   // Our own handler rather than Nest's shutdown hooks, which re-raise the signal: a supervisor
   // should see a clean exit 0 after a graceful stop.
@@ -43,7 +46,8 @@ async function bootstrap(): Promise<void> {
     });
   }
   await app.listen(config.port, config.host);
-  logger.log(`listening on ${config.values.bind} (config: ${config.file ?? 'env only'}, state: ${config.values.state_store})`);
+  if (config.tls) logger.log(`serving HTTPS with ${config.values.tls_cert} (${config.tls.subject}, valid until ${config.tls.validTo})`);
+  logger.log(`listening on ${config.tls ? 'https' : 'http'}://${config.values.bind} (config: ${config.file ?? 'env only'}, state: ${config.values.state_store})`);
 }
 
 bootstrap().catch((err: Error) => {

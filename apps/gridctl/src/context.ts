@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import Redis from 'ioredis';
-import { connectTaskRedis, HubClient, OperatorError, RedisTarget, resolveTaskRedis, TaskRecord } from '@gridcore/operator';
+import { connectTaskRedis, HubClient, OperatorError, readCaFile, RedisTarget, resolveTaskRedis, TaskRecord } from '@gridcore/operator';
 import { ProfileStore } from './profiles';
 
 /** Options every command shares (set on the root program). */
 export interface GlobalOptions {
   cluster?: string;
+  caFile?: string;
 }
 
 /** What a command needs: the chosen cluster, a hub client, and the task Redis rules. */
@@ -23,7 +24,10 @@ export class CliContext {
     const { name, profile, credentials } = store.resolve(options.cluster);
     const token = process.env.GRIDCTL_TOKEN || credentials.token;
     if (!token) throw new OperatorError(`no token for cluster ${name}: add one to ${store.credentialsPath} (gridctl cluster add ${name} --token ...)`);
-    return new CliContext(name, new HubClient(profile.computehub_url, token), credentials.redis_password, profile.redis_url);
+    // --ca-file, else GRIDCTL_CA_FILE, else the profile's ca_file; none: the system CAs only.
+    const caFile = options.caFile || process.env.GRIDCTL_CA_FILE || profile.ca_file;
+    const ca = caFile ? readCaFile(caFile, options.caFile || process.env.GRIDCTL_CA_FILE ? '--ca-file' : `ca_file of cluster ${name}`) : null;
+    return new CliContext(name, new HubClient(profile.computehub_url, token, { ca }), credentials.redis_password, profile.redis_url);
   }
 
   /** The profile's redis_url with the stored password filled in (what `task add` registers by default). */
@@ -41,7 +45,8 @@ export class CliContext {
 
   redisTarget(task: TaskRecord, which: 'input' | 'output'): RedisTarget {
     const url = which === 'input' ? task.input_redis : task.output_redis ?? task.input_redis;
-    return resolveTaskRedis(url, task.name, { password: this.redisPassword, profileUrl: this.profileRedisUrl, cluster: this.clusterName });
+    const target = resolveTaskRedis(url, task.name, { password: this.redisPassword, profileUrl: this.profileRedisUrl, cluster: this.clusterName });
+    return { ...target, tlsCa: task.redis_tls_ca ?? null };
   }
 
   async redis(task: TaskRecord, which: 'input' | 'output'): Promise<{ client: Redis; target: RedisTarget }> {

@@ -14,6 +14,7 @@ export function program(): Command {
   const root = new Command('gridctl')
     .description('GridCore operator CLI: tasks, items, progress, results, nodes')
     .option('-c, --cluster <name>', 'cluster profile from ~/.config/gridcore/gridctl.toml')
+    .option('--ca-file <file>', "PEM file of the CA that signed an https:// hub's certificate (or GRIDCTL_CA_FILE; default: the profile's ca_file, else the system CAs)")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const command of [taskCommand(), pushCommand(), watchCommand(), resultsCommand(), deadCommand(), finishCommand(), nodesCommand(), nodeCommand(), clusterCommand()]) {

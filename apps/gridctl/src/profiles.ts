@@ -8,6 +8,8 @@ import { OperatorError } from '@gridcore/operator';
 export interface ClusterProfile {
   computehub_url: string;
   redis_url?: string;
+  /** PEM file of the CA that signed an https:// hub's certificate (public: no secret). */
+  ca_file?: string;
 }
 
 /** `[cluster.NAME]` of credentials.toml. */

@@ -19,7 +19,7 @@ export class AgentModule {
         { provide: NodeConfig, useValue: config },
         { provide: ContainerRuntime, useFactory: (c: NodeConfig) => new DockerodeRuntime({ socketPath: c.dockerSocket }), inject: [NodeConfig] },
         { provide: SlotQueue, useClass: RedisSlotQueue },
-        { provide: HubClient, useFactory: (c: NodeConfig) => new HubClient(c.serverUrl, c.token), inject: [NodeConfig] },
+        { provide: HubClient, useFactory: (c: NodeConfig) => new HubClient(c.serverUrl, c.token, undefined, c.hubCa ?? null), inject: [NodeConfig] },
         { provide: TaskStream, useValue: new TaskStream() },
         { provide: NodeIdentity, useFactory: (c: NodeConfig) => new NodeIdentity(c.stateDir, c.nodeId), inject: [NodeConfig] },
         { provide: EngineMonitor, useFactory: (r: ContainerRuntime) => new EngineMonitor(r), inject: [ContainerRuntime] },

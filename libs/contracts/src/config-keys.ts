@@ -21,6 +21,8 @@ export const HUB_CONFIG_KEYS = [
   'progress_interval_s',
   'metrics_public',
   'max_nodes',
+  'tls_cert',
+  'tls_key',
 ] as const;
 
 export const NODE_CONFIG_KEYS = [
@@ -36,6 +38,7 @@ export const NODE_CONFIG_KEYS = [
   'docker_socket',
   'state_dir',
   'labels',
+  'ca_file',
 ] as const;
 
 export type HubConfigKey = (typeof HUB_CONFIG_KEYS)[number];

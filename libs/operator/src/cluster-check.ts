@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { redisTlsOptions } from '@gridcore/queue/redis-tls';
 import { HubClient } from './hub-client';
 import { HubAnswerError } from './hub-errors';
 import { OperatorError } from './operator-error';
@@ -12,6 +13,8 @@ export interface ClusterToCheck {
   /** The Redis URL without its password, as the profile keeps it. */
   redisUrl?: string;
   redisPassword?: string;
+  /** PEM of a CA trusted beside the system CAs, for an https:// hub and a rediss:// Redis. */
+  ca?: string | null;
 }
 
 export interface ClusterCheck {
@@ -41,7 +44,7 @@ export function parseHubUrl(value: string): string {
  * node-only token cannot), and the Redis accepts the connection and the password.
  */
 export async function checkCluster(cluster: ClusterToCheck, timeoutMs = 5_000): Promise<ClusterCheck> {
-  const hub = new HubClient(cluster.hubUrl, cluster.token ?? '', { timeoutMs });
+  const hub = new HubClient(cluster.hubUrl, cluster.token ?? '', { timeoutMs, ca: cluster.ca });
   if (!(await hub.healthy())) throw new OperatorError(`${cluster.hubUrl} does not answer /health with OK: is it a ComputeHub?`);
   let roles: string[] | null = null;
   if (cluster.token) {
@@ -53,7 +56,7 @@ export async function checkCluster(cluster: ClusterToCheck, timeoutMs = 5_000): 
       throw err;
     }
   }
-  const redis = cluster.redisUrl ? await checkRedis(cluster.redisUrl, cluster.redisPassword, timeoutMs) : null;
+  const redis = cluster.redisUrl ? await checkRedis(cluster.redisUrl, cluster.redisPassword, timeoutMs, cluster.ca) : null;
   return { roles, redis };
 }
 
@@ -62,7 +65,7 @@ export async function checkCluster(cluster: ClusterToCheck, timeoutMs = 5_000): 
  * password the server does not want only warns (and would warn on every later push), while the
  * operator should hear now that the password is wrong. Returns `host:port/db`.
  */
-async function checkRedis(url: string, password: string | undefined, timeoutMs: number): Promise<string> {
+async function checkRedis(url: string, password: string | undefined, timeoutMs: number, ca?: string | null): Promise<string> {
   const u = new URL(url);
   const username = decodeURIComponent(u.username);
   u.username = '';
@@ -79,6 +82,7 @@ async function checkRedis(url: string, password: string | undefined, timeoutMs: 
     connectTimeout: timeoutMs,
     connectionName: 'gridctl-check',
     retryStrategy: () => null,
+    ...redisTlsOptions(target.url, ca),
   });
   client.on('error', (err: Error) => (lastError = err));
   try {

@@ -8,6 +8,7 @@ import type {
   WhoamiDto,
 } from '@gridcore/contracts';
 import { httpError, unreachable } from './hub-errors';
+import { HubFetch, hubFetch } from './hub-transport';
 import { HubEvent, readEvents, ReadEventsOptions } from './sse-reader';
 
 export type TaskCreate = Pick<TaskCreateDto, 'name'> & Partial<Omit<TaskCreateDto, 'name'>>;
@@ -17,6 +18,8 @@ export type NodeRecord = NodeRecordDto;
 export interface HubClientOptions {
   /** Per-request deadline, ms (default 30 s); not applied to the event stream. */
   timeoutMs?: number;
+  /** PEM of a CA trusted beside the system CAs for an https:// hub (`--ca-file`, profile `ca_file`). */
+  ca?: string | null;
 }
 
 /**
@@ -27,6 +30,7 @@ export interface HubClientOptions {
 export class HubClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly send: HubFetch;
 
   constructor(
     baseUrl: string,
@@ -35,6 +39,7 @@ export class HubClient {
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.send = hubFetch(options.ca);
   }
 
   listTasks(): Promise<TaskListDto> {
@@ -80,7 +85,7 @@ export class HubClient {
   async healthy(): Promise<boolean> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.send(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       throw unreachable(this.baseUrl, err);
     }
@@ -89,14 +94,14 @@ export class HubClient {
 
   /** The hub's SSE stream (`GET /api/events`), parsed. */
   events(options: ReadEventsOptions = {}): AsyncGenerator<HubEvent> {
-    return readEvents(`${this.baseUrl}/api/events`, this.token, options);
+    return readEvents(`${this.baseUrl}/api/events`, this.token, { ...options, send: this.send });
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await this.send(url, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,

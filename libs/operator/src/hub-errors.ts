@@ -1,9 +1,15 @@
+import { tlsProblem } from '@gridcore/contracts';
 import { OperatorError } from './operator-error';
 
 /** The one line a person reads when the hub could not be reached at all. */
 export function unreachable(baseUrl: string, err: unknown): OperatorError {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code;
+  // fetch wraps the socket's error in `cause`; node:https (with --ca-file) reports it directly.
+  const code = cause?.code ?? (err as { code?: string })?.code;
+  const problem = tlsProblem(code, hostOf(baseUrl));
+  if (problem) {
+    return new OperatorError(`the hub at ${baseUrl} ${problem}: pass --ca-file FILE (or ca_file in the cluster's profile) with the CA that signed it`);
+  }
   if ((err as Error)?.name === 'AbortError' || (err as Error)?.name === 'TimeoutError') {
     return new OperatorError(`the hub at ${baseUrl} did not answer in time (is it running?)`);
   }
@@ -46,5 +52,13 @@ export function httpError(status: number, body: unknown, what: string): HubAnswe
       return new HubAnswerError(message, status);
     default:
       return new HubAnswerError(`the hub answered ${status} to ${what}: ${message}`, status);
+  }
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
   }
 }

@@ -8,4 +8,5 @@ export * from './hub-client';
 export * from './sse-reader';
 export * from './redis-target';
 export * from './cluster-check';
+export * from './ca-file';
 export * from './progress-freshness';

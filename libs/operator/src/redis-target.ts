@@ -1,4 +1,6 @@
 import Redis from 'ioredis';
+import { redisTlsOptions } from '@gridcore/queue/redis-tls';
+import { tlsProblem } from '@gridcore/contracts';
 import { OperatorError } from './operator-error';
 
 /** Where a task's queue lives, as gridctl resolved it. */
@@ -7,6 +9,8 @@ export interface RedisTarget {
   url: string;
   /** `host:port/db`, for messages. */
   where: string;
+  /** The task's `redis_tls_ca`: trusted beside the system CAs for a rediss:// URL. */
+  tlsCa?: string | null;
 }
 
 export interface RedisSecrets {
@@ -102,6 +106,7 @@ export async function connectTaskRedis(target: RedisTarget, options: { timeoutMs
     connectTimeout: options.timeoutMs ?? 5_000,
     connectionName: options.name ?? 'gridctl',
     retryStrategy: () => null,
+    ...redisTlsOptions(target.url, target.tlsCa),
   });
   client.on('error', (err: Error & { code?: string }) => {
     lastError = err;
@@ -125,6 +130,10 @@ export function redisError(target: RedisTarget, err: Error & { code?: string }, 
   }
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
     return new OperatorError(`Redis ${target.where} refused the password (WRONGPASS): check ${passwordSource}`);
+  }
+  const problem = tlsProblem(err?.code, target.where.replace(/:\d+\/\d+$/, '').replace(/^\[|\]$/g, ''));
+  if (problem) {
+    return new OperatorError(`Redis ${target.where} ${problem.replace(/^presented/, 'presents')}: set the task's redis_tls_ca to the CA that signed it`);
   }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection is closed|connect/i.test(`${err?.code ?? ''} ${message}`)) {
     return new OperatorError(`cannot reach Redis at ${target.where} (is it running? ${err?.code ?? message.split('\n')[0]})`);

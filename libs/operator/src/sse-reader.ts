@@ -1,4 +1,5 @@
 import { httpError, unreachable } from './hub-errors';
+import type { HubFetch } from './hub-transport';
 
 export interface HubEvent<T = any> {
   /** The SSE `event:` name (`progress`, `task.finished`, `ping`, ...). */
@@ -9,6 +10,8 @@ export interface HubEvent<T = any> {
 
 export interface ReadEventsOptions {
   signal?: AbortSignal;
+  /** How to reach the hub (default: fetch); HubClient passes its own, which may trust a CA. */
+  send?: HubFetch;
 }
 
 /**
@@ -20,7 +23,7 @@ export async function* readEvents(url: string, token: string, options: ReadEvent
   const base = new URL(url).origin;
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await (options.send ?? fetch)(url, {
       headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
       signal: options.signal,
     });

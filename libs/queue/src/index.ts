@@ -3,6 +3,7 @@ export * from './crc16';
 export * from './queue-keys';
 export * from './queue-defaults';
 export * from './redis-client';
+export * from './redis-tls';
 export * from './script-loader';
 export * from './delivery-mode';
 export * from './work-queue';

@@ -1,4 +1,5 @@
 import Redis, { Cluster, RedisOptions } from 'ioredis';
+import { redisTlsOptions } from './redis-tls';
 
 /** A standalone connection or a cluster client; every queue operation accepts either. */
 export type RedisClient = Redis | Cluster;
@@ -10,6 +11,8 @@ export interface ConnectOptions {
   log?: (line: string) => void;
   /** Use a cluster client even if detection would not (tests). */
   cluster?: boolean;
+  /** A CA (PEM) to trust beside the system CAs for a rediss:// URL (a task's `redis_tls_ca`). */
+  tlsCa?: string | null;
 }
 
 /**
@@ -62,7 +65,8 @@ export function watchConnection(client: RedisClient, where: string, log: (line: 
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const where = describe(url);
-  const probe = new Redis(url, safeRedisOptions(options.name));
+  const tls = redisTlsOptions(url, options.tlsCa);
+  const probe = new Redis(url, { ...safeRedisOptions(options.name), ...tls });
   let lastError: Error | undefined;
   probe.on('error', (err: Error) => (lastError = err));
   let clusterEnabled = options.cluster ?? false;
@@ -94,7 +98,7 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     // readiness ourselves below: every master's connection ready, within a bound.
     enableReadyCheck: false,
     clusterRetryStrategy: base.retryStrategy,
-    redisOptions: { ...base, lazyConnect: false, username, password },
+    redisOptions: { ...base, ...tls, lazyConnect: false, username, password },
   });
   let clusterError: Error | undefined;
   const onError = (err: Error) => (clusterError = err);

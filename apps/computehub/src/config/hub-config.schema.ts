@@ -33,6 +33,10 @@ export const HUB_CONFIG_SCHEMA = {
   /** Lease of a taken batch, written to each task's P:config; short leases make lapse tests quick. */
   lease_s: { type: 'int', default: 60, min: 5, max: 86_400 },
   max_nodes: { type: 'int', default: 100_000, min: 1, max: 10_000_000 },
+  /** PEM certificate file (leaf first, then its chain); with tls_key the hub serves HTTPS only. */
+  tls_cert: { type: 'string' },
+  /** PEM private key file of tls_cert (unencrypted; keep it mode 0600). */
+  tls_key: { type: 'string' },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coerceFileValue, ConfigError, ConfigSource, ConfigValues, defaultStateDir, FieldSpec, loadConfig, userConfigDirs } from '@gridcore/config';
 import { HUB_CONFIG_SCHEMA, HUB_IGNORED_KEYS } from './hub-config.schema';
+import { HubTls, loadHubTls } from './hub-tls';
 
 type HubValues = ConfigValues<typeof HUB_CONFIG_SCHEMA>;
 
@@ -14,6 +15,8 @@ export class HubConfig {
   readonly host: string;
   readonly port: number;
   readonly stateDir: string;
+  /** Set when tls_cert and tls_key are: the hub then serves HTTPS. */
+  readonly tls: HubTls | null;
 
   constructor(
     readonly values: HubValues,
@@ -31,6 +34,7 @@ export class HubConfig {
     if (!tokens.some(Boolean)) {
       throw new ConfigError('config: no token configured (set token, admin_tokens or COMPUTEHUB_TOKEN)');
     }
+    this.tls = loadHubTls(values.tls_cert, values.tls_key);
     Object.freeze(this);
   }
 

@@ -24,15 +24,15 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
   private readonly admins = new Map<string, Promise<QueueAdmin>>();
 
   async configure(ref: QueueRef, tuning: QueueTuning): Promise<void> {
-    await this.call(ref.redisUrl, (admin) =>
+    await this.call(ref, ref.redisUrl, (admin) =>
       admin.writeConfig(ref.queue, { leaseS: tuning.leaseS, maxAttempts: tuning.maxAttempts, batchTimeoutS: tuning.batchTimeoutS }, tuning.runId),
     );
   }
 
   async snapshot(ref: QueueRef, nodeIds: readonly string[]): Promise<QueueSnapshot> {
     const [stats, outputLength] = await Promise.all([
-      this.call(ref.redisUrl, (admin) => admin.stats(ref.queue, nodeIds)),
-      ref.outputQueue ? this.call(ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
+      this.call(ref, ref.redisUrl, (admin) => admin.stats(ref.queue, nodeIds)),
+      ref.outputQueue ? this.call(ref, ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
     ]);
     return {
       input: stats.input,
@@ -51,17 +51,17 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
   }
 
   async reapExpired(ref: QueueRef): Promise<number> {
-    return (await this.call(ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
+    return (await this.call(ref, ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
   }
 
   async requeueOrphanBatches(ref: QueueRef): Promise<number> {
-    return (await this.call(ref.redisUrl, (admin) => admin.scanOrphanBatches(ref.queue, { maxKeys: 100_000 }), 30_000)).items;
+    return (await this.call(ref, ref.redisUrl, (admin) => admin.scanOrphanBatches(ref.queue, { maxKeys: 100_000 }), 30_000)).items;
   }
 
   async holdings(ref: QueueRef): Promise<QueueHoldings> {
     const [input, output] = await Promise.all([
-      this.call(ref.redisUrl, (admin) => admin.client.llen(ref.queue)),
-      ref.outputQueue ? this.call(ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
+      this.call(ref, ref.redisUrl, (admin) => admin.client.llen(ref.queue)),
+      ref.outputQueue ? this.call(ref, ref.outputRedisUrl, (admin) => admin.client.llen(ref.outputQueue!)) : Promise.resolve(null),
     ]);
     return { input, output };
   }
@@ -70,17 +70,17 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
     let output = 0;
     if (ref.outputQueue) {
       const queue = ref.outputQueue;
-      output = await this.call(ref.outputRedisUrl, async (admin) => {
+      output = await this.call(ref, ref.outputRedisUrl, async (admin) => {
         const [[, length]] = (await admin.client.multi().llen(queue).del(queue).exec()) as [[null, number], [null, number]];
         return length;
       });
     }
-    const protocolKeys = await this.call(ref.redisUrl, (admin) => admin.clearProtocolKeys(ref.queue), 30_000);
+    const protocolKeys = await this.call(ref, ref.redisUrl, (admin) => admin.clearProtocolKeys(ref.queue), 30_000);
     return { output, protocolKeys };
   }
 
   requeueDead(ref: QueueRef): Promise<number> {
-    return this.call(ref.redisUrl, (admin) => admin.requeueDead(ref.queue), 30_000);
+    return this.call(ref, ref.redisUrl, (admin) => admin.requeueDead(ref.queue), 30_000);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -90,25 +90,27 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
     this.admins.clear();
   }
 
-  private async call<T>(url: string, op: (admin: QueueAdmin) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+  private async call<T>(ref: QueueRef, url: string, op: (admin: QueueAdmin) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
     try {
-      return await withTimeout(this.admin(url).then(op), timeoutMs);
+      return await withTimeout(this.admin(url, ref.tlsCa ?? null).then(op), timeoutMs);
     } catch (err) {
       if (err instanceof QueueError && !err.recoverable) throw err;
       throw new QueueUnavailableError(`Redis ${maskRedisUrl(url)}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
 
-  private admin(url: string): Promise<QueueAdmin> {
-    let admin = this.admins.get(url);
+  /** Keyed by URL and CA: two tasks on one server that trust different CAs get their own connection. */
+  private admin(url: string, tlsCa: string | null): Promise<QueueAdmin> {
+    const key = tlsCa ? `${url}\u0000${tlsCa}` : url;
+    let admin = this.admins.get(key);
     if (!admin) {
       admin = withTimeout(
-        connectRedis(url, { name: 'gridcore-hub', log: (line) => this.logger.warn(line) }),
+        connectRedis(url, { name: 'gridcore-hub', log: (line) => this.logger.warn(line), tlsCa }),
         CALL_TIMEOUT_MS,
       ).then((client: RedisClient) => new QueueAdmin(client));
-      this.admins.set(url, admin);
+      this.admins.set(key, admin);
       // A failed first connection is forgotten, so the next call tries again.
-      admin.catch(() => this.admins.delete(url));
+      admin.catch(() => this.admins.delete(key));
     }
     return admin;
   }

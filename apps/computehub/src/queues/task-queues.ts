@@ -6,6 +6,8 @@ export interface QueueRef {
   queue: string;
   outputRedisUrl: string;
   outputQueue: string | null;
+  /** CA (PEM) trusted beside the system CAs for rediss:// URLs of this task. */
+  tlsCa?: string | null;
 }
 
 /** One consistent reading of a task's queues (libs/queue stats) plus the output length. */
@@ -73,6 +75,7 @@ export function queueRefOf(task: TaskRecord): QueueRef | null {
     queue: task.input_queue,
     outputRedisUrl: task.output_redis ?? task.input_redis,
     outputQueue: task.output_queue,
+    tlsCa: task.redis_tls_ca ?? null,
   };
 }
 

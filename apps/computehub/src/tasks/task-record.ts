@@ -11,6 +11,8 @@ export interface TaskRecord {
   output_redis: string | null;
   input_queue: string | null;
   output_queue: string | null;
+  /** CA (PEM) of a rediss:// input/output Redis; absent in records made before it existed. */
+  redis_tls_ca?: string | null;
   env: Record<string, string>;
   cpus: number;
   memory_mb: number | null;

@@ -15,6 +15,7 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
     output_redis: dto.output_redis ?? inputRedis,
     input_queue: dto.input_queue ?? null,
     output_queue: dto.output_queue ?? null,
+    redis_tls_ca: dto.redis_tls_ca ?? null,
     env: dto.env ?? {},
     cpus: dto.cpus ?? TASK_DEFAULTS.cpus,
     memory_mb: dto.memory_mb ?? null,
@@ -41,6 +42,7 @@ export function publicTask(record: TaskRecord, progress: TaskProgressDto | null 
   return maskRedisUrlsDeep({
     ...shown,
     data_loss: record.data_loss ?? null,
+    redis_tls_ca: record.redis_tls_ca ?? null,
     input_redis: maskRedisUrl(record.input_redis),
     output_redis: maskRedisUrl(record.output_redis),
     progress: progress ?? finalProgress ?? null,
@@ -68,6 +70,7 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
     output_redis: record.output_redis,
     input_queue: record.input_queue,
     output_queue: record.output_queue,
+    redis_tls_ca: record.redis_tls_ca ?? null,
     env: record.env,
     cpus: record.cpus,
     memory_mb: record.memory_mb,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { checkCluster, OperatorError, parseHubUrl } from '@gridcore/operator';
+import { resolve } from 'node:path';
+import { checkCluster, OperatorError, parseHubUrl, readCaFile } from '@gridcore/operator';
 import { printJson } from '../context';
 import { ProfileStore } from '../profiles';
 
@@ -8,6 +9,7 @@ interface AddOptions {
   redis?: string;
   token?: string;
   redisPassword?: string;
+  caFile?: string;
   default?: boolean;
   /** commander's negation of `--no-check`. */
   check: boolean;
@@ -24,9 +26,10 @@ export function clusterCommand(): Command {
     .option('--redis <url>', 'the Redis tasks use by default (a password in it goes to credentials.toml)')
     .option('--token <token>', 'hub token (or GRIDCTL_TOKEN in the environment, kept out of shell history)')
     .option('--redis-password <password>', 'Redis password (or GRIDCTL_REDIS_PASSWORD)')
+    .option('--ca-file <file>', "PEM file of the CA that signed an https:// hub's certificate (saved in the profile as ca_file)")
     .option('--default', 'make it the default cluster')
     .option('--no-check', 'save without checking that the hub, the token and the Redis answer')
-    .action(async (name: string, o: AddOptions) => {
+    .action(async (name: string, o: AddOptions, cmd: Command) => {
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new OperatorError('a cluster name is 1 to 64 letters, digits, ".", "_" or "-"');
       const hubUrl = parseHubUrl(o.hub);
       const token = o.token ?? process.env.GRIDCTL_TOKEN;
@@ -46,9 +49,13 @@ export function clusterCommand(): Command {
         }
         redisUrl = u.toString().replace(/\/$/, '');
       }
-      const checked = o.check ? await checkCluster({ hubUrl, token, redisUrl, redisPassword }) : null;
+      // The root program declares --ca-file too, and commander hands it to whichever parsed it.
+      const given = o.caFile ?? cmd.optsWithGlobals<{ caFile?: string }>().caFile;
+      const caFile = given ? resolve(given) : undefined;
+      const ca = caFile ? readCaFile(caFile) : null;
+      const checked = o.check ? await checkCluster({ hubUrl, token, redisUrl, redisPassword, ca }) : null;
       const store = new ProfileStore();
-      store.save(name, { computehub_url: hubUrl, redis_url: redisUrl }, { token, redis_password: redisPassword }, !!o.default);
+      store.save(name, { computehub_url: hubUrl, redis_url: redisUrl, ca_file: caFile }, { token, redis_password: redisPassword }, !!o.default);
       process.stdout.write(`saved cluster ${name} in ${store.profilesPath} (secrets in ${store.credentialsPath}, mode 0600)\n`);
       if (checked) {
         const roles = checked.roles ? `token roles: ${checked.roles.join(', ')}` : 'no token given';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { TaskCreate, TaskRecord } from '@gridcore/operator';
-import { formatCount, formatDuration } from '@gridcore/operator';
+import { formatCount, formatDuration, readCaFile } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
 import { confirmFresh } from './confirm';
 import { table } from '../table';
@@ -14,6 +14,7 @@ interface AddOptions {
   outputRedis?: string;
   inputQueue?: string;
   outputQueue?: string;
+  redisTlsCa?: string;
   env?: Record<string, string>;
   cpus?: number;
   memoryMb?: number;
@@ -100,6 +101,7 @@ export function taskCommand(): Command {
     .option('--output-redis <url>', 'output Redis URL (default: the input Redis)')
     .option('--input-queue <name>', 'input list')
     .option('--output-queue <name>', 'output list')
+    .option('--redis-tls-ca <file>', 'PEM file of the CA that signed a rediss:// Redis certificate (sent as redis_tls_ca; containers get REDIS_TLS_CA)')
     .option('--env <key=value>', 'extra container env (repeatable)', pair('--env'))
     .option('--cpus <n>', 'CPUs per container (fractions allowed; default 1)', number)
     .option('--memory-mb <n>', 'memory per container, MB', integer)
@@ -126,6 +128,7 @@ export function taskCommand(): Command {
         output_redis: o.outputRedis,
         input_queue: o.inputQueue,
         output_queue: o.outputQueue,
+        redis_tls_ca: o.redisTlsCa ? readCaFile(o.redisTlsCa, '--redis-tls-ca') : undefined,
         env: o.env,
         cpus: o.cpus,
         memory_mb: o.memoryMb,

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { ConfigError, ConfigSource, defaultStateDir, loadConfig } from '@gridcore/config';
 import { NODE_ID_PATTERN } from '@gridcore/contracts/names';
@@ -16,6 +18,8 @@ export const NODE_CONFIG_SCHEMA = {
   docker_socket: { type: 'string', default: '/var/run/docker.sock' },
   state_dir: { type: 'string' },
   labels: { type: 'map', default: {} },
+  /** PEM file of the CA that signed an https:// hub's certificate, trusted beside the system CAs. */
+  ca_file: { type: 'string' },
 } as const;
 
 export const NODE_CONFIG_SPEC = {
@@ -42,6 +46,8 @@ export class NodeConfig {
   readonly dockerSocket: string;
   readonly stateDir: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** ca_file's PEM text, read at start; null: the system CAs only. */
+  readonly hubCa?: string | null;
   readonly file: string | null;
   readonly warnings: readonly string[];
 
@@ -73,7 +79,24 @@ export function loadNodeConfig(source: ConfigSource): NodeConfig {
     dockerSocket: docker.replace(/^unix:\/\//, ''),
     stateDir: values.state_dir || defaultStateDir(file),
     labels: Object.freeze({ ...values.labels }),
+    hubCa: values.ca_file ? readCaFile(values.ca_file) : null,
     file,
     warnings,
   });
+}
+
+/** The PEM text of `ca_file`, checked now so a wrong path is one config line, not a failed handshake later. */
+function readCaFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config: ca_file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    new X509Certificate(text);
+  } catch {
+    throw new ConfigError(`config: ca_file ${path} is not a PEM certificate`);
+  }
+  return text;
 }

@@ -1,9 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { tlsProblem } from '@gridcore/contracts/tls-problem';
 import type { HeartbeatDto, HeartbeatResultDto } from '@gridcore/contracts/nodes/heartbeat.dto';
 import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dto';
 import type { TaskConfigDto, TaskEnvelopeDto } from '@gridcore/contracts/tasks/task-config.dto';
-import { HubHttpError, HubUnreachableError } from './hub-errors';
+import { HubCertificateError, HubHttpError, HubUnreachableError } from './hub-errors';
 
 export interface RegisterAnswer {
   node_id: string;
@@ -31,10 +33,14 @@ export class HubClient {
     serverUrl: string,
     private readonly token: string | null,
     private readonly timeoutMs = 10_000,
+    /** PEM of a CA trusted beside the system CAs for an https:// hub (`ca_file`). */
+    ca: string | null = null,
   ) {
     this.base = new URL(serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`);
     const https = this.base.protocol === 'https:';
-    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+    this.agent = https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...(ca ? { ca: [...rootCertificates, ca] } : {}) })
+      : new HttpAgent({ keepAlive: true, maxSockets: 4 });
   }
 
   get url(): string {
@@ -107,7 +113,8 @@ export class HubClient {
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (err.name === 'AbortError') return reject(err);
-        reject(new HubUnreachableError(this.url, err.code ?? err.message));
+        const problem = tlsProblem(err.code, this.base.hostname);
+        reject(problem ? new HubCertificateError(this.url, problem) : new HubUnreachableError(this.url, err.code ?? err.message));
       });
       if (payload) req.write(payload);
       req.end();

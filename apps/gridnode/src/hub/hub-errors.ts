@@ -8,6 +8,19 @@ export class HubUnreachableError extends Error {
   }
 }
 
+/**
+ * The hub's certificate failed verification (untrusted CA, wrong name, expired). Treated as an
+ * unreachable hub (the node keeps retrying: the hub's certificate may be replaced), but its one
+ * line says what is wrong and where to set the CA.
+ */
+export class HubCertificateError extends HubUnreachableError {
+  constructor(url: string, problem: string) {
+    super(url, problem);
+    this.message = `the hub at ${url} ${problem}: set ca_file in gridnode.toml or GRIDNODE_CA_FILE to the CA that signed it`;
+    this.name = 'HubCertificateError';
+  }
+}
+
 /** The hub answered with an error status. 404 on heartbeat means "register again". */
 export class HubHttpError extends Error {
   readonly code = 'HUB_HTTP';

@@ -11,28 +11,31 @@ export class RedisSlotQueue extends SlotQueue {
   private readonly logger = new Logger('SlotQueue');
   private readonly admins = new Map<string, Promise<QueueAdmin>>();
 
-  private admin(url: string): Promise<QueueAdmin> {
-    let admin = this.admins.get(url);
+  /** Keyed by URL and CA, as two tasks on one server may trust different CAs. */
+  private admin(queue: QueueRef): Promise<QueueAdmin> {
+    const url = queue.redisUrl;
+    const key = queue.tlsCa ? `${url}\u0000${queue.tlsCa}` : url;
+    let admin = this.admins.get(key);
     if (!admin) {
-      admin = connectRedis(url, { name: 'gridnode', log: (line) => this.logger.warn(line) }).then((client) => new QueueAdmin(client));
-      admin.catch(() => this.admins.delete(url));
-      this.admins.set(url, admin);
+      admin = connectRedis(url, { name: 'gridnode', log: (line) => this.logger.warn(line), tlsCa: queue.tlsCa }).then((client) => new QueueAdmin(client));
+      admin.catch(() => this.admins.delete(key));
+      this.admins.set(key, admin);
     }
     return admin;
   }
 
   async requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
-    const admin = await this.admin(queue.redisUrl);
+    const admin = await this.admin(queue);
     return (await admin.requeueSlot(queue.queue, slot.nodeId, slot.instance, slot.runId)).items;
   }
 
   async handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
-    const admin = await this.admin(queue.redisUrl);
+    const admin = await this.admin(queue);
     return (await admin.handBackSlot(queue.queue, slot.nodeId, slot.instance, slot.runId)).items;
   }
 
   async pending(queue: QueueRef): Promise<number> {
-    const client: RedisClient = (await this.admin(queue.redisUrl)).client;
+    const client: RedisClient = (await this.admin(queue)).client;
     const keys = new QueueKeys(queue.queue);
     const [input, retry] = await Promise.all([client.llen(keys.input), client.llen(keys.retry)]);
     return input + retry;

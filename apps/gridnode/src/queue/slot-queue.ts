@@ -2,6 +2,8 @@
 export interface QueueRef {
   redisUrl: string;
   queue: string;
+  /** The task's `redis_tls_ca`: a CA (PEM) trusted beside the system CAs for a rediss:// URL. */
+  tlsCa?: string | null;
 }
 
 /** One container's worker slot: node, instance, run (SPEC §4 batch key prefix). */

@@ -76,6 +76,7 @@ export function containerSpec(task: TaskConfigDto, node: NodeFacts, instance: nu
     MAX_ATTEMPTS: String(task.max_attempts),
     BATCH_TIMEOUT_S: String(task.batch_timeout_s),
   };
+  if (task.redis_tls_ca) env.REDIS_TLS_CA = task.redis_tls_ca;
   return {
     image: task.image,
     env,

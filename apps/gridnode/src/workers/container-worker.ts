@@ -286,7 +286,7 @@ export class ContainerWorker {
     this.containerId = null;
     this.runId = null;
     if (!queueVisible(task)) return;
-    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue! };
+    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue!, tlsCa: task.redis_tls_ca };
     try {
       const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot) : await this.deps.queue.handBackSlot(queue, slot);
       if (items > 0) this.logger.log(`${recovery === 'requeue' ? 'requeued' : 'handed back'} ${items} item(s) of run ${slot.runId}`);
@@ -305,7 +305,7 @@ export class ContainerWorker {
   }
 
   private async waitForItems(task: TaskConfigDto, signal: AbortSignal): Promise<void> {
-    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue! };
+    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue!, tlsCa: task.redis_tls_ca };
     const every = this.deps.pendingPollMs ?? 1_000;
     while (!signal.aborted) {
       try {

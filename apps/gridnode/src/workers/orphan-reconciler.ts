@@ -58,7 +58,7 @@ export class OrphanReconciler {
       }
       try {
         const items = await this.queue.requeueSlot(
-          { redisUrl: env.INPUT_REDIS_URL, queue: env.INPUT_QUEUE },
+          { redisUrl: env.INPUT_REDIS_URL, queue: env.INPUT_QUEUE, tlsCa: env.REDIS_TLS_CA },
           { nodeId: env.NODE_ID || nodeId, instance: env.INSTANCE_ID, runId: env.RUN_ID },
         );
         this.logger.log(`removed ${label}; requeued ${items} in-flight item(s)`);

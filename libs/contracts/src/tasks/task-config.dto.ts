@@ -6,6 +6,8 @@ export class TaskRunSpecDto {
   @ApiProperty({ nullable: true, type: String }) output_redis: string | null;
   @ApiProperty({ nullable: true, type: String }) input_queue: string | null;
   @ApiProperty({ nullable: true, type: String }) output_queue: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'CA (PEM) trusted for a rediss:// input or output Redis; containers get it as REDIS_TLS_CA' })
+  redis_tls_ca?: string | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) env: Record<string, string>;
   @ApiProperty() cpus: number;
   @ApiPropertyOptional({ nullable: true, type: Number }) memory_mb: number | null;

@@ -11,7 +11,7 @@ import {
   Min,
 } from 'class-validator';
 import { TASK_NAME_PATTERN } from '../names';
-import { IsRedisUrl, IsStringMap } from '../validators';
+import { IsPemCertificates, IsRedisUrl, IsStringMap } from '../validators';
 
 const QUEUE_NAME_PATTERN = /^[^\s]{1,200}$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
@@ -56,6 +56,16 @@ export class TaskCreateDto {
   @IsOptional()
   @IsRedisUrl()
   output_redis?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'CA certificate(s), PEM, that signed the certificate of a rediss:// input or output Redis. Trusted beside the system CAs ' +
+      'by the hub, by gridctl and, as env REDIS_TLS_CA, by the task\'s containers (both SDKs). Public data: shown in the task record',
+    example: '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n',
+  })
+  @IsOptional()
+  @IsPemCertificates()
+  redis_tls_ca?: string;
 
   @ApiPropertyOptional({ description: 'Input list name', example: 'sqrt:input' })
   @IsOptional()

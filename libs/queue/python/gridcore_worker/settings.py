@@ -3,6 +3,7 @@
 import random
 import re
 import secrets
+import ssl
 
 from .keys import InvalidQueueName, queue_prefix
 
@@ -65,6 +66,9 @@ def resolve_settings(env, batch=None, concurrency=None, block_s=None, idle_exit_
             queue_prefix(input_queue)
         except InvalidQueueName as e:
             problems.append("INPUT_QUEUE: %s" % e)
+    tls_ca = text("REDIS_TLS_CA")
+    if tls_ca and not _is_pem_certificate(tls_ca):
+        problems.append("REDIS_TLS_CA is not a PEM certificate")
     s = {
         "task": text("TASK_NAME") or "-",
         "node": ident("NODE_ID", lambda: "local-" + secrets.token_hex(6)),
@@ -74,6 +78,7 @@ def resolve_settings(env, batch=None, concurrency=None, block_s=None, idle_exit_
         "output_url": text("OUTPUT_REDIS_URL") or input_url or "",
         "input_queue": input_queue or "",
         "output_queue": output_queue or "",
+        "tls_ca": tls_ca,
         "batch": num("GRIDCORE_BATCH", batch, DEFAULTS["batch"], 1, DEFAULTS["max_batch"], True),
         "concurrency": num("GRIDCORE_CONCURRENCY", concurrency, 1, 1, 64, True),
         "block_s": num("GRIDCORE_BLOCK_S", block_s, DEFAULTS["block_s"], 0.1, 300, False),
@@ -85,3 +90,14 @@ def resolve_settings(env, batch=None, concurrency=None, block_s=None, idle_exit_
     if problems:
         raise SettingsError("gridcore-worker: bad settings: " + "; ".join(problems))
     return s
+
+
+def _is_pem_certificate(text):
+    match = re.search(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", text, re.S)
+    if not match:
+        return False
+    try:
+        ssl.PEM_cert_to_DER_cert("-----BEGIN CERTIFICATE-----%s-----END CERTIFICATE-----" % match.group(1))
+        return True
+    except ValueError:
+        return False

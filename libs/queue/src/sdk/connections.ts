@@ -2,6 +2,7 @@ import Redis, { Cluster, ReplyError } from 'ioredis';
 import { DeliveryMode, decideDeliveryMode } from '../delivery-mode';
 import { QueueError } from '../errors/queue-error';
 import { connectRedis, RedisClient, safeRedisOptions } from '../redis-client';
+import { redisTlsOptions } from '../redis-tls';
 import type { Lane } from './lanes';
 import type { WorkerSettings } from './settings';
 import { within } from './stop-signal';
@@ -35,10 +36,10 @@ export class Connections {
   /** Connects the main (and when needed the output) connection and decides the delivery mode. */
   async open(): Promise<DeliveryMode> {
     const s = this.s;
-    this.main = await connectRedis(s.inputUrl, { name: `gridcore-worker:${s.nodeId}:${s.instance}`, log: this.log });
+    this.main = await connectRedis(s.inputUrl, { name: `gridcore-worker:${s.nodeId}:${s.instance}`, log: this.log, tlsCa: s.tlsCa });
     const cluster = this.main instanceof Cluster;
     this.mode = decideDeliveryMode({ inputUrl: s.inputUrl, outputUrl: s.outputUrl, inputQueue: s.inputQueue, outputQueue: s.outputQueue, cluster });
-    if (this.mode.mode !== 'exactly-once') this.out = await connectRedis(s.outputUrl, { name: 'gridcore-worker-output', log: this.log });
+    if (this.mode.mode !== 'exactly-once') this.out = await connectRedis(s.outputUrl, { name: 'gridcore-worker-output', log: this.log, tlsCa: s.tlsCa });
     return this.mode;
   }
 
@@ -60,19 +61,20 @@ export class Connections {
     if (lane.blockingConn) return lane.blockingConn;
     const name = `gridcore-worker-block-${lane.index}`;
     let conn: Redis;
+    const tls = redisTlsOptions(this.s.inputUrl, this.s.tlsCa);
     if (this.main instanceof Cluster) {
       const owner = (this.main.slots[slot] ?? [])[0];
       if (!owner) throw new Error(`no cluster node owns slot ${slot}`);
       const [host, port] = [owner.slice(0, owner.lastIndexOf(':')), Number(owner.slice(owner.lastIndexOf(':') + 1))];
       const { username, password } = this.main.options.redisOptions ?? {};
-      conn = new Redis({ ...safeRedisOptions(name), host, port, username, password });
+      conn = new Redis({ ...safeRedisOptions(name), ...tls, host, port, username, password });
       if (!this.control) {
-        this.control = new Redis({ ...safeRedisOptions('gridcore-worker-control'), host, port, username, password });
+        this.control = new Redis({ ...safeRedisOptions('gridcore-worker-control'), ...tls, host, port, username, password });
         this.control.on('error', () => undefined);
         await this.control.connect();
       }
     } else {
-      conn = new Redis(this.s.inputUrl, safeRedisOptions(name));
+      conn = new Redis(this.s.inputUrl, { ...safeRedisOptions(name), ...tls });
     }
     conn.on('error', () => undefined);
     lane.blockingConn = conn;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { QUEUE_DEFAULTS, QueueConfig } from '../queue-defaults';
 import { queuePrefix } from '../queue-keys';
 
@@ -12,6 +12,8 @@ export interface WorkerSettings {
   outputUrl: string;
   inputQueue: string;
   outputQueue: string;
+  /** REDIS_TLS_CA: a CA (PEM) trusted beside the system CAs for rediss:// URLs. */
+  tlsCa?: string;
   batch: number;
   concurrency: number;
   blockS: number;
@@ -71,6 +73,8 @@ export function resolveWorkerSettings(env: NodeJS.ProcessEnv, options: WorkerOpt
       problems.push(`INPUT_QUEUE: ${(err as Error).message}`);
     }
   }
+  const tlsCa = text('REDIS_TLS_CA');
+  if (tlsCa && !isPemCertificate(tlsCa)) problems.push('REDIS_TLS_CA is not a PEM certificate');
   const optional = (name: string, min: number, max: number): number | undefined =>
     text(name) === undefined ? undefined : num(name, undefined, 1, min, max, true);
   const settings: WorkerSettings = {
@@ -82,6 +86,7 @@ export function resolveWorkerSettings(env: NodeJS.ProcessEnv, options: WorkerOpt
     outputUrl: text('OUTPUT_REDIS_URL') ?? inputUrl ?? '',
     inputQueue: inputQueue ?? '',
     outputQueue: outputQueue ?? '',
+    tlsCa,
     batch: num('GRIDCORE_BATCH', options.batch, QUEUE_DEFAULTS.batchSize, 1, QUEUE_DEFAULTS.maxBatchSize, true),
     concurrency: num('GRIDCORE_CONCURRENCY', options.concurrency, 1, 1, 64, true),
     blockS: num('GRIDCORE_BLOCK_S', options.blockS, QUEUE_DEFAULTS.blockS, 0.1, 300, false),
@@ -94,4 +99,13 @@ export function resolveWorkerSettings(env: NodeJS.ProcessEnv, options: WorkerOpt
   };
   if (problems.length > 0) throw new WorkerSettingsError(problems);
   return Object.freeze(settings);
+}
+
+function isPemCertificate(text: string): boolean {
+  try {
+    new X509Certificate(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
