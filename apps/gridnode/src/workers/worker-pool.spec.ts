@@ -2,7 +2,7 @@ import type { ContainerRuntime } from '@gridcore/docker-runtime';
 import type { EngineGate } from '../engine/engine-monitor';
 import type { SlotQueue } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
-import { REASON_MAX_CHARS } from './reason-text';
+import { REASON_MAX_CHARS } from '../shared/reason-text';
 import { WorkerPool } from './worker-pool';
 
 function pool(engine: Partial<EngineGate>) {
