@@ -26,6 +26,10 @@ const config = new NodeConfig({
   dockerSocket: '/nonexistent/docker.sock',
   stateDir: mkdtempSync(join(tmpdir(), 'agent-module-')),
   labels: {},
+  pidsLimit: 512,
+  allowedImages: [],
+  requireDigest: false,
+  allowGpus: true,
   file: null,
   warnings: [],
 });

@@ -16,6 +16,14 @@ export const NODE_CONFIG_SCHEMA = {
   docker_socket: { type: 'string', default: '/var/run/docker.sock' },
   state_dir: { type: 'string' },
   labels: { type: 'map', default: {} },
+  pids_limit: { type: 'int', min: 32, max: 4_194_304, default: 512 },
+  allowed_images: {
+    type: 'string[]',
+    default: [],
+    items: { pattern: /^\S{1,512}$/, expected: 'image patterns such as "ghcr.io/me/*" (no spaces)' },
+  },
+  require_digest: { type: 'bool', default: false },
+  allow_gpus: { type: 'bool', default: true },
 } as const;
 
 export const NODE_CONFIG_SPEC = {
@@ -42,6 +50,13 @@ export class NodeConfig {
   readonly dockerSocket: string;
   readonly stateDir: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Processes (and threads) one task container may hold. */
+  readonly pidsLimit: number;
+  /** Image patterns a task's image must match (none: any image). */
+  readonly allowedImages: readonly string[];
+  /** Refuse an image named by tag only, without `@sha256:`. */
+  readonly requireDigest: boolean;
+  readonly allowGpus: boolean;
   readonly file: string | null;
   readonly warnings: readonly string[];
 
@@ -73,6 +88,10 @@ export function loadNodeConfig(source: ConfigSource): NodeConfig {
     dockerSocket: docker.replace(/^unix:\/\//, ''),
     stateDir: values.state_dir || defaultStateDir(file),
     labels: Object.freeze({ ...values.labels }),
+    pidsLimit: values.pids_limit,
+    allowedImages: Object.freeze([...values.allowed_images]),
+    requireDigest: values.require_digest,
+    allowGpus: values.allow_gpus,
     file,
     warnings,
   });

@@ -8,7 +8,8 @@ import { EngineGate, isEngineLoss } from '../engine/engine-monitor';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
 import { aborted, sleep } from '../shared/backoff';
-import { containerCount, containerSpec, NodeFacts, NotRunningCause, queueVisible, refusal, setupFailureCause } from './container-plan';
+import { containerCount, containerSpec, NodeFacts, queueVisible, refusal, setupFailureCause } from './container-plan';
+import type { NotRunningCause } from './not-running-cause';
 import { clampReason } from '../shared/reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
 

@@ -13,5 +13,7 @@ export function nodeFactsReader(config: NodeConfig, identity: NodeIdentity, gpus
     parallelism: config.parallelism,
     containerMemoryMb: config.containerMemoryMb,
     networkMode: config.networkMode,
+    pidsLimit: config.pidsLimit,
+    admission: { allowedImages: config.allowedImages, requireDigest: config.requireDigest, allowGpus: config.allowGpus },
   });
 }
