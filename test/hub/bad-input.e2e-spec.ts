@@ -247,6 +247,9 @@ describe('bad input never changes state and never gets a 5xx', () => {
     await request(hub.url).get(`/api/tasks/${encodeURIComponent('bad name')}`).set(legacy).expect(400);
     await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'noimage' }).expect(400, /image or images is required/);
     await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'r', image: 'i', input_redis: 'http://x' }).expect(400, /input_redis must be a redis/);
+    for (const bad of ['yes', 1, 'true', {}]) {
+      await request(hub.url).post('/api/tasks').set(legacy).send({ name: 'w', image: 'i', writable_rootfs: bad }).expect(400, /writable_rootfs must be true or false/);
+    }
     expect(await snapshot()).toBe(before);
   });
 });

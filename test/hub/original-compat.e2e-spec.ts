@@ -63,6 +63,8 @@ describe('original IDM-GridCore clients against the hub', () => {
         output_queue: 'sqrt:output',
       }),
     );
+    // A task that did not opt out carries no writable_rootfs: absent means hardened.
+    expect(task.body).not.toHaveProperty('writable_rootfs');
 
     const beat = await http
       .post('/gridnode/heartbeat')

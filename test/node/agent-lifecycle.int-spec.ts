@@ -165,7 +165,9 @@ describe('GridNode agent lifecycle', () => {
     await finish(hub);
     const record = await waitFor(async () => {
       const r = await nodeRecord(hub, nodeId);
-      return r?.task_name === 'gpu2' && r.runtime_status === 'Error' && r.instances?.length === 2 ? r : null;
+      // Every slot, not just the first to refuse: the previous task's container may still be stopping.
+      const refusing = r?.instances?.length === 2 && r.instances.every((i: { state: string }) => i.state === 'error');
+      return r?.task_name === 'gpu2' && r.runtime_status === 'Error' && refusing ? r : null;
     }, 15_000, 'Error status for a GPU task');
     expect(record.instances[0]).toMatchObject({
       state: 'error',

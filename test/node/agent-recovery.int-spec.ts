@@ -95,6 +95,10 @@ describe('GridNode recovery', () => {
     expect(Date.now() - t0).toBeLessThan(8_000);
     expect(listLabelled(`gridcore.node=${idB}`)).toEqual([]);
     expect(nodeContainers(idA, 'rec')).toHaveLength(2);
+    // The long-poll and the heartbeat both hear the request; the agent says it once.
+    const stopLines = b.output().split('\n').filter((line) => /asks this node to stop|stopping: /.test(line));
+    expect(stopLines).toHaveLength(1);
+    expect(stopLines[0]).toMatch(/stopping: the hub asks this node to stop/);
   });
 
   it('refuses a GPU task on this GPU-less machine without crash-looping', async () => {

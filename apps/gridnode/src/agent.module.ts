@@ -4,12 +4,25 @@ import { AgentService } from './agent.service';
 import { NodeConfig } from './config/node-config';
 import { NodeIdentity } from './config/node-identity';
 import { EngineMonitor } from './engine/engine-monitor';
+import { GpuInventory } from './host/gpu-inventory';
+import { HostPlatform } from './host/host-platform';
 import { HubClient } from './hub/hub-client';
+import { NodeSession } from './hub/node-session';
+import { TaskWatcher } from './hub/task-watcher';
+import { StopSignal } from './lifecycle/stop-signal';
 import { RedisSlotQueue } from './queue/redis-slot-queue';
 import { SlotQueue } from './queue/slot-queue';
+import { WorkReport } from './shared/work-report';
 import { TaskStream } from './task/task-stream';
+import { nodeFactsReader } from './workers/node-facts';
+import { OrphanReconciler } from './workers/orphan-reconciler';
+import { WorkerPool } from './workers/worker-pool';
 
-/** The agent's providers; ports are bound to their adapters here (STYLE §3). */
+/**
+ * The agent's parts and how they connect; ports are bound to their adapters here (STYLE §3).
+ * The hub side (session, watcher) sees the workers only through {@link WorkReport}, and every
+ * stop request goes through the one {@link StopSignal}.
+ */
 @Module({})
 export class AgentModule {
   static forRoot(config: NodeConfig): DynamicModule {
@@ -20,16 +33,38 @@ export class AgentModule {
         { provide: ContainerRuntime, useFactory: (c: NodeConfig) => new DockerodeRuntime({ socketPath: c.dockerSocket }), inject: [NodeConfig] },
         { provide: SlotQueue, useClass: RedisSlotQueue },
         { provide: HubClient, useFactory: (c: NodeConfig) => new HubClient(c.serverUrl, c.token, undefined, c.hubCa ?? null), inject: [NodeConfig] },
-        { provide: TaskStream, useValue: new TaskStream() },
+        TaskStream,
+        StopSignal,
+        HostPlatform,
+        { provide: GpuInventory, useFactory: () => new GpuInventory() },
         { provide: NodeIdentity, useFactory: (c: NodeConfig) => new NodeIdentity(c.stateDir, c.nodeId), inject: [NodeConfig] },
         { provide: EngineMonitor, useFactory: (r: ContainerRuntime) => new EngineMonitor(r), inject: [ContainerRuntime] },
         {
-          provide: AgentService,
-          useFactory: (c, r, q, h, s, i, e) => new AgentService(c, r, q, h, s, i, e),
-          inject: [NodeConfig, ContainerRuntime, SlotQueue, HubClient, TaskStream, NodeIdentity, EngineMonitor],
+          provide: OrphanReconciler,
+          useFactory: (r: ContainerRuntime, q: SlotQueue, c: NodeConfig) => new OrphanReconciler(r, q, c.stopTimeoutS),
+          inject: [ContainerRuntime, SlotQueue, NodeConfig],
         },
+        {
+          provide: WorkerPool,
+          useFactory: (runtime: ContainerRuntime, engine: EngineMonitor, queue: SlotQueue, stream: TaskStream, c: NodeConfig, id: NodeIdentity, gpus: GpuInventory, host: HostPlatform) =>
+            new WorkerPool({ runtime, engine, queue, stream, node: nodeFactsReader(c, id, gpus, host), stopTimeoutS: c.stopTimeoutS }),
+          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform],
+        },
+        { provide: WorkReport, useExisting: WorkerPool },
+        {
+          provide: NodeSession,
+          useFactory: (c: NodeConfig, id: NodeIdentity, hub: HubClient, stream: TaskStream, work: WorkReport, stop: StopSignal, gpus: GpuInventory, host: HostPlatform) =>
+            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name),
+          inject: [NodeConfig, NodeIdentity, HubClient, TaskStream, WorkReport, StopSignal, GpuInventory, HostPlatform],
+        },
+        {
+          provide: TaskWatcher,
+          useFactory: (hub: HubClient, stream: TaskStream, stop: StopSignal, host: HostPlatform, id: NodeIdentity) => new TaskWatcher(hub, stream, stop, host.name, () => id.id),
+          inject: [HubClient, TaskStream, StopSignal, HostPlatform, NodeIdentity],
+        },
+        AgentService,
       ],
-      exports: [AgentService, TaskStream],
+      exports: [AgentService, StopSignal],
     };
   }
 }

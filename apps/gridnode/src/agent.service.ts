@@ -1,17 +1,14 @@
-import { cpus } from 'node:os';
-import { Logger } from '@nestjs/common';
-import { architectureToPlatform } from '@gridcore/contracts/names';
+import { Injectable, Logger } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { ContainerRuntime } from '@gridcore/docker-runtime';
 import { NodeConfig } from './config/node-config';
 import { NodeIdentity } from './config/node-identity';
 import { EngineMonitor } from './engine/engine-monitor';
+import { HostPlatform } from './host/host-platform';
 import { HubClient } from './hub/hub-client';
-import { hostArchitecture, NodeSession } from './hub/node-session';
+import { NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
+import { StopSignal } from './lifecycle/stop-signal';
 import { SlotQueue } from './queue/slot-queue';
-import { StopReason, TaskStream } from './task/task-stream';
-import { NodeFacts } from './workers/container-plan';
 import { OrphanReconciler } from './workers/orphan-reconciler';
 import { WorkerPool } from './workers/worker-pool';
 
@@ -20,75 +17,55 @@ const RECONCILE_EVERY_MS = 60_000;
 
 /**
  * The agent's lifecycle: Docker checked (own orphans reconciled when it answers) → registered →
- * heartbeat, long-poll and workers running; on SIGTERM/SIGINT or a hub stop request: every
- * container stopped and handed back, deregistered, done. A node whose Docker engine is away (at
- * start or later) registers and heartbeats all the same, reporting `Error` with the reason; each
- * time the engine answers again, the reconciler runs at once and the slots start what is missing.
+ * heartbeat, long-poll and workers running; when the {@link StopSignal} fires (SIGTERM/SIGINT or
+ * a hub stop request): every container stopped and handed back, deregistered, done. A node whose
+ * Docker engine is away (at start or later) registers and heartbeats all the same, reporting
+ * `Error` with the reason; each time the engine answers again, the reconciler runs at once and
+ * the slots start what is missing. The parts are the module's providers; this class only orders
+ * their starts and stops.
  */
+@Injectable()
 export class AgentService {
   private readonly logger = new Logger('GridNode');
-  private readonly stopping = new AbortController();
   private stopped?: Promise<void>;
-  private pool: WorkerPool | null = null;
-  private watcher: TaskWatcher | null = null;
+  /** Set once the pool, session and watcher run: only a node that got this far deregisters. */
+  private running = false;
   private reconcileTimer?: NodeJS.Timeout;
   private engineReturns?: Subscription;
   private reconciling: Promise<void> | null = null;
-  readonly platform = architectureToPlatform(hostArchitecture());
-  readonly session: NodeSession;
-  private readonly reconciler: OrphanReconciler;
 
   constructor(
     private readonly config: NodeConfig,
-    private readonly runtime: ContainerRuntime,
+    private readonly identity: NodeIdentity,
+    private readonly host: HostPlatform,
+    private readonly engine: EngineMonitor,
+    private readonly reconciler: OrphanReconciler,
+    private readonly session: NodeSession,
+    private readonly watcher: TaskWatcher,
+    private readonly pool: WorkerPool,
     private readonly queue: SlotQueue,
     private readonly hub: HubClient,
-    private readonly stream: TaskStream,
-    private readonly identity: NodeIdentity,
-    private readonly engine: EngineMonitor,
-  ) {
-    this.session = new NodeSession(config, identity, hub, stream, () => this.pool, this.platform);
-    this.reconciler = new OrphanReconciler(runtime, queue, config.stopTimeoutS);
-    this.stream.stop$.subscribe((reason) => void this.stop(reason));
-  }
-
-  private facts(): NodeFacts {
-    return {
-      nodeId: this.identity.id!,
-      cpuCount: cpus().length,
-      gpuCount: this.session.gpus.length,
-      parallelism: this.config.parallelism,
-      containerMemoryMb: this.config.containerMemoryMb,
-      networkMode: this.config.networkMode,
-    };
-  }
+    private readonly stopSignal: StopSignal,
+  ) {}
 
   /** Runs until the agent has stopped. */
   async run(): Promise<void> {
+    // Synchronous on purpose: a stop asked at any point below finds `stopped` already set.
+    const stopRequested = new Promise<void>((resolve) => this.stopSignal.requested$.subscribe(() => resolve(void this.stop())));
     for (const warning of this.config.warnings) this.logger.warn(warning);
-    const signal = this.stopping.signal;
     await this.identity.load();
     await this.engine.start();
     // Before any worker starts, so a crashed agent's containers never run beside their successors.
     if (this.engine.up && this.identity.id) await this.reconcile();
     this.engineReturns = this.engine.returned$.subscribe(() => void this.reconcile());
-    if (!(await this.session.registerUntilDone())) return this.stopped;
-    if (signal.aborted) return this.stopped;
-    this.pool = new WorkerPool({
-      runtime: this.runtime,
-      engine: this.engine,
-      queue: this.queue,
-      stream: this.stream,
-      node: () => this.facts(),
-      stopTimeoutS: this.config.stopTimeoutS,
-    });
+    if (!(await this.session.registerUntilDone()) || this.stopSignal.stopRequested) return this.stopped;
+    this.running = true;
     this.pool.start();
     this.session.start();
-    this.watcher = new TaskWatcher(this.hub, this.stream, this.platform, () => this.identity.id);
     this.watcher.start();
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
-    this.logger.log(`running on ${this.platform} with ${cpus().length} CPUs${this.config.parallelism ? `, parallelism ${this.config.parallelism}` : ''}`);
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    this.logger.log(`running on ${this.host.name} with ${this.host.cpuCount} CPUs${this.config.parallelism ? `, parallelism ${this.config.parallelism}` : ''}`);
+    await stopRequested;
     return this.stopped;
   }
 
@@ -102,25 +79,22 @@ export class AgentService {
     const id = this.identity.id;
     if (!id || !this.engine.up) return;
     try {
-      const pool = this.pool;
-      await this.reconciler.reconcile(id, () => (pool ? { runs: pool.trackedRuns(), containers: pool.trackedContainers() } : { runs: new Set(), containers: new Set() }));
+      await this.reconciler.reconcile(id, () => ({ runs: this.pool.trackedRuns(), containers: this.pool.trackedContainers() }));
     } catch (err) {
       this.logger.warn(`reconcile failed: ${(err as Error).message}`);
     }
   }
 
-  /** Stops everything once; later calls get the same promise. */
-  stop(reason: StopReason): Promise<void> {
+  /** Stops everything once, when the stop signal fires (the signal itself says why). */
+  private stop(): Promise<void> {
     if (this.stopped) return this.stopped;
-    this.logger.log(reason === 'hub' ? 'stopping: the hub asked' : 'stopping: signal received');
-    this.stopping.abort();
     clearInterval(this.reconcileTimer);
     this.engineReturns?.unsubscribe();
     this.stopped = (async () => {
-      await Promise.all([this.watcher?.close(), this.session.close()]);
-      await this.pool?.shutdown();
+      await Promise.all([this.watcher.close(), this.session.close()]);
+      await this.pool.shutdown();
       await this.engine.close();
-      if (this.pool) await this.session.deregister();
+      if (this.running) await this.session.deregister();
       await this.queue.close();
       this.hub.close();
       this.logger.log('stopped');

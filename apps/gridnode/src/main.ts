@@ -6,6 +6,7 @@ import { AgentModule } from './agent.module';
 import { AgentService } from './agent.service';
 import { loadNodeConfig, NodeConfig } from './config/node-config';
 import { TokenRefusedError } from './hub/hub-errors';
+import { StopSignal } from './lifecycle/stop-signal';
 
 async function bootstrap(): Promise<void> {
   let config: NodeConfig;
@@ -20,10 +21,11 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { logger: ['log', 'warn', 'error'] });
   const agent = app.get(AgentService);
+  const stop = app.get(StopSignal);
   // The first signal stops gracefully; a second one while stopping is ignored on purpose: a
   // supervisor that loses patience sends SIGKILL, and the next start-up reconciles.
-  process.on('SIGTERM', () => void agent.stop('signal'));
-  process.on('SIGINT', () => void agent.stop('signal'));
+  process.on('SIGTERM', () => stop.request('signal'));
+  process.on('SIGINT', () => stop.request('signal'));
   try {
     await agent.run();
   } catch (err) {

@@ -21,6 +21,18 @@ export interface ContainerSpec {
   gpus?: number;
   /** `host`, `bridge`, `none`, or a network name. */
   networkMode?: string;
+  /** Confine what the container's processes may do; absent: the engine's defaults. */
+  confinement?: ContainerConfinement;
+}
+
+/**
+ * A task container as a stranger's machine should run it: every Linux capability dropped,
+ * no privileges gained through setuid binaries, a bound on processes (a fork bomb stops there),
+ * and unless `writableRootfs`, a read-only root filesystem with a writable tmpfs at `/tmp`.
+ */
+export interface ContainerConfinement {
+  pidsLimit: number;
+  writableRootfs: boolean;
 }
 
 /** How a container ended. */

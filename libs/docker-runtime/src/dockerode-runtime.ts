@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import {
+  ContainerConfinement,
   ContainerDetails,
   ContainerExit,
   ContainerRuntime,
@@ -173,6 +174,7 @@ export class DockerodeRuntime extends ContainerRuntime {
       hostConfig.DeviceRequests = [{ Driver: '', Count: spec.gpus, DeviceIDs: null as unknown as string[], Capabilities: [['gpu']], Options: {} }];
     }
     if (spec.networkMode) hostConfig.NetworkMode = spec.networkMode;
+    if (spec.confinement) Object.assign(hostConfig, confinedHostConfig(spec.confinement));
     const options: Docker.ContainerCreateOptions = {
       Image: spec.image,
       name: spec.name,
@@ -362,4 +364,15 @@ export class DockerodeRuntime extends ContainerRuntime {
     );
     return list.map((c) => ({ id: c.Id, labels: { ...(c.Labels ?? {}) }, state: c.State as ContainerState }));
   }
+}
+
+/** What `docker run --cap-drop ALL --security-opt no-new-privileges --pids-limit N [--read-only --tmpfs /tmp]` sends. */
+export function confinedHostConfig(confinement: ContainerConfinement): Docker.HostConfig {
+  const host: Docker.HostConfig = { CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], PidsLimit: confinement.pidsLimit };
+  if (!confinement.writableRootfs) {
+    host.ReadonlyRootfs = true;
+    // Counted against the container's memory limit, so it needs no size of its own.
+    host.Tmpfs = { '/tmp': 'rw,nosuid,nodev,mode=1777' };
+  }
+  return host;
 }

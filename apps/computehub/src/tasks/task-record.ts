@@ -20,6 +20,8 @@ export interface TaskRecord {
   max_containers_per_node: number | null;
   max_attempts: number;
   batch_timeout_s: number;
+  /** Only when the task opted out of the read-only root filesystem (absent: hardened, as older records). */
+  writable_rootfs?: true;
   auto_finish: boolean | null;
   auto_finish_grace_s: number | null;
   created_at: string;

@@ -23,6 +23,7 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
     max_containers_per_node: dto.max_containers_per_node ?? null,
     max_attempts: dto.max_attempts ?? TASK_DEFAULTS.max_attempts,
     batch_timeout_s: dto.batch_timeout_s ?? TASK_DEFAULTS.batch_timeout_s,
+    ...(dto.writable_rootfs ? { writable_rootfs: true as const } : {}),
     auto_finish: dto.auto_finish ?? null,
     auto_finish_grace_s: dto.auto_finish_grace_s ?? null,
     created_at: now,
@@ -78,6 +79,8 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
     max_containers_per_node: record.max_containers_per_node,
     max_attempts: record.max_attempts,
     batch_timeout_s: record.batch_timeout_s,
+    // Absent unless set, so a task that did not ask carries the original's TaskConfig unchanged.
+    ...(record.writable_rootfs ? { writable_rootfs: true as const } : {}),
     revision,
   };
 }

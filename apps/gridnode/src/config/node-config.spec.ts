@@ -50,6 +50,17 @@ describe('loadNodeConfig', () => {
     expect(config.warnings).toEqual([`config: key architecture in ${join(home, 'agent.toml')} is not used by GridCore; ignored`]);
   });
 
+  it('hardens by default and reads the volunteer\'s image policy from the file and env', () => {
+    const { home, source } = sandbox({ 'gridnode.toml': 'server_url = "http://a:1"\nallowed_images = ["ghcr.io/me/*", "python:3.*"]\nrequire_digest = true\n' });
+    expect(loadNodeConfig(source({ GRIDNODE_SERVER_URL: 'http://a:1' }))).toMatchObject({ pidsLimit: 512, allowedImages: [], requireDigest: false, allowGpus: true });
+    const file = loadNodeConfig(source({ GRIDNODE_CONFIG: join(home, 'gridnode.toml') }));
+    expect(file).toMatchObject({ allowedImages: ['ghcr.io/me/*', 'python:3.*'], requireDigest: true, allowGpus: true });
+    const env = loadNodeConfig(
+      source({ GRIDNODE_SERVER_URL: 'http://a:1', GRIDNODE_ALLOWED_IMAGES: 'ghcr.io/a/*,ghcr.io/b/*', GRIDNODE_ALLOW_GPUS: 'false', GRIDNODE_PIDS_LIMIT: '100' }),
+    );
+    expect(env).toMatchObject({ allowedImages: ['ghcr.io/a/*', 'ghcr.io/b/*'], allowGpus: false, pidsLimit: 100 });
+  });
+
   it('lets env win over the file', () => {
     const { home, source } = sandbox({ 'gridnode.toml': 'server_url = "http://a:1"\nstop_timeout = 5\n' });
     const config = loadNodeConfig(source({ GRIDNODE_STOP_TIMEOUT: '2', GRIDNODE_CONFIG: join(home, 'gridnode.toml') }));
@@ -63,6 +74,11 @@ describe('loadNodeConfig', () => {
     ['a bad env value', { GRIDNODE_HEARTBEAT_INTERVAL: 'often' }, 'server_url = "http://a:1"\n', /^config: heartbeat_interval \(from GRIDNODE_HEARTBEAT_INTERVAL\) must be an integer/],
     ['a server_url that is no URL', {}, 'server_url = "hub"\n', /^config: server_url in .* must be an http:\/\/ or https:\/\/ URL such as http:\/\/hub:8080 \(got "hub"\)$/],
     ['a typo of parallelism', {}, 'server_url = "http://a:1"\nparalellism = 4\n', /^config: paralellism: did you mean parallelism\? \(an unknown key in .*gridnode\.toml\)$/],
+    ['a pids_limit too small to start a worker', {}, 'server_url = "http://a:1"\npids_limit = 4\n', /^config: pids_limit in .* must be an integer from 32 to 4194304 \(got 4\)$/],
+    ['allowed_images that is not a list', {}, 'server_url = "http://a:1"\nallowed_images = "ghcr.io/me/*"\n', /^config: allowed_images in .* must be /],
+    ['an allowed_images pattern with a space', {}, 'server_url = "http://a:1"\nallowed_images = ["ghcr.io/me/* x"]\n', /^config: allowed_images in .* must be a list of image patterns such as "ghcr.io\/me\/\*" \(no spaces\) \(got "ghcr.io\/me\/\* x"\)$/],
+    ['require_digest that is not a boolean', { GRIDNODE_REQUIRE_DIGEST: 'maybe' }, 'server_url = "http://a:1"\n', /^config: require_digest \(from GRIDNODE_REQUIRE_DIGEST\) must be /],
+    ['allow_gpus that is not a boolean', {}, 'server_url = "http://a:1"\nallow_gpus = "no"\n', /^config: allow_gpus in .* must be /],
   ])('refuses %s with one line naming the key', (_name, env, text, message) => {
     const { home, source } = sandbox({ 'gridnode.toml': text });
     const err = failure(() => loadNodeConfig(source({ ...env, GRIDNODE_CONFIG: join(home, 'gridnode.toml') })));

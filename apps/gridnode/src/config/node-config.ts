@@ -20,6 +20,14 @@ export const NODE_CONFIG_SCHEMA = {
   labels: { type: 'map', default: {} },
   /** PEM file of the CA that signed an https:// hub's certificate, trusted beside the system CAs. */
   ca_file: { type: 'string' },
+  pids_limit: { type: 'int', min: 32, max: 4_194_304, default: 512 },
+  allowed_images: {
+    type: 'string[]',
+    default: [],
+    items: { pattern: /^\S{1,512}$/, expected: 'image patterns such as "ghcr.io/me/*" (no spaces)' },
+  },
+  require_digest: { type: 'bool', default: false },
+  allow_gpus: { type: 'bool', default: true },
 } as const;
 
 export const NODE_CONFIG_SPEC = {
@@ -48,6 +56,13 @@ export class NodeConfig {
   readonly labels: Readonly<Record<string, string>>;
   /** ca_file's PEM text, read at start; null: the system CAs only. */
   readonly hubCa?: string | null;
+  /** Processes (and threads) one task container may hold. */
+  readonly pidsLimit: number;
+  /** Image patterns a task's image must match (none: any image). */
+  readonly allowedImages: readonly string[];
+  /** Refuse an image named by tag only, without `@sha256:`. */
+  readonly requireDigest: boolean;
+  readonly allowGpus: boolean;
   readonly file: string | null;
   readonly warnings: readonly string[];
 
@@ -80,6 +95,10 @@ export function loadNodeConfig(source: ConfigSource): NodeConfig {
     stateDir: values.state_dir || defaultStateDir(file),
     labels: Object.freeze({ ...values.labels }),
     hubCa: values.ca_file ? readCaFile(values.ca_file) : null,
+    pidsLimit: values.pids_limit,
+    allowedImages: Object.freeze([...values.allowed_images]),
+    requireDigest: values.require_digest,
+    allowGpus: values.allow_gpus,
     file,
     warnings,
   });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { BehaviorSubject, filter, Observable, skip } from 'rxjs';
 import { ContainerRuntime, DockerUnreachableError, RuntimeError } from '@gridcore/docker-runtime';
-import { aborted, backoffDelay, sleep } from '../workers/backoff';
+import { aborted, backoffDelay, sleep } from '../shared/backoff';
 
 /** Whether the node's Docker engine answers, and if not, why. */
 export type EngineState = { up: true } | { up: false; reason: string };

@@ -6,11 +6,14 @@ import type { HeartbeatDto, InstanceStatusDto } from '@gridcore/contracts/nodes/
 import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dto';
 import { NodeConfig } from '../config/node-config';
 import { NodeIdentity } from '../config/node-identity';
+import { GpuInventory } from '../host/gpu-inventory';
+import { hostArchitecture } from '../host/host-platform';
+import { StopSignal } from '../lifecycle/stop-signal';
+import { WorkReport } from '../shared/work-report';
 import { TaskStream } from '../task/task-stream';
-import type { WorkerPool } from '../workers/worker-pool';
 import type { HubClient } from './hub-client';
 import { HubHttpError, TokenRefusedError } from './hub-errors';
-import { hostArchitecture, MIN_HEARTBEAT_SPACING_MS, NodeSession } from './node-session';
+import { MIN_HEARTBEAT_SPACING_MS, NodeSession } from './node-session';
 
 function config(fields: Partial<NodeConfig> = {}): NodeConfig {
   const stateDir = mkdtempSync(join(tmpdir(), 'node-session-'));
@@ -27,6 +30,10 @@ function config(fields: Partial<NodeConfig> = {}): NodeConfig {
     dockerSocket: '/var/run/docker.sock',
     stateDir,
     labels: {},
+    pidsLimit: 512,
+    allowedImages: [],
+    requireDigest: false,
+    allowGpus: true,
     file: null,
     warnings: [],
     ...fields,
@@ -82,23 +89,32 @@ const unreachable = async (): Promise<never> => {
   throw new Error('connect ECONNREFUSED 127.0.0.1:9');
 };
 
-/** A pool whose one instance's restart count the test moves, as a crash-looping container would. */
+/** Work whose one instance's restart count the test moves, as a crash-looping container would. */
 function fakePool() {
   const instance: InstanceStatusDto = { instance: 0, state: 'running', restarts: 0, last_exit_code: null, last_error: null };
-  const pool = {
-    runtimeStatus: () => 'Running',
-    activeContainers: () => 1,
-    instances: () => [{ ...instance }],
-    notRunning: () => null,
-    lastError: () => null,
-  } as unknown as WorkerPool;
-  return { pool, instance };
+  class Busy extends WorkReport {
+    runtimeStatus = () => 'Running' as const;
+    activeContainers = () => 1;
+    instances = () => [{ ...instance }];
+    notRunning = () => null;
+    lastError = () => null;
+  }
+  return { pool: new Busy(), instance };
 }
 
-async function session(hub: HubClient, pool: WorkerPool | null, cfg = config(), stream = new TaskStream()) {
+/** A node that runs nothing. */
+class NoWork extends WorkReport {
+  runtimeStatus = () => 'Idle' as const;
+  activeContainers = () => 0;
+  instances = () => [];
+  notRunning = () => null;
+  lastError = () => null;
+}
+
+async function session(hub: HubClient, pool: WorkReport | null, cfg = config(), stream = new TaskStream(), stop = new StopSignal()) {
   const identity = new NodeIdentity(cfg.stateDir, cfg.nodeId);
   await identity.load();
-  return new NodeSession(cfg, identity, hub, stream, () => pool, 'linux/amd64', async () => []);
+  return new NodeSession(cfg, identity, hub, stream, pool ?? new NoWork(), stop, new GpuInventory(async () => []), 'linux/amd64');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -233,10 +249,10 @@ describe('NodeSession heartbeat and stop paths', () => {
   /** A session on a fake hub, with every stop it fires recorded. */
   async function watchedForStops() {
     const fake = new FakeHub();
-    const stream = new TaskStream();
+    const stop = new StopSignal();
     const stops: string[] = [];
-    stream.stop$.subscribe((why) => stops.push(why));
-    return { fake, stops, s: await session(fake.client, null, config(), stream) };
+    stop.requested$.subscribe((why) => stops.push(why));
+    return { fake, stops, s: await session(fake.client, null, config(), new TaskStream(), stop) };
   }
 
   const statusFile = (cfg: NodeConfig) => join(cfg.stateDir, 'status.json');
@@ -255,7 +271,7 @@ describe('NodeSession heartbeat and stop paths', () => {
     expect(existsSync(statusFile(cfg))).toBe(false);
   });
 
-  it('reports the pool and the task it runs, and Idle with no pool', async () => {
+  it('reports the work and the task it runs, and Idle with no work', async () => {
     const stream = new TaskStream();
     stream.offer(3, { task_name: 'sqrt' } as never);
     const { pool } = fakePool();
@@ -298,7 +314,7 @@ describe('NodeSession heartbeat and stop paths', () => {
     expect(fake.calls).toEqual(['heartbeat n-1 Idle', 'register n-1', 'heartbeat n-1 Idle']);
   });
 
-  it('fires stop$ with "hub" when a heartbeat answers stop_requested', async () => {
+  it('fires the stop signal with "hub" when a heartbeat answers stop_requested', async () => {
     const { fake, s, stops } = await watchedForStops();
     await s.beat();
     expect(stops).toEqual([]);

@@ -1,4 +1,4 @@
-import { arch, cpus, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -6,28 +6,16 @@ import type { HeartbeatDto } from '@gridcore/contracts/nodes/heartbeat.dto';
 import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dto';
 import { NodeConfig } from '../config/node-config';
 import { NodeIdentity } from '../config/node-identity';
+import { GpuInventory } from '../host/gpu-inventory';
+import { hostArchitecture } from '../host/host-platform';
 import { HostUsageMeter } from '../host/host-usage';
-import { GpuSample, probeGpus } from '../host/nvidia-smi';
+import { StopSignal } from '../lifecycle/stop-signal';
+import { backoffDelay, sleep } from '../shared/backoff';
+import { WorkReport } from '../shared/work-report';
 import { TaskStream } from '../task/task-stream';
-import { backoffDelay, sleep } from '../workers/backoff';
-import { WorkerPool } from '../workers/worker-pool';
 import { HubClient } from './hub-client';
 import { HubHttpError, TokenRefusedError } from './hub-errors';
 import { fitHeartbeat } from './heartbeat-fit';
-
-/** `uname -m` names, as the original sends them. */
-export function hostArchitecture(nodeArch: string = arch()): string {
-  switch (nodeArch) {
-    case 'x64':
-      return 'x86_64';
-    case 'arm64':
-      return 'aarch64';
-    case 'arm':
-      return 'arm';
-    default:
-      return nodeArch;
-  }
-}
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -53,16 +41,16 @@ export class NodeSession {
   private lastBeatAt = 0;
   /** The state the last heartbeat carried (see {@link stateFingerprint}). */
   private reportedState = '';
-  gpus: GpuSample[] = [];
 
   constructor(
     private readonly config: NodeConfig,
     private readonly identity: NodeIdentity,
     private readonly hub: HubClient,
     private readonly stream: TaskStream,
-    private readonly pool: () => WorkerPool | null,
+    private readonly work: WorkReport,
+    private readonly stopSignal: StopSignal,
+    private readonly gpuInventory: GpuInventory,
     readonly platform: string,
-    private readonly gpuProbe: () => Promise<GpuSample[]> = () => probeGpus(),
   ) {}
 
   /**
@@ -70,7 +58,7 @@ export class NodeSession {
    * throws {@link TokenRefusedError}: the token will not become valid by asking again.
    */
   async registerUntilDone(): Promise<boolean> {
-    this.gpus = await this.gpuProbe();
+    await this.gpuInventory.list();
     for (let failures = 0; !this.closed.signal.aborted; ) {
       try {
         await this.register();
@@ -98,7 +86,7 @@ export class NodeSession {
       version: AGENT_VERSION,
       labels: { ...this.config.labels },
       memory_total_mb: Math.round(totalmem() / (1024 * 1024)),
-      gpus: this.gpus.map((g) => ({ index: g.index, name: g.name, memory_total_mib: Math.round(g.memory_total_mib) })),
+      gpus: this.gpuInventory.gpus.map((g) => ({ index: g.index, name: g.name, memory_total_mib: Math.round(g.memory_total_mib) })),
     };
     if (this.config.parallelism) body.parallelism = this.config.parallelism;
     return body;
@@ -143,28 +131,21 @@ export class NodeSession {
 
   /** What a heartbeat says about the node's work, without the host usage that moves all the time. */
   stateFingerprint(): string {
-    const pool = this.pool();
     const task = this.stream.task$.value;
-    return JSON.stringify([
-      pool ? pool.runtimeStatus() : 'Idle',
-      pool ? pool.activeContainers() : 0,
-      task ? task.task_name : null,
-      pool ? pool.instances() : [],
-    ]);
+    return JSON.stringify([this.work.runtimeStatus(), this.work.activeContainers(), task ? task.task_name : null, this.work.instances()]);
   }
 
   async heartbeatBody(): Promise<HeartbeatDto> {
-    const pool = this.pool();
     const task = this.stream.task$.value;
-    const gpus = this.gpus.length ? await this.gpuProbe() : [];
+    const gpus = await this.gpuInventory.sample();
     return fitHeartbeat({
       node_id: this.identity.id!,
-      status: pool ? pool.runtimeStatus() : 'Idle',
-      last_error: pool ? pool.lastError() : null,
-      active_containers: pool ? pool.activeContainers() : 0,
+      status: this.work.runtimeStatus(),
+      last_error: this.work.lastError(),
+      active_containers: this.work.activeContainers(),
       task_name: task ? task.task_name : null,
-      instances: pool ? pool.instances() : [],
-      not_running: pool ? pool.notRunning() : null,
+      instances: this.work.instances(),
+      not_running: this.work.notRunning(),
       usage: {
         cpu_pct: this.meter.cpuPct(),
         mem_pct: await this.meter.memPct(),
@@ -207,10 +188,7 @@ export class NodeSession {
         answer = await this.hub.heartbeat(await this.heartbeatBody());
       }
       await this.writeStatus();
-      if (answer.stop_requested) {
-        this.logger.log('the hub asks this node to stop');
-        this.stream.stop$.next('hub');
-      }
+      if (answer.stop_requested) this.stopSignal.request('hub');
     } catch (err) {
       // A hub that comes back after a restart gets a fresh registration first.
       this.mustRegister = true;
@@ -226,8 +204,7 @@ export class NodeSession {
     if (!this.registeredOnce) return false;
     const answer = await this.hub.heartbeat(await this.heartbeatBody()).catch(() => null);
     if (!answer?.stop_requested) return false;
-    this.logger.log('the hub asks this node to stop');
-    this.stream.stop$.next('hub');
+    this.stopSignal.request('hub');
     return true;
   }
 

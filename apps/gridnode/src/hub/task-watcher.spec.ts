@@ -1,4 +1,5 @@
 import type { TaskEnvelopeDto } from '@gridcore/contracts/tasks/task-config.dto';
+import { StopSignal } from '../lifecycle/stop-signal';
 import { TaskStream } from '../task/task-stream';
 import { HubClient, PollRequest } from './hub-client';
 import { HubUnreachableError } from './hub-errors';
@@ -35,7 +36,7 @@ describe('TaskWatcher', () => {
     const stream = new TaskStream();
     const seen: (string | null)[] = [];
     stream.task$.subscribe((t) => seen.push(t ? t.task_name : null));
-    const watcher = new TaskWatcher(hub, stream, 'linux/amd64', () => 'n1', 30);
+    const watcher = new TaskWatcher(hub, stream, new StopSignal(), 'linux/amd64', () => 'n1', 30);
     watcher.start();
     for (let i = 0; i < 200 && requests.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
     await watcher.close();
@@ -44,12 +45,13 @@ describe('TaskWatcher', () => {
     expect(requests[0]).toMatchObject({ platform: 'linux/amd64', waitS: 30, nodeId: 'n1' });
   });
 
-  it('fires stop$ when the hub asks the node to stop', async () => {
+  it('fires the stop signal when the hub asks the node to stop', async () => {
     const { hub } = scriptedHub([{ revision: 1, stop_requested: true, task: null }]);
     const stream = new TaskStream();
+    const stop = new StopSignal();
     const stops: string[] = [];
-    stream.stop$.subscribe((s) => stops.push(s));
-    const watcher = new TaskWatcher(hub, stream, 'linux/amd64', () => 'n1');
+    stop.requested$.subscribe((s) => stops.push(s));
+    const watcher = new TaskWatcher(hub, stream, stop, 'linux/amd64', () => 'n1');
     watcher.start();
     for (let i = 0; i < 100 && stops.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     await watcher.close();

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { backoffDelay, sleep } from '../workers/backoff';
+import { StopSignal } from '../lifecycle/stop-signal';
+import { backoffDelay, sleep } from '../shared/backoff';
 import { TaskStream } from '../task/task-stream';
 import { HubClient } from './hub-client';
 
@@ -20,6 +21,7 @@ export class TaskWatcher {
   constructor(
     private readonly hub: HubClient,
     private readonly stream: TaskStream,
+    private readonly stopSignal: StopSignal,
     private readonly platform: string,
     private readonly nodeId: () => string | null,
     private readonly waitS = POLL_WAIT_S,
@@ -44,10 +46,7 @@ export class TaskWatcher {
         );
         if (this.failures > 0) this.logger.log(`hub reachable again at ${this.hub.url}`);
         this.failures = 0;
-        if (envelope.stop_requested) {
-          this.logger.log('the hub asks this node to stop');
-          this.stream.stop$.next('hub');
-        }
+        if (envelope.stop_requested) this.stopSignal.request('hub');
         if (this.stream.offer(envelope.revision, envelope.task)) {
           this.logger.log(`task revision ${envelope.revision}: ${envelope.task ? envelope.task.task_name : 'no task'}`);
         }

@@ -1,16 +1,12 @@
-import { BehaviorSubject, Subject } from 'rxjs';
+import { BehaviorSubject } from 'rxjs';
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
-
-/** Why the agent stops. */
-export type StopReason = 'signal' | 'hub';
 
 /**
  * The node's view of the grid: `task$` holds the task to run (null: none) and changes only when
- * the hub's revision moves; `stop$` fires once when the agent must stop.
+ * the hub's revision moves.
  */
 export class TaskStream {
   readonly task$ = new BehaviorSubject<TaskConfigDto | null>(null);
-  readonly stop$ = new Subject<StopReason>();
   private revision: number | null = null;
 
   /** Pushes the task of a new revision; the same revision again changes nothing. */

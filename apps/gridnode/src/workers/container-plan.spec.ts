@@ -22,7 +22,8 @@ function task(over: Partial<TaskConfigDto> = {}): TaskConfigDto {
   };
 }
 
-const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: null, containerMemoryMb: 1024, networkMode: 'host' };
+const open = { allowedImages: [], requireDigest: false, allowGpus: true };
+const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: null, containerMemoryMb: 1024, networkMode: 'host', pidsLimit: 512, admission: open };
 
 describe('containerCount', () => {
   it.each([
@@ -63,22 +64,37 @@ describe('containerSpec', () => {
       memoryMb: 1024,
       gpus: undefined,
       networkMode: 'host',
+      confinement: { pidsLimit: 512, writableRootfs: false },
     });
   });
 
   it("uses the task's memory and gpus", () => {
     expect(containerSpec(task({ memory_mb: 256, gpus: 2 }), node, 0, 'r')).toMatchObject({ memoryMb: 256, gpus: 2 });
   });
+
+  it('confines every container with the node\'s pids limit, read-only unless the task opts out', () => {
+    expect(containerSpec(task(), node, 0, 'r').confinement).toEqual({ pidsLimit: 512, writableRootfs: false });
+    expect(containerSpec(task(), { ...node, pidsLimit: 64 }, 0, 'r').confinement).toEqual({ pidsLimit: 64, writableRootfs: false });
+    expect(containerSpec(task({ writable_rootfs: true }), node, 0, 'r').confinement).toEqual({ pidsLimit: 512, writableRootfs: true });
+  });
 });
 
 describe('refusal and queue visibility', () => {
   it('refuses a task that needs more GPUs than the node has, saying why', () => {
-    expect(refusal(task({ gpus: 1 }), { gpuCount: 0 })).toEqual({
+    expect(refusal(task({ gpus: 1 }), { gpuCount: 0, admission: open })).toEqual({
       reason: 'needs_gpus',
       detail: 'task sqrt needs 1 GPU per container and this node has 0: running none of its containers here',
     });
-    expect(refusal(task({ gpus: 2 }), { gpuCount: 2 })).toBeNull();
-    expect(refusal(task(), { gpuCount: 0 })).toBeNull();
+    expect(refusal(task({ gpus: 2 }), { gpuCount: 2, admission: open })).toBeNull();
+    expect(refusal(task(), { gpuCount: 0, admission: open })).toBeNull();
+  });
+
+  it('refuses what the volunteer\'s policy does not admit before looking at GPUs', () => {
+    const strict = { allowedImages: ['ghcr.io/me/*'], requireDigest: true, allowGpus: false };
+    expect(refusal(task({ image: 'docker.io/evil/miner:1', gpus: 1 }), { gpuCount: 0, admission: strict })).toMatchObject({ reason: 'image_not_allowed' });
+    expect(refusal(task({ image: 'ghcr.io/me/w:1' }), { gpuCount: 0, admission: strict })).toMatchObject({ reason: 'image_digest_required' });
+    expect(refusal(task({ image: `ghcr.io/me/w@sha256:${'a'.repeat(64)}`, gpus: 1 }), { gpuCount: 1, admission: strict })).toMatchObject({ reason: 'gpus_not_allowed' });
+    expect(refusal(task({ image: `ghcr.io/me/w@sha256:${'a'.repeat(64)}` }), { gpuCount: 0, admission: strict })).toBeNull();
   });
 
   it('sees a queue only with both input_redis and input_queue', () => {

@@ -1,6 +1,7 @@
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
-import type { KnownNotRunningReason } from '@gridcore/contracts/nodes/not-running.dto';
 import { ContainerSpec, DockerUnreachableError } from '@gridcore/docker-runtime';
+import { AdmissionPolicy, admissionRefusal } from './admission';
+import type { NotRunningCause } from './not-running-cause';
 
 /** Labels every container of ours carries (SPEC §3), plus the run id for the reconciler. */
 export const LABEL_TASK = 'gridcore.task';
@@ -15,6 +16,10 @@ export interface NodeFacts {
   parallelism: number | null;
   containerMemoryMb: number;
   networkMode: string | null;
+  /** gridnode.toml `pids_limit`: processes one container may hold. */
+  pidsLimit: number;
+  /** What the volunteer lets run here. */
+  admission: AdmissionPolicy;
 }
 
 /**
@@ -30,14 +35,11 @@ export function containerCount(task: TaskConfigDto | null, node: Pick<NodeFacts,
   return Math.max(0, n);
 }
 
-/** Why a slot runs nothing: a NotRunningDto reason and its detail (the heartbeat adds the task). */
-export interface NotRunningCause {
-  reason: KnownNotRunningReason;
-  detail: string;
-}
 
 /** Why this node runs none of the task's containers, or null when it can. */
-export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount'>): NotRunningCause | null {
+export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount' | 'admission'>): NotRunningCause | null {
+  const refused = admissionRefusal(task, node.admission);
+  if (refused) return refused;
   const gpus = task.gpus ?? 0;
   if (gpus > node.gpuCount) {
     return {
@@ -90,5 +92,7 @@ export function containerSpec(task: TaskConfigDto, node: NodeFacts, instance: nu
     memoryMb: task.memory_mb ?? node.containerMemoryMb,
     gpus: task.gpus > 0 ? task.gpus : undefined,
     networkMode: node.networkMode ?? undefined,
+    // Hardened unless the task opted out of the read-only root (the other limits always hold).
+    confinement: { pidsLimit: node.pidsLimit, writableRootfs: task.writable_rootfs === true },
   };
 }

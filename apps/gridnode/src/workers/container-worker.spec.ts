@@ -155,7 +155,7 @@ function task(name: string, revision: number, over: Partial<TaskConfigDto> = {})
   };
 }
 
-const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: 1, containerMemoryMb: 64, networkMode: 'host' };
+const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: 1, containerMemoryMb: 64, networkMode: 'host', pidsLimit: 512, admission: { allowedImages: [], requireDigest: false, allowGpus: true } };
 const until = async (check: () => boolean) => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);

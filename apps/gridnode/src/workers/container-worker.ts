@@ -7,9 +7,10 @@ import { ContainerExit, ContainerNotFoundError, ContainerRuntime, RuntimeError }
 import { EngineGate, isEngineLoss } from '../engine/engine-monitor';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
-import { aborted, backoffDelay, sleep } from './backoff';
-import { containerCount, containerSpec, NodeFacts, NotRunningCause, queueVisible, refusal, setupFailureCause } from './container-plan';
-import { clampReason } from './reason-text';
+import { aborted, sleep } from '../shared/backoff';
+import { containerCount, containerSpec, NodeFacts, queueVisible, refusal, setupFailureCause } from './container-plan';
+import type { NotRunningCause } from './not-running-cause';
+import { clampReason } from '../shared/reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
 
 export interface WorkerDeps {
@@ -143,7 +144,6 @@ export class ContainerWorker {
       await aborted(signal);
       return;
     }
-    let setupFailures = 0;
     let started = 0;
     while (!signal.aborted) {
       this.state = 'starting';
@@ -152,7 +152,7 @@ export class ContainerWorker {
         await this.deps.runtime.ensureImage(task.image);
       } catch (err) {
         this.notRunning = setupFailureCause('image', err);
-        if (!isEngineLoss(err)) await this.setupFailed(err, ++setupFailures, signal);
+        if (!isEngineLoss(err)) await this.setupFailed(err, signal);
         else await this.engineLost(err, signal);
         continue;
       }
@@ -167,11 +167,10 @@ export class ContainerWorker {
         // removes it when the engine is back.
         this.runId = null;
         this.notRunning = setupFailureCause('start', err);
-        if (!isEngineLoss(err)) await this.setupFailed(err, ++setupFailures, signal);
+        if (!isEngineLoss(err)) await this.setupFailed(err, signal);
         else await this.engineLost(err, signal);
         continue;
       }
-      setupFailures = 0;
       this.notRunning = null;
       if (started++ > 0) this.restarts++;
       this.containerId = id;
@@ -188,7 +187,7 @@ export class ContainerWorker {
       }
       this.lastExitCode = exit.exitCode;
       const decision = this.tracker.onExit(
-        { exitCode: exit.exitCode, oomKilled: exit.oomKilled, stoppedByNode: false, ranForMs: Date.now() - t0, lostWithEngine: exit.lostWithEngine },
+        { exitCode: exit.exitCode, oomKilled: exit.oomKilled, ranForMs: Date.now() - t0, lostWithEngine: exit.lostWithEngine },
         { queueVisible: queueVisible(task) },
       );
       if (exit.exitCode !== 0 || exit.oomKilled || exit.lostWithEngine) {
@@ -296,12 +295,10 @@ export class ContainerWorker {
     }
   }
 
-  private async setupFailed(err: unknown, failures: number, signal: AbortSignal): Promise<void> {
+  private async setupFailed(err: unknown, signal: AbortSignal): Promise<void> {
     const recoverable = err instanceof RuntimeError ? err.recoverable : true;
     this.fail((err as Error).message);
-    // A missing image will not appear by itself soon: wait longer, but still look again.
-    const delay = recoverable ? backoffDelay(failures, 2_000, 60_000, 0.2) : 60_000;
-    await sleep(delay, signal);
+    await sleep(this.tracker.onStartFailure({ recoverable }).delayMs, signal);
   }
 
   private async waitForItems(task: TaskConfigDto, signal: AbortSignal): Promise<void> {

@@ -1,9 +1,8 @@
 import { DEFAULT_RESTART_POLICY, ExitReport, RestartTracker } from './restart-tracker';
 
-const crash = (exitCode: number, ranForMs = 1_000, oomKilled = false): ExitReport => ({ exitCode, oomKilled, stoppedByNode: false, ranForMs });
-const stopped: ExitReport = { exitCode: 137, oomKilled: false, stoppedByNode: true, ranForMs: 5_000 };
-const lost = (exitCode = 137): ExitReport => ({ exitCode, oomKilled: false, stoppedByNode: false, ranForMs: 3_000, lostWithEngine: true });
-const clean: ExitReport = { exitCode: 0, oomKilled: false, stoppedByNode: false, ranForMs: 40_000 };
+const crash = (exitCode: number, ranForMs = 1_000, oomKilled = false): ExitReport => ({ exitCode, oomKilled, ranForMs });
+const lost = (exitCode = 137): ExitReport => ({ exitCode, oomKilled: false, ranForMs: 3_000, lostWithEngine: true });
+const clean: ExitReport = { exitCode: 0, oomKilled: false, ranForMs: 40_000 };
 
 describe('RestartTracker', () => {
   // random() = 0.5 puts the jitter exactly in the middle: the delay is the pure exponential.
@@ -20,8 +19,6 @@ describe('RestartTracker', () => {
     ['a crash after a long healthy run', [crash(1), crash(1), crash(1), crash(1, 61_000)], { action: 'restart', delayMs: 1_000 }],
     ['exit 0 on a visible queue', [clean], { action: 'wait-for-items', recovery: 'requeue' }],
     ['exit 0 after crashes', [crash(1), crash(1), clean, crash(1)], { action: 'restart', delayMs: 1_000 }],
-    ['a stop made by the node', [stopped], { action: 'none', recovery: 'hand-back' }],
-    ['a stop made by the node after crashes', [crash(1), crash(1), stopped], { action: 'none', recovery: 'hand-back' }],
     ['an end while the engine was away', [lost()], { action: 'restart', delayMs: 0, recovery: 'requeue' }],
     ['an exit 0 while the engine was away', [lost(0)], { action: 'restart', delayMs: 0, recovery: 'requeue' }],
     ['an engine loss neither counts as a failure nor clears the series', [crash(1), crash(1), lost(), crash(1)], { action: 'restart', delayMs: 4_000 }],
@@ -59,5 +56,46 @@ describe('RestartTracker', () => {
     tracker.reset();
     expect(tracker.consecutiveFailures).toBe(0);
     expect(tracker.onExit(crash(1), { queueVisible: true })).toMatchObject({ delayMs: 1_000 });
+  });
+
+  describe('failed starts', () => {
+    const recoverable = { recoverable: true };
+    const unrecoverable = { recoverable: false };
+    type Event = { start: { recoverable: boolean } } | { exit: ExitReport } | 'reset';
+
+    it.each<[string, Event[], number]>([
+      ['a first recoverable failure', [{ start: recoverable }], 2_000],
+      ['a third in a row (doubling)', [{ start: recoverable }, { start: recoverable }, { start: recoverable }], 8_000],
+      ['the sixth in a row (capped at the restart cap)', Array.from({ length: 6 }, () => ({ start: recoverable })), 60_000],
+      ['an image that will not appear by itself', [{ start: unrecoverable }], 60_000],
+      ['a recoverable one after an unrecoverable one still counts the series', [{ start: unrecoverable }, { start: recoverable }], 4_000],
+      ['a container that started (and exited) ends the series', [{ start: recoverable }, { start: recoverable }, { exit: crash(1) }, { start: recoverable }], 2_000],
+      ['a task change ends the series', [{ start: recoverable }, { start: recoverable }, 'reset', { start: recoverable }], 2_000],
+    ])('%s waits %p ms', (_name, events, expected) => {
+      const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, mid);
+      let delay = -1;
+      for (const e of events) {
+        if (e === 'reset') tracker.reset();
+        else if ('start' in e) delay = tracker.onStartFailure(e.start).delayMs;
+        else tracker.onExit(e.exit, { queueVisible: true });
+      }
+      expect(delay).toBe(expected);
+    });
+
+    it('keeps start failures apart from the crash series', () => {
+      const tracker = new RestartTracker(DEFAULT_RESTART_POLICY, mid);
+      tracker.onExit(crash(1), { queueVisible: true });
+      tracker.onExit(crash(1), { queueVisible: true });
+      expect(tracker.onStartFailure(recoverable)).toMatchObject({ delayMs: 2_000 });
+      expect(tracker.consecutiveStartFailures).toBe(1);
+      expect(tracker.consecutiveFailures).toBe(2);
+      expect(tracker.onExit(crash(1), { queueVisible: true })).toMatchObject({ delayMs: 4_000 });
+      expect(tracker.consecutiveStartFailures).toBe(0);
+    });
+
+    it('spreads a recoverable retry by the jitter', () => {
+      expect(new RestartTracker(DEFAULT_RESTART_POLICY, () => 0).onStartFailure(recoverable).delayMs).toBe(1_600);
+      expect(new RestartTracker(DEFAULT_RESTART_POLICY, () => 1).onStartFailure(recoverable).delayMs).toBe(2_400);
+    });
   });
 });

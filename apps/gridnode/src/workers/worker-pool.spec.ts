@@ -2,12 +2,12 @@ import type { ContainerRuntime } from '@gridcore/docker-runtime';
 import type { EngineGate } from '../engine/engine-monitor';
 import type { SlotQueue } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
-import { REASON_MAX_CHARS } from './reason-text';
+import { REASON_MAX_CHARS } from '../shared/reason-text';
 import { WorkerPool } from './worker-pool';
 
 function pool(engine: Partial<EngineGate>) {
   const gate = { up: true, reason: null, lost: () => undefined, whenUp: async () => true, ...engine } as EngineGate;
-  const node = () => ({ nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: 2, containerMemoryMb: 64, networkMode: 'host' });
+  const node = () => ({ nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: 2, containerMemoryMb: 64, networkMode: 'host', pidsLimit: 512, admission: { allowedImages: [], requireDigest: false, allowGpus: true } });
   // No task is ever offered, so no worker touches the runtime or the queue.
   return new WorkerPool({ runtime: {} as ContainerRuntime, engine: gate, queue: {} as SlotQueue, stream: new TaskStream(), node, stopTimeoutS: 1 });
 }

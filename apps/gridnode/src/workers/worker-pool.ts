@@ -3,17 +3,20 @@ import type { InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts/nodes
 import { NotRunningDto } from '@gridcore/contracts/nodes/not-running.dto';
 import { ContainerWorker, WorkerDeps } from './container-worker';
 import { containerCount } from './container-plan';
-import { clampReason, oneLineReason } from './reason-text';
+import { clampReason, oneLineReason } from '../shared/reason-text';
+import { WorkReport } from '../shared/work-report';
 
 /**
  * Holds the ContainerWorkers. It grows to the largest N any task has needed (a worker beyond the
  * current task's N stays idle); each worker follows `task$` on its own.
  */
-export class WorkerPool {
+export class WorkerPool extends WorkReport {
   readonly workers: ContainerWorker[] = [];
   private subscription?: Subscription;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    super();
+  }
 
   start(): void {
     this.subscription = this.deps.stream.task$.subscribe((task) => {

@@ -9,6 +9,9 @@ import { TASK_NAME_PATTERN } from '../names';
  * - `needs_gpus`: a container needs more GPUs than the node has;
  * - `container_start_failed`: Docker refused to create or start the container;
  * - `docker_unavailable`: the node cannot reach its Docker engine;
+ * - `image_not_allowed`: the image matches none of the node's `allowed_images`;
+ * - `image_digest_required`: the node has `require_digest` and the image is named by tag only;
+ * - `gpus_not_allowed`: the task asks for GPUs and the node has `allow_gpus = false`;
  * - `refused`: any other reason the node declines the task (detail says which).
  * The list grows (node identity and scheduling add theirs), so the wire accepts any snake_case
  * word: an older hub must not reject a newer node's heartbeat for a reason it does not know yet.
@@ -19,6 +22,9 @@ export const NOT_RUNNING_REASONS = [
   'needs_gpus',
   'container_start_failed',
   'docker_unavailable',
+  'image_not_allowed',
+  'image_digest_required',
+  'gpus_not_allowed',
   'refused',
 ] as const;
 export type KnownNotRunningReason = (typeof NOT_RUNNING_REASONS)[number];

@@ -15,6 +15,12 @@ export class TaskRunSpecDto {
   @ApiPropertyOptional({ nullable: true, type: Number }) max_containers_per_node: number | null;
   @ApiProperty() max_attempts: number;
   @ApiProperty() batch_timeout_s: number;
+  @ApiPropertyOptional({
+    description:
+      'Present (true) only when the task opted out of the read-only root filesystem; absent means the node runs its containers hardened (read-only /, a tmpfs /tmp)',
+    type: Boolean,
+  })
+  writable_rootfs?: true;
 }
 
 /**

@@ -112,6 +112,17 @@ export class TaskCreateDto {
   @Max(4096)
   max_containers_per_node?: number;
 
+  @ApiPropertyOptional({
+    description:
+      'Let containers write anywhere in their root filesystem. By default a node runs task containers hardened: ' +
+      'every capability dropped, no-new-privileges, a pids limit, and a read-only root filesystem with a writable tmpfs /tmp. ' +
+      'Set true for an image that must write outside /tmp (the other hardening stays)',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'writable_rootfs must be true or false' })
+  writable_rootfs?: boolean;
+
   @ApiPropertyOptional({ description: 'Failed attempts before an item goes to the dead list', default: 3 })
   @IsOptional()
   @IsInt()
