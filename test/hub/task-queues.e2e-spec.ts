@@ -121,6 +121,38 @@ describe('the hub and a task\'s queues (SPEC §2.3, §4) on a real redis-server'
     expect(record.left).toEqual({ pending: 52, in_flight: 0 });
   });
 
+  it('a manual finish (finish {name}, /:name/finish, next) announces the run with what it left: the event and a GET sent as it arrives carry it', async () => {
+    hub = await startTestHub({ progress_interval_s: 0.2 });
+    // Each read starts the moment task.finished reaches the stream, as the dashboard refetches then.
+    const readsOnFinish: Array<Promise<request.Response>> = [];
+    const sse = openSse(`${hub.url}/api/events`, TOKENS.viewer, (event) => {
+      const name = (event.data as { data: { name: string } }).data.name;
+      if (event.type === 'task.finished') readsOnFinish.push(request(hub.url).get(`/api/tasks/${name}`).set(admin).then((r) => r));
+    });
+    await sse.ready;
+    const routes: Array<[string, () => request.Test]> = [
+      ['mf1', () => request(hub.url).post('/api/tasks/finish').set(admin).send({ name: 'mf1' })],
+      ['mf2', () => request(hub.url).post('/api/tasks/mf2/finish').set(admin)],
+      ['mf3', () => request(hub.url).post('/api/tasks/next').set(admin).send({ name: 'mf3' })],
+    ];
+    for (const [i, name] of ['mf1', 'mf2', 'mf3', 'mf4'].entries()) {
+      await client.lpush(`${name}:in`, ...Array.from({ length: 30 + i }, (_, n) => String(n)));
+      await request(hub.url).post('/api/tasks').set(admin).send(task(name, name)).expect(201);
+    }
+    for (const [i, [name, finish]] of routes.entries()) {
+      const q = new WorkQueue(client, `${name}:in`, { outputQueue: `${name}:out` });
+      await q.take({ lanePrefix: q.keys.lanePrefix({ nodeId: 'n', instance: 0, runId: 'r', lane: 0 }), nodeId: 'n', size: 5 });
+      const left = { pending: 25 + i, in_flight: 5 };
+      await finish().expect(200);
+      const finished = await waitFor(async () => sse.events.find((e) => e.type === 'task.finished' && (e.data as { data: { name: string } }).data.name === name), 3000, `task.finished of ${name}`);
+      expect((finished.data as { data: unknown }).data).toMatchObject({ name, status: 'completed', left });
+      const read = (await readsOnFinish[i]).body;
+      expect(read).toMatchObject({ name, status: 'completed', left, progress: { pending: 25 + i, in_flight: 5 } });
+    }
+    expect(readsOnFinish).toHaveLength(3);
+    sse.close();
+  });
+
   it('refuses a queue whose key prefix collides with a held task\'s, and queue names with stray braces', async () => {
     hub = await startTestHub();
     await request(hub.url).post('/api/tasks').set(admin).send({ ...task('c1', 'c'), input_queue: 'x' }).expect(201);

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
 import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
-import { EventBus } from '../../apps/computehub/src/events/event-bus';
+import { ProgressBoard } from '../../apps/computehub/src/progress/progress-board';
 import { NodesService } from '../../apps/computehub/src/nodes/nodes.service';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { HubWithRedis, startHubWithRedis } from '../support/hub-with-redis';
@@ -90,9 +90,11 @@ describe('GET /metrics', () => {
       pending: 120, in_flight: 6, done: 74, dead: 2, requeued: 3, output_length: 74, items_per_s: 12.5, eta_s: 9.6,
       per_node: { [a.id]: 50, [b.id]: 24 }, sampled_at: new Date().toISOString(), error: null,
     };
-    hub.app.get(EventBus).publish('progress', { task: 'm-sweep-a', ...sample });
+    const runOf = (name: string) => list.tasks.find((t) => t.name === name)!.id;
+    // Metrics read the progress board the sampler writes (and task records show).
+    hub.app.get(ProgressBoard).set(runOf('m-sweep-a'), sample);
     // A sample of a task that is not running must not show.
-    hub.app.get(EventBus).publish('progress', { task: 'm-sweep-b', ...sample, pending: 999 });
+    hub.app.get(ProgressBoard).set(runOf('m-sweep-b'), { ...sample, pending: 999 });
     let metrics = await scrape();
     for (const state of ['pending', 'in_flight', 'done', 'dead'] as const) {
       expect(valueOf(metrics, 'gridcore_task_items', { task: 'm-sweep-a', state })).toBe(sample[state]);
@@ -103,6 +105,8 @@ describe('GET /metrics', () => {
     expect(valueOf(metrics, 'gridcore_task_progress_error', { task: 'm-sweep-a' })).toBe(0);
     expect(valueOf(metrics, 'gridcore_node_items_processed', { node: a.id, hostname: a.hostname })).toBe(50);
     expect(valueOf(metrics, 'gridcore_node_items_processed', { node: b.id })).toBe(24);
+    // The sampler only ever samples the running run: take back the one set for m-sweep-b above.
+    hub.app.get(ProgressBoard).forget(runOf('m-sweep-b'));
 
     const finished = await hubCall<{ completed: string; started: string }>(hub.url, 'POST', '/api/tasks/finish', TOKENS.admin);
     expect(finished).toMatchObject({ completed: 'm-sweep-a', started: 'm-sweep-b' });

@@ -5,8 +5,11 @@ export interface SseEvent {
   data: unknown;
 }
 
-/** Reads a server-sent event stream with a bearer header; collects events until closed. */
-export function openSse(url: string, token: string): { events: SseEvent[]; close(): void; ready: Promise<void> } {
+/**
+ * Reads a server-sent event stream with a bearer header; collects events until closed, handing
+ * each to `onEvent` as it arrives (to act at that moment, as a dashboard does).
+ */
+export function openSse(url: string, token: string, onEvent?: (event: SseEvent) => void): { events: SseEvent[]; close(): void; ready: Promise<void> } {
   const events: SseEvent[] = [];
   let buffer = '';
   let resolveReady!: () => void;
@@ -26,7 +29,10 @@ export function openSse(url: string, token: string): { events: SseEvent[]; close
           if (line.startsWith('event: ')) type = line.slice(7);
           else if (line.startsWith('data: ')) data.push(line.slice(6));
         }
-        if (data.length) events.push({ type, data: JSON.parse(data.join('\n')) });
+        if (!data.length) continue;
+        const event = { type, data: JSON.parse(data.join('\n')) };
+        events.push(event);
+        onEvent?.(event);
       }
     });
     res.on('error', () => undefined);

@@ -15,6 +15,7 @@ import { NodesModule } from './nodes/nodes.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { ProgressModule } from './progress/progress.module';
 import { RunnabilityModule } from './runnability/runnability.module';
+import { RunningTaskModule } from './running-task/running-task.module';
 import { TasksModule } from './tasks/tasks.module';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         CleanupModule,
         ProgressModule,
         RunnabilityModule,
+        RunningTaskModule,
         HealthModule,
         MetricsModule,
         DashboardModule,

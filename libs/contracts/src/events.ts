@@ -1,3 +1,7 @@
+import type { NodeRecordDto } from './nodes/node-record.dto';
+import type { TaskProgressDto, TaskRecordDto } from './tasks/task-record.dto';
+import type { TaskRunnabilityDto } from './tasks/task-runnability.dto';
+
 /** Event types published on the hub's SSE stream (`GET /api/events`). */
 export const HUB_EVENT_TYPES = [
   'task.registered',
@@ -30,3 +34,42 @@ export interface HubEvent<T = unknown> {
   at: number;
   data: T;
 }
+
+/** A `progress` event's data: the task's name, its run id, and its latest sample. */
+export type ProgressEventData = TaskProgressDto & { task: string; task_id: string };
+
+/** `task.runnable` / `task.unrunnable`: the running task's runnability, with its name and run id. */
+export type RunnabilityEventData = TaskRunnabilityDto & { task: string; task_id: string };
+
+/** A task's start or completion: its record and the task state's revision after the change. */
+export type TaskTransitionEventData = TaskRecordDto & { revision: number };
+
+/** What each event type carries, so the hub's bus and its listeners share one typing. */
+export interface HubEventPayloads {
+  'task.registered': TaskRecordDto;
+  'task.started': TaskTransitionEventData;
+  'task.finished': TaskTransitionEventData;
+  'task.removed': TaskRecordDto;
+  'task.data_lost': TaskRecordDto;
+  'task.data_loss_acknowledged': TaskRecordDto;
+  'task.unrunnable': RunnabilityEventData;
+  'task.runnable': RunnabilityEventData;
+  'node.registered': NodeRecordDto;
+  'node.online': NodeRecordDto;
+  'node.offline': NodeRecordDto;
+  'node.updated': NodeRecordDto;
+  'node.stopping': NodeRecordDto;
+  'node.deregistered': NodeRecordDto;
+  'node.removed': NodeRecordDto;
+  progress: ProgressEventData;
+}
+
+/** One event of type `K` with its payload; over every type, the union a switch narrows. */
+export type TypedHubEvent<K extends HubEventType = HubEventType> = {
+  [P in K]: { type: P; at: number; data: HubEventPayloads[P] };
+}[K];
+
+// Fails to compile when HUB_EVENT_TYPES and HubEventPayloads list different types.
+type Exactly<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
+type Holds<T extends true> = T;
+export type HubEventPayloadsComplete = Holds<Exactly<keyof HubEventPayloads, HubEventType>>;

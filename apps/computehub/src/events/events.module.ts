@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { ProgressBoardModule } from '../progress/progress-board.module';
+import { ProgressModule } from '../progress/progress.module';
 import { EventBus } from './event-bus';
 import { EventsController } from './events.controller';
 
 @Global()
-@Module({ imports: [ProgressBoardModule], providers: [EventBus], controllers: [EventsController], exports: [EventBus] })
+@Module({ imports: [ProgressModule], providers: [EventBus], controllers: [EventsController], exports: [EventBus] })
 export class EventsModule {}

@@ -1,5 +1,6 @@
 import { MAX_TASK_WAIT_S, TaskCreateDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
+import { nodeEventData } from '../events/hub-event.fixture';
 import type { NodesService } from '../nodes/nodes.service';
 import { TaskState } from '../tasks/task-record';
 import { TaskStore } from '../tasks/task-store';
@@ -57,7 +58,7 @@ describe('TaskWatch', () => {
     await tasks.register(dto('b'));
     await flush();
     expect(p.answered()).toBe(false);
-    await tasks.finish();
+    await tasks.finish('finish', {}, async () => ({}));
     await expect(p.answer).resolves.toMatchObject({ revision: 2, task: { task_name: 'b', revision: 2 } });
   });
 
@@ -66,7 +67,7 @@ describe('TaskWatch', () => {
     const mine = poll(w, { wait: 30, revision: 0, nodeId: 'n-1' });
     const other = poll(w, { wait: 30, revision: 0, nodeId: 'n-2' });
     stops.stopping.add('n-1');
-    bus.publish('node.stopping', { id: 'n-1' });
+    bus.publish('node.stopping', nodeEventData({ id: 'n-1', stopping: true }));
     await expect(mine.answer).resolves.toEqual({ revision: 0, stop_requested: true, task: null });
     await flush();
     expect(other.answered()).toBe(false);

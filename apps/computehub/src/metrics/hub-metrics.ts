@@ -1,14 +1,15 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Subscription } from 'rxjs';
-import { HubEvent, TaskProgressDto } from '@gridcore/contracts';
+import type { TaskProgressDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
 import type { NodeRecord } from '../nodes/node-record';
 import { NodesService, PER_NODE_FIGURES_MAX } from '../nodes/nodes.service';
+import { ProgressBoard } from '../progress/progress-board';
 import { TasksService } from '../tasks/tasks.service';
 
-/** A `progress` event's data: the task's name, its run id, and its latest sample. */
-export type ProgressEventData = TaskProgressDto & { task: string; task_id?: string };
+/** The running task's name with its latest sample. */
+export type RunningProgress = TaskProgressDto & { task: string };
 
 const NODE_STATUSES = ['online', 'offline'] as const;
 const RUNTIME_STATUSES = ['Idle', 'Running', 'Error'] as const;
@@ -17,13 +18,11 @@ const ITEM_STATES = ['pending', 'in_flight', 'done', 'dead'] as const;
 /**
  * The hub's Prometheus metrics, on a registry of its own (several hubs in one process, as in
  * the tests, never share series). Gauges about nodes and the running task are computed when
- * scraped, from the services and the latest `progress` event; counters follow the event bus.
+ * scraped, from the services and the progress board; counters follow the event bus.
  */
 @Injectable()
 export class HubMetrics implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
-  /** The latest sample of each task run, by run id (by name for a sample without one). */
-  private readonly latestProgress = new Map<string, ProgressEventData>();
   private subscription: Subscription | null = null;
 
   private readonly taskSwitches = new Counter({
@@ -44,6 +43,7 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
     private readonly bus: EventBus,
     private readonly nodes: NodesService,
     private readonly tasks: TasksService,
+    private readonly progress: ProgressBoard,
   ) {
     const self = this;
     new Gauge({
@@ -152,7 +152,7 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.subscription = this.bus.events$.subscribe((event) => this.onEvent(event));
+    this.subscription = this.bus.of('task.started').subscribe(() => this.taskSwitches.inc());
   }
 
   onModuleDestroy(): void {
@@ -173,33 +173,11 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The latest sample of the running task, or null (no task, or no sample since it started). */
-  runningProgress(): ProgressEventData | null {
+  runningProgress(): RunningProgress | null {
     const current = this.tasks.current();
     if (!current) return null;
-    return this.latestProgress.get(current.id) ?? this.latestProgress.get(current.name) ?? null;
-  }
-
-  private forget(task: { id: string; name: string }): void {
-    this.latestProgress.delete(task.id);
-    this.latestProgress.delete(task.name);
-  }
-
-  private onEvent(event: HubEvent): void {
-    switch (event.type) {
-      case 'progress': {
-        const data = event.data as ProgressEventData | null;
-        if (data && typeof data.task === 'string') this.latestProgress.set(data.task_id ?? data.task, data);
-        break;
-      }
-      case 'task.started':
-        this.taskSwitches.inc();
-        // A new run of a name starts from zero: forget the last run's sample.
-        this.forget(event.data as { id: string; name: string });
-        break;
-      case 'task.finished':
-        this.forget(event.data as { id: string; name: string });
-        break;
-    }
+    const sample = this.progress.get(current.id);
+    return sample && { ...sample, task: current.name };
   }
 }
 

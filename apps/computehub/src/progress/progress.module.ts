@@ -1,18 +1,13 @@
 import { Module } from '@nestjs/common';
-import { NodesModule } from '../nodes/nodes.module';
-import { QueuesModule } from '../queues/queues.module';
-import { TasksModule } from '../tasks/tasks.module';
-import { DataLossController } from './data-loss.controller';
-import { DataLossService } from './data-loss.service';
-import { ProgressBoardModule } from './progress-board.module';
 import { ProgressController } from './progress.controller';
-import { ProgressSampler } from './progress-sampler';
-import { QueueConfigWriter } from './queue-config-writer';
+import { ProgressBoard } from './progress-board';
+import { ProgressDemand } from './progress-demand';
+import { ProgressHistory } from './progress-history';
 
+/** What the hub knows of each run's progress (latest sample, recent history, who watches). */
 @Module({
-  imports: [TasksModule, QueuesModule, ProgressBoardModule, NodesModule],
-  controllers: [DataLossController, ProgressController],
-  providers: [ProgressSampler, QueueConfigWriter, DataLossService],
-  exports: [ProgressSampler],
+  controllers: [ProgressController],
+  providers: [ProgressBoard, ProgressHistory, ProgressDemand],
+  exports: [ProgressBoard, ProgressHistory, ProgressDemand],
 })
 export class ProgressModule {}

@@ -1,5 +1,3 @@
-import type { TaskRecord } from '../tasks/task-record';
-
 /** Where a task's items live; null for a task whose image hard-codes its queues (SPEC §2.1). */
 export interface QueueRef {
   redisUrl: string;
@@ -68,7 +66,15 @@ export abstract class TaskQueues {
   abstract requeueDead(ref: QueueRef): Promise<number>;
 }
 
-export function queueRefOf(task: TaskRecord): QueueRef | null {
+/** The fields of a task record that name its queues (queues/ sits below tasks/, so not the record itself). */
+export interface QueueNaming {
+  input_redis: string | null;
+  input_queue: string | null;
+  output_redis: string | null;
+  output_queue: string | null;
+}
+
+export function queueRefOf(task: QueueNaming): QueueRef | null {
   if (!task.input_redis || !task.input_queue) return null;
   return {
     redisUrl: task.input_redis,

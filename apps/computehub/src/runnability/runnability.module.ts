@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { NodesModule } from '../nodes/nodes.module';
-import { TasksModule } from '../tasks/tasks.module';
-import { RunnabilityBoardModule } from './runnability-board.module';
-import { RunnabilityTracker } from './runnability-tracker';
+import { RunnabilityBoard } from './runnability-board';
 
-@Module({ imports: [TasksModule, NodesModule, RunnabilityBoardModule], providers: [RunnabilityTracker] })
+/** Whether online nodes can run the running task, as last judged (by the running-task watch). */
+@Module({ providers: [RunnabilityBoard], exports: [RunnabilityBoard] })
 export class RunnabilityModule {}

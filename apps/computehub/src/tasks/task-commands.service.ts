@@ -1,16 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
+import { FinishResultDto, NextResultDto, TaskCreateDto, TaskRecordDto } from '@gridcore/contracts';
 import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
-import { NodesService } from '../nodes/nodes.service';
 import { maskRedisUrl } from '../redaction/redis-urls';
-import { ProgressBoard } from '../progress/progress-board';
-import { progressOf } from '../progress/progress-tracker';
 import { RedisServers } from '../queues/redis-servers';
 import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
 import { RunnabilityBoard } from '../runnability/runnability-board';
-import type { RunExpectation, Transition } from './task-lifecycle';
+import { TaskCompletion } from './task-completion.service';
+import type { RunExpectation } from './task-lifecycle';
 import type { TaskRecord } from './task-record';
 import { publicTask, recordFromDto } from './task-views';
 import { TasksService } from './tasks.service';
@@ -22,11 +20,10 @@ export class TaskCommands {
 
   constructor(
     private readonly tasks: TasksService,
+    private readonly completion: TaskCompletion,
     private readonly queues: TaskQueues,
-    private readonly progress: ProgressBoard,
     private readonly servers: RedisServers,
     private readonly runnability: RunnabilityBoard,
-    private readonly nodes: NodesService,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -110,62 +107,18 @@ export class TaskCommands {
 
   /** `POST /api/tasks/finish` (and `/:name/finish`): with a name, only if that task runs. */
   async finish(expected: RunExpectation = {}): Promise<FinishResultDto> {
-    const { completed, started } = await this.tasks.finish('finish', expected);
+    const { completed, started } = await this.completion.complete('finish', expected);
     const name = completed!.name;
-    const left = await this.recordLeft(completed!);
     return {
       completed: name,
       started: started?.name ?? null,
       message: started ? `Task ${name} completed; started ${started.name}` : `Task ${name} completed; no pending task`,
-      left,
+      left: completed!.left,
     };
   }
 
-  /**
-   * Auto-finish of the run that was sampled drained: completes it only if it still runs (an
-   * operator may have finished it meanwhile), noting in the same change that it left nothing and
-   * its last figures. Null when it did not complete it.
-   */
-  async autoFinish(runId: string): Promise<Transition | null> {
-    const last = this.progress.get(runId);
-    const known = { left: { pending: 0, in_flight: 0 }, final_progress: last && { ...last, eta_s: 0 } };
-    let transition: Transition;
-    try {
-      transition = await this.tasks.finish('auto_finish', { id: runId }, known);
-    } catch (err) {
-      if (err instanceof ConflictError) return null;
-      throw err;
-    }
-    this.progress.forget(runId);
-    return transition;
-  }
-
-  /**
-   * Notes what a completed task left in its queues (pending, in flight) and its final progress,
-   * from a fresh reading when its Redis answers, else from the last sample.
-   */
-  private async recordLeft(completed: TaskRecord): Promise<TaskLeftDto | null> {
-    const ref = queueRefOf(completed);
-    if (!ref) return null;
-    const last = this.progress.get(completed.id);
-    let left: TaskLeftDto | null = null;
-    let final = last;
-    try {
-      // Registered ids only, capped, as the sampler asks (a worker cannot grow the answer).
-      const snapshot = await this.queues.snapshot(ref, this.nodes.figureNodeIds());
-      left = { pending: snapshot.pending, in_flight: snapshot.inFlight };
-      final = { ...progressOf(snapshot, last?.items_per_s ?? 0), eta_s: null };
-    } catch (err) {
-      this.logger.warn(`could not read what task ${completed.name} left: ${(err as Error).message}`);
-    }
-    await this.tasks.annotate(completed.id, { left, final_progress: final }).catch(() => undefined);
-    this.progress.forget(completed.id);
-    return left;
-  }
-
   async next(expected: RunExpectation = {}): Promise<NextResultDto> {
-    const { completed, started } = await this.tasks.finish('next', expected);
-    if (completed) await this.recordLeft(completed);
+    const { completed, started } = await this.completion.complete('next', expected);
     // As the original: the running task is completed even when nothing follows it.
     if (!started) throw new InvalidRequestError('No more tasks available');
     return { previous: completed?.name ?? 'none', current: started.name };

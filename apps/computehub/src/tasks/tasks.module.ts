@@ -3,19 +3,22 @@ import { HubConfig } from '../config/hub-config';
 import { StateRedis } from '../persistence/state-redis.provider';
 import { StateWriteHealth } from '../persistence/state-write-health';
 import { NodesModule } from '../nodes/nodes.module';
-import { ProgressBoardModule } from '../progress/progress-board.module';
+import { ProgressModule } from '../progress/progress.module';
 import { QueuesModule } from '../queues/queues.module';
-import { RunnabilityBoardModule } from '../runnability/runnability-board.module';
+import { RunnabilityModule } from '../runnability/runnability.module';
 import { FileTaskStore } from './file-task-store';
+import { QueueRunLeftovers } from './queue-run-leftovers';
 import { RedisTaskStore } from './redis-task-store';
+import { RunLeftovers } from './run-leftovers';
 import { TaskCommands } from './task-commands.service';
+import { TaskCompletion } from './task-completion.service';
 import { TaskQueries } from './task-queries.service';
 import { TaskStore } from './task-store';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
 
 @Module({
-  imports: [QueuesModule, ProgressBoardModule, RunnabilityBoardModule, NodesModule],
+  imports: [QueuesModule, ProgressModule, RunnabilityModule, NodesModule],
   controllers: [TasksController],
   providers: [
     {
@@ -24,10 +27,12 @@ import { TasksService } from './tasks.service';
       useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
         config.values.state_store === 'redis' ? new RedisTaskStore(redis, writes) : new FileTaskStore(config, writes),
     },
+    { provide: RunLeftovers, useClass: QueueRunLeftovers },
     TasksService,
+    TaskCompletion,
     TaskCommands,
     TaskQueries,
   ],
-  exports: [TasksService, TaskStore, TaskCommands],
+  exports: [TasksService, TaskStore, TaskCompletion],
 })
 export class TasksModule {}

@@ -1,64 +1,26 @@
-import type { HubEvent, TaskCreateDto } from '@gridcore/contracts';
+import type { TaskCreateDto, TypedHubEvent } from '@gridcore/contracts';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
+import { MemoryTaskStore } from './memory-task-store.fixture';
 import { TaskState } from './task-record';
-import { TaskStore } from './task-store';
 import { TasksService } from './tasks.service';
-
-/** A store in memory whose saves the test can fail or hold open; it logs into the shared journal. */
-class MemoryTaskStore extends TaskStore {
-  saved: TaskState | null = null;
-  failNext = false;
-  private held: Array<() => void> = [];
-  hold = false;
-
-  constructor(
-    private readonly journal: string[],
-    private readonly initial: TaskState | null = null,
-  ) {
-    super();
-  }
-
-  async load(): Promise<TaskState | null> {
-    return this.initial ? structuredClone(this.initial) : null;
-  }
-
-  async save(state: TaskState): Promise<void> {
-    this.journal.push(`save r${state.revision} ${state.tasks.map((t) => `${t.name}:${t.status}`).join(',')}`);
-    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('disk full');
-    }
-    this.saved = structuredClone(state);
-  }
-
-  async ping(): Promise<void> {}
-
-  /** Lets the oldest held save go on. */
-  release(): void {
-    this.held.shift()?.();
-  }
-
-  get waiting(): number {
-    return this.held.length;
-  }
-}
 
 const dto = (name: string): TaskCreateDto => ({ name, image: 'img' }) as TaskCreateDto;
 const flush = () => new Promise((resolve) => setImmediate(resolve));
+/** A run that left nothing the test cares about. */
+const noFacts = async () => ({});
 
 async function service(initial: TaskState | null = null) {
   const journal: string[] = [];
   const store = new MemoryTaskStore(journal, initial);
   const bus = new EventBus();
-  const events: HubEvent[] = [];
+  const events: TypedHubEvent[] = [];
   bus.events$.subscribe((event) => {
     events.push(event);
-    journal.push(`publish ${event.type} ${(event.data as { name: string }).name}`);
+    journal.push(`publish ${event.type} ${'name' in event.data ? event.data.name : '?'}`);
   });
   const tasks = new TasksService(store, bus);
   await tasks.onModuleInit();
@@ -78,9 +40,9 @@ describe('TasksService', () => {
     await tasks.register(dto('a'));
     await tasks.register(dto('b'));
     events.length = 0;
-    const transition = await tasks.finish();
+    const transition = await tasks.finish('finish', {}, noFacts);
     expect([transition.completed?.name, transition.started?.name]).toEqual(['a', 'b']);
-    expect(events.map((e) => [e.type, (e.data as { name: string; revision: number }).name, (e.data as { revision: number }).revision])).toEqual([
+    expect(events.map((e) => [e.type, 'name' in e.data && e.data.name, 'revision' in e.data && e.data.revision])).toEqual([
       ['task.finished', 'a', 2],
       ['task.started', 'b', 2],
     ]);
@@ -95,7 +57,7 @@ describe('TasksService', () => {
     const before = structuredClone(store.saved);
     events.length = 0;
     store.failNext = true;
-    await expect(tasks.finish()).rejects.toThrow(StateUnavailableError);
+    await expect(tasks.finish('finish', {}, noFacts)).rejects.toThrow(StateUnavailableError);
     // The draft was a copy: the record the hub serves was not half-completed in place.
     expect(tasks.current()?.name).toBe('a');
     expect(tasks.current()?.status).toBe('running');
@@ -105,7 +67,7 @@ describe('TasksService', () => {
     expect(events).toEqual([]);
     expect(store.saved).toEqual(before);
     // The queue of changes is not poisoned by the failure.
-    expect((await tasks.finish()).completed?.name).toBe('a');
+    expect((await tasks.finish('finish', {}, noFacts)).completed?.name).toBe('a');
     expect(tasks.current()?.name).toBe('b');
   });
 
@@ -138,7 +100,7 @@ describe('TasksService', () => {
   it('two finishes sent at once without a name complete two tasks in order, as the original', async () => {
     const { tasks } = await service();
     for (const name of ['fa', 'fb', 'fc']) await tasks.register(dto(name));
-    const [first, second] = await Promise.all([tasks.finish(), tasks.finish()]);
+    const [first, second] = await Promise.all([tasks.finish('finish', {}, noFacts), tasks.finish('finish', {}, noFacts)]);
     expect([first.completed?.name, first.started?.name]).toEqual(['fa', 'fb']);
     expect([second.completed?.name, second.started?.name]).toEqual(['fb', 'fc']);
   });
@@ -147,7 +109,7 @@ describe('TasksService', () => {
     const { tasks, store, events } = await service();
     for (const name of ['fa', 'fb', 'fc']) await tasks.register(dto(name));
     events.length = 0;
-    const outcomes = await Promise.allSettled([tasks.finish('finish', { name: 'fa' }), tasks.finish('finish', { name: 'fa' })]);
+    const outcomes = await Promise.allSettled([tasks.finish('finish', { name: 'fa' }, noFacts), tasks.finish('finish', { name: 'fa' }, noFacts)]);
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { completed: { name: 'fa' }, started: { name: 'fb' } } });
     expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: new ConflictError('Task fa is not the running task: fb is running') });
     expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
@@ -160,7 +122,7 @@ describe('TasksService', () => {
     const { tasks, journal } = await service();
     await tasks.register(dto('a'));
     journal.length = 0;
-    await expect(tasks.finish('finish', { id: 'another-run' })).rejects.toThrow('Task run another-run is not the running task: a is running');
+    await expect(tasks.finish('finish', { id: 'another-run' }, noFacts)).rejects.toThrow('Task run another-run is not the running task: a is running');
     await expect(tasks.register(dto('a'))).rejects.toThrow(new ConflictError('Task a is already running'));
     await expect(tasks.remove('a')).rejects.toThrow(ConflictError);
     expect(journal).toEqual([]);
@@ -170,7 +132,7 @@ describe('TasksService', () => {
     const { tasks, store, events } = await service();
     const a = await tasks.register(dto('a'));
     const left = { input: 0, retry: 0, in_flight: 0, dead: 0, output: 7 } as never;
-    const transition = await tasks.finish('auto_finish', { id: a.id }, { left });
+    const transition = await tasks.finish('auto_finish', { id: a.id }, async () => ({ left }));
     expect(transition.completed).toMatchObject({ name: 'a', completed_by: 'auto_finish', left });
     expect(store.saved?.tasks[0]).toMatchObject({ status: 'completed', completed_by: 'auto_finish', left });
     expect(events.at(-1)).toMatchObject({ type: 'task.finished', data: { name: 'a', revision: 2 } });
@@ -179,10 +141,10 @@ describe('TasksService', () => {
 
   it('next with nothing running or pending changes nothing; with a running task it completes it by next', async () => {
     const { tasks } = await service();
-    await expect(tasks.finish('next')).resolves.toEqual({ completed: null, started: null });
+    await expect(tasks.finish('next', {}, noFacts)).resolves.toEqual({ completed: null, started: null });
     expect(tasks.revision).toBe(0);
     await tasks.register(dto('a'));
-    expect((await tasks.finish('next')).completed?.completed_by).toBe('next');
+    expect((await tasks.finish('next', {}, noFacts)).completed?.completed_by).toBe('next');
   });
 
   it('admit runs inside the change, sees the records held, and when it throws nothing is saved', async () => {
@@ -233,7 +195,7 @@ describe('TasksService', () => {
     const first = await service();
     await first.tasks.register(dto('a'));
     await first.tasks.register(dto('b'));
-    await first.tasks.finish();
+    await first.tasks.finish('finish', {}, noFacts);
     const again = await service(first.store.saved);
     expect(again.tasks.revision).toBe(2);
     expect(again.tasks.current()?.name).toBe('b');

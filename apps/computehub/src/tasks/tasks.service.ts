@@ -12,8 +12,16 @@ import { publicTask, recordFromDto } from './task-views';
 
 export type CompletionCause = 'finish' | 'next' | 'auto_finish';
 
-/** What a completed run left and its last figures, when known as it completes (auto-finish). */
+/** What a completed run left in its queues and its last figures, recorded as it completes. */
 export type CompletionFacts = Partial<Pick<TaskRecord, 'left' | 'final_progress'>>;
+
+/** A change's answer, and what it did for the announcements that follow its save. */
+interface Outcome<T> {
+  result: T;
+  transition: Transition;
+  registered?: string;
+  removed?: TaskRecord[];
+}
 
 /**
  * Owns the task state. Every change runs on a copy, is saved, and only then becomes the state
@@ -85,14 +93,15 @@ export class TasksService implements OnModuleInit {
 
   /**
    * Completes the current task, or with an expectation only the run meant (a ConflictError
-   * naming the running task otherwise): the check and the change are one serialised step.
+   * naming the running task otherwise). The check, the facts about the run (`factsOf`, which
+   * must not throw) and the change are one serialised step: no reader, no event and no saved
+   * state ever shows the completed record without them. Callers go through TaskCompletion.
    */
-  finish(by: CompletionCause = 'finish', expected: RunExpectation = {}, known: CompletionFacts = {}): Promise<Transition> {
-    return this.change((lc) => {
+  finish(by: CompletionCause, expected: RunExpectation, factsOf: (run: TaskRecord) => Promise<CompletionFacts>): Promise<Transition> {
+    return this.change(async (lc) => {
       const now = new Date().toISOString();
       const transition = by === 'next' ? lc.next(now, expected) : lc.finish(now, by, expected);
-      // Facts known before the change land with it, so no reader sees the record without them.
-      if (transition.completed) Object.assign(transition.completed, known);
+      if (transition.completed) Object.assign(transition.completed, await factsOf(structuredClone(transition.completed)));
       return { result: transition, transition };
     });
   }
@@ -113,12 +122,10 @@ export class TasksService implements OnModuleInit {
     });
   }
 
-  private change<T>(
-    op: (lc: TaskLifecycle) => { result: T; transition: Transition; registered?: string; removed?: TaskRecord[] },
-  ): Promise<T> {
+  private change<T>(op: (lc: TaskLifecycle) => Outcome<T> | Promise<Outcome<T>>): Promise<T> {
     const run = this.queue.then(async () => {
       const draft = new TaskLifecycle(structuredClone(this.state));
-      const outcome = op(draft);
+      const outcome = await op(draft);
       try {
         await this.store.save(draft.state);
       } catch (err) {
@@ -133,7 +140,7 @@ export class TasksService implements OnModuleInit {
     return run;
   }
 
-  private announce(outcome: { transition: Transition; registered?: string; removed?: TaskRecord[] }): void {
+  private announce(outcome: Outcome<unknown>): void {
     const byId = (id: string) => this.state.tasks.find((t) => t.id === id);
     if (outcome.registered) this.bus.publish('task.registered', publicTask(byId(outcome.registered)!));
     for (const removed of outcome.removed ?? []) this.bus.publish('task.removed', publicTask(removed));

@@ -1,13 +1,13 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import type { HubEvent } from '@gridcore/contracts';
+import type { TypedHubEvent } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
 import type { NodeRecord } from '../nodes/node-record';
 import { NodesService } from '../nodes/nodes.service';
 import { TasksService } from '../tasks/tasks.service';
-import { hubDerivedReason, nodeVerdict, RunnableTask } from './node-verdict';
-import { RunnabilityBoard } from './runnability-board';
-import { RunnabilityTally } from './runnability-tally';
+import { hubDerivedReason, nodeVerdict, RunnableTask } from '../runnability/node-verdict';
+import { RunnabilityBoard } from '../runnability/runnability-board';
+import { RunnabilityTally } from '../runnability/runnability-tally';
 
 /**
  * Works out whether any online node can run the running task, from the nodes' own reports
@@ -41,14 +41,14 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
     this.subscription?.unsubscribe();
   }
 
-  private on(event: HubEvent): void {
+  private on(event: TypedHubEvent): void {
     if (this.rebuilding || event.type === 'task.unrunnable' || event.type === 'task.runnable') return;
     if (event.type.startsWith('task.')) {
       if ((this.tasks.current()?.id ?? null) !== (this.task?.id ?? null)) this.rebuild();
       return;
     }
-    if (event.type.startsWith('node.')) {
-      const id = (event.data as { id?: string }).id;
+    if (event.type !== 'progress') {
+      const id = event.data.id;
       if (id && this.judge(id, this.nodes.find(id))) this.announce();
     }
   }

@@ -4,15 +4,15 @@ import { HubConfig } from '../config/hub-config';
 import { EventBus } from '../events/event-bus';
 import { NodesService } from '../nodes/nodes.service';
 import { queueRefOf, TaskQueues } from '../queues/task-queues';
-import { TaskCommands } from '../tasks/task-commands.service';
 import { PeriodicJob } from '../scheduling/periodic-job';
+import { ProgressBoard } from '../progress/progress-board';
+import { ProgressDemand } from '../progress/progress-demand';
+import { ProgressHistory } from '../progress/progress-history';
+import { ProgressTracker } from '../progress/progress-tracker';
+import { TaskCompletion } from '../tasks/task-completion.service';
 import { TasksService } from '../tasks/tasks.service';
 import { AutoFinishPolicy } from './auto-finish-policy';
 import { DataLossService } from './data-loss.service';
-import { ProgressBoard } from './progress-board';
-import { ProgressDemand } from './progress-demand';
-import { ProgressHistory } from './progress-history';
-import { ProgressTracker } from './progress-tracker';
 import { QueueConfigWriter } from './queue-config-writer';
 import { queueLossReason } from './queue-loss-check';
 import { SampleGate } from './sample-gate';
@@ -39,7 +39,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     registry: SchedulerRegistry,
     private readonly config: HubConfig,
     private readonly tasks: TasksService,
-    private readonly commands: TaskCommands,
+    private readonly completion: TaskCompletion,
     private readonly queues: TaskQueues,
     private readonly board: ProgressBoard,
     private readonly bus: EventBus,
@@ -122,7 +122,7 @@ export class ProgressSampler implements OnApplicationBootstrap, OnApplicationShu
     const autoFinish = task.auto_finish ?? this.config.values.auto_finish;
     const graceS = task.auto_finish_grace_s ?? this.config.values.auto_finish_grace_s;
     if (autoFinish && run.policy.observe(snapshot, graceS)) {
-      const done = await this.commands.autoFinish(task.id);
+      const done = await this.completion.autoFinish(task.id);
       if (done) this.logger.log(`auto-finished ${task.name}${done.started ? `; started ${done.started.name}` : ''}`);
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { filter, Subscription } from 'rxjs';
+import { Subscription } from 'rxjs';
 import { EventBus } from '../events/event-bus';
 import { HubConfig } from '../config/hub-config';
 import { queueRefOf, QueueTuning, TaskQueues } from '../queues/task-queues';
@@ -31,9 +31,7 @@ export class QueueConfigWriter implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.bus.events$
-      .pipe(filter((e) => e.type === 'task.started'))
-      .subscribe((e) => void this.write((e.data as { id: string }).id));
+    this.subscription = this.bus.of('task.started').subscribe((e) => void this.write(e.data.id));
     const current = this.tasks.current();
     if (current) void this.ensure(current.id);
   }

@@ -3,8 +3,8 @@ import type { TaskRecordDto } from '@gridcore/contracts';
 import { ConflictError } from '../errors/conflict.error';
 import { EventBus } from '../events/event-bus';
 import { publicTask } from '../tasks/task-views';
+import { ProgressBoard } from '../progress/progress-board';
 import { TasksService } from '../tasks/tasks.service';
-import { ProgressBoard } from './progress-board';
 import { QueueConfigWriter } from './queue-config-writer';
 
 /**
