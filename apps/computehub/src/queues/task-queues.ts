@@ -72,6 +72,7 @@ export interface QueueNaming {
   input_queue: string | null;
   output_redis: string | null;
   output_queue: string | null;
+  redis_tls_ca?: string | null;
 }
 
 export function queueRefOf(task: QueueNaming): QueueRef | null {
