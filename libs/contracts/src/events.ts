@@ -19,6 +19,8 @@ export const HUB_EVENT_TYPES = [
   'node.stopping',
   'node.deregistered',
   'node.removed',
+  /** An operator revoked the node (or its join token): its credential answers 401 from now on. */
+  'node.revoked',
   'progress',
 ] as const;
 

@@ -15,3 +15,4 @@ export * from './nodes/not-running.dto';
 export * from './nodes/node-record.dto';
 export * from './config-keys';
 export * from './auth/whoami.dto';
+export * from './auth/join-token.dto';

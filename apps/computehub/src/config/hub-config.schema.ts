@@ -33,6 +33,8 @@ export const HUB_CONFIG_SCHEMA = {
   /** Lease of a taken batch, written to each task's P:config; short leases make lapse tests quick. */
   lease_s: { type: 'int', default: 60, min: 5, max: 86_400 },
   max_nodes: { type: 'int', default: 100_000, min: 1, max: 10_000_000 },
+  /** Registrations a second per join token (a burst of ten seconds' worth), so a flood cannot grow the hub's memory without bound. */
+  join_rate_per_s: { type: 'number', default: 5, min: 0.01, max: 1_000_000 },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */
