@@ -7,6 +7,7 @@ import { NodeConfig } from './config/node-config';
 import { NodeIdentity } from './config/node-identity';
 import { EngineMonitor } from './engine/engine-monitor';
 import { HubClient } from './hub/hub-client';
+import { NodeRevokedError } from './hub/hub-errors';
 import { hostArchitecture, NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
 import { SlotQueue } from './queue/slot-queue';
@@ -14,6 +15,13 @@ import { StopReason, TaskStream } from './task/task-stream';
 import { NodeFacts } from './workers/container-plan';
 import { OrphanReconciler } from './workers/orphan-reconciler';
 import { WorkerPool } from './workers/worker-pool';
+
+const STOP_LINES: Record<StopReason, string> = {
+  hub: 'stopping: the hub asked',
+  signal: 'stopping: signal received',
+  revoked: 'stopping: the hub revoked this node',
+  refused: 'stopping: the hub refused this node\'s token',
+};
 
 /** How often the reconciler looks for untracked containers of ours after start-up. */
 const RECONCILE_EVERY_MS = 60_000;
@@ -68,6 +76,10 @@ export class AgentService {
     for (const warning of this.config.warnings) this.logger.warn(warning);
     const signal = this.stopping.signal;
     await this.identity.load();
+    const revoked = await this.identity.revokedMarker();
+    if (revoked !== null) {
+      throw new NodeRevokedError(`this node was revoked by the hub (${revoked}); it does not start while ${this.identity.revokedFile} exists`);
+    }
     await this.engine.start();
     // Before any worker starts, so a crashed agent's containers never run beside their successors.
     if (this.engine.up && this.identity.id) await this.reconcile();
@@ -89,7 +101,9 @@ export class AgentService {
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
     this.logger.log(`running on ${this.platform} with ${cpus().length} CPUs${this.config.parallelism ? `, parallelism ${this.config.parallelism}` : ''}`);
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    return this.stopped;
+    await this.stopped;
+    // Revoked (exit 4) or refused on a rejoin (exit 3): main says so in one line.
+    if (this.session.fatal) throw this.session.fatal;
   }
 
   /** One pass at a time: the engine's return and the periodic tick may ask together. */
@@ -112,7 +126,7 @@ export class AgentService {
   /** Stops everything once; later calls get the same promise. */
   stop(reason: StopReason): Promise<void> {
     if (this.stopped) return this.stopped;
-    this.logger.log(reason === 'hub' ? 'stopping: the hub asked' : 'stopping: signal received');
+    this.logger.log(STOP_LINES[reason]);
     this.stopping.abort();
     clearInterval(this.reconcileTimer);
     this.engineReturns?.unsubscribe();
@@ -120,7 +134,8 @@ export class AgentService {
       await Promise.all([this.watcher?.close(), this.session.close()]);
       await this.pool?.shutdown();
       await this.engine.close();
-      if (this.pool) await this.session.deregister();
+      // A revoked or refused node has no credential left to deregister with.
+      if (this.pool && (reason === 'hub' || reason === 'signal')) await this.session.deregister();
       await this.queue.close();
       this.hub.close();
       this.logger.log('stopped');

@@ -2,7 +2,7 @@ import { BehaviorSubject, Subject } from 'rxjs';
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 
 /** Why the agent stops. */
-export type StopReason = 'signal' | 'hub';
+export type StopReason = 'signal' | 'hub' | 'revoked' | 'refused';
 
 /**
  * The node's view of the grid: `task$` holds the task to run (null: none) and changes only when
