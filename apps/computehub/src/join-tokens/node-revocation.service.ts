@@ -35,9 +35,9 @@ export class NodeRevocation {
       throw new NotFoundError(`Node ${nodeId} not found`);
     }
     const record = await this.book.revokeNode(nodeId, at);
-    await this.nodes.markRevoked(nodeId, record.revoked_at);
-    // Wakes the node's open long-poll, which then answers 401 "revoked".
-    this.bus.publish('node.revoked', { id: nodeId, revoked_at: record.revoked_at });
+    const view = await this.nodes.markRevoked(nodeId, record.revoked_at);
+    // Wakes the node's open long-poll, which then answers 401 "revoked"; listeners get the record as shown.
+    if (view) this.bus.publish('node.revoked', view);
     this.logger.log(`node ${nodeId} revoked`);
     const items = await this.handBack(nodeId);
     setTimeout(() => void this.handBack(nodeId), SECOND_HAND_BACK_MS).unref();

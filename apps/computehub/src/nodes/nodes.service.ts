@@ -245,10 +245,13 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     this.bus.publish('node.deregistered', publicNode(departed));
   }
 
-  /** The node was revoked: listed as Offline and left, with the time; nothing it sends is heard. */
-  async markRevoked(id: string, revokedAt: string): Promise<void> {
+  /**
+   * The node was revoked: listed as Offline and left, with the time; nothing it sends is heard.
+   * Returns its record as shown (the caller announces it as node.revoked), or null if none.
+   */
+  async markRevoked(id: string, revokedAt: string): Promise<NodeRecordDto | null> {
     const node = this.nodes.get(id);
-    if (!node) return;
+    if (!node) return null;
     const revoked: NodeRecord = {
       ...node,
       online: false,
@@ -262,7 +265,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       derived_not_running: null,
     };
     await this.commit(() => this.put(revoked), () => this.put(node), [{ put: persistedPart(revoked) }]);
-    this.bus.publish('node.updated', publicNode(revoked));
+    return publicNode(revoked);
   }
 
   /** The operator forgets a node that is offline (or left); an online one must stop first. */
