@@ -70,7 +70,7 @@ describe('GridNode on a join token: its own credential, revocation, rejoining', 
     hubs.push(hub);
     const token = await joinToken(hub, 'two-nodes');
     const [a, b] = [agentOn(hub, token), agentOn(hub, token)];
-    const [idA, idB] = await Promise.all([waitForNodeId(a.stateDir), waitForNodeId(b.stateDir)]);
+    const [idA, idB] = await Promise.all([waitForNodeId(a.stateDir, 90_000), waitForNodeId(b.stateDir, 90_000)]);
     nodeIds.push(idA, idB);
     await waitFor(() => savedCredential(a.stateDir) && savedCredential(b.stateDir), 20_000, 'both node credentials saved');
     for (const [agent, id] of [[a, idA], [b, idB]] as const) {
@@ -92,7 +92,13 @@ describe('GridNode on a join token: its own credential, revocation, rejoining', 
     const runStart = Date.now();
     expect((await api(hub, 'POST', '/api/tasks', { name: 'revoke-run', image, input_redis: redis.url, input_queue: queue, output_queue: output })).status).toBe(201);
     await waitFor(() => nodeContainers(idA, 'revoke-run').length === 2 && nodeContainers(idB, 'revoke-run').length === 2, 60_000, '2 containers on each node', 100);
-    await waitFor(async () => (await client.llen(output)) >= 500, 60_000, 'the first results', 50);
+    // Both nodes' workers are taking batches (a container Docker calls running may not have connected yet).
+    await waitFor(
+      async () => Number(await client.hget(keys.stats, `node:${idA}`)) >= 200 && Number(await client.hget(keys.stats, `node:${idB}`)) >= 200,
+      60_000,
+      'results from both nodes',
+      50,
+    );
 
     const revokedAt = Date.now();
     const revoked = await api(hub, 'POST', `/api/nodes/${idA}/revoke`);
@@ -100,6 +106,8 @@ describe('GridNode on a join token: its own credential, revocation, rejoining', 
     const pendingAtRevoke = await client.llen(queue);
     console.log(`revoked ${idA} ${revokedAt - runStart} ms into the run with ${pendingAtRevoke} of ${count} items pending; the hub handed back ${revoked.body.items_handed_back} items`);
     expect(pendingAtRevoke).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
+    console.log(hub.output().split('\n').filter((l) => /\[Revocation\]/.test(l)).join('\n'));
     await waitFor(() => nodeContainers(idA, undefined, true).length === 0, 15_000, `${idA}'s containers gone`, 50);
     const goneMs = Date.now() - revokedAt;
     console.log(`revoked node's containers gone ${goneMs} ms after the revocation`);
@@ -139,7 +147,7 @@ describe('GridNode on a join token: its own credential, revocation, rejoining', 
     hubs.push(hub);
     const token = await joinToken(hub, 'away');
     const first = agentOn(hub, token);
-    const id = await waitForNodeId(first.stateDir);
+    const id = await waitForNodeId(first.stateDir, 90_000);
     nodeIds.push(id);
     const before = await waitFor(() => savedCredential(first.stateDir), 20_000, 'credential saved');
     first.signal('SIGKILL');
