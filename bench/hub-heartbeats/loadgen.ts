@@ -6,13 +6,16 @@
  *             invalid one 400 where the server validates), then a warm-up and a measured run with
  *             autocannon, every request carrying the next node's heartbeat, round-robin over all ids.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { heartbeatBody, invalidHeartbeatBody, registerBody } from './bodies';
 
 export interface RegisterJob {
   mode: 'register';
   url: string;
+  /** A join token when `tokensFile` is set: each node's answered node_token is saved there, in node order. */
   token: string;
+  tokensFile?: string;
   count: number;
   concurrency: number;
   timeoutS: number;
@@ -23,6 +26,8 @@ export interface LoadJob {
   url: string;
   token: string;
   nodes: number;
+  /** Node i's heartbeats carry the i-th token of this JSON file (per-node credentials); else `token` for all. */
+  tokensFile?: string;
   connections: number;
   warmupS: number;
   durationS: number;
@@ -112,6 +117,7 @@ async function register(job: RegisterJob): Promise<RegisterResult> {
   const started = Date.now();
   const deadline = started + job.timeoutS * 1000;
   let next = 0;
+  const nodeTokens: string[] = new Array(job.count);
   // Each worker takes the next index until all are done: job.count requests in all.
   const worker = async (): Promise<void> => {
     while (next < job.count) {
@@ -119,6 +125,11 @@ async function register(job: RegisterJob): Promise<RegisterResult> {
       const i = next++;
       const res = await post(agent, job.url, job.token, '/gridnode/register', JSON.stringify(registerBody(i)));
       if (res.status !== 200) throw new Error(`register node ${i}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
+      if (job.tokensFile) {
+        const token = (JSON.parse(res.text) as { node_token?: string }).node_token;
+        if (!token) throw new Error(`register node ${i} with a join token answered no node_token`);
+        nodeTokens[i] = token;
+      }
     }
   };
   try {
@@ -126,19 +137,20 @@ async function register(job: RegisterJob): Promise<RegisterResult> {
   } finally {
     agent.destroy();
   }
+  if (job.tokensFile) writeFileSync(job.tokensFile, JSON.stringify(nodeTokens), { mode: 0o600 });
   return { event: 'registered', count: job.count, seconds: (Date.now() - started) / 1000 };
 }
 
 /** One valid and (where the server validates) one invalid heartbeat, so a run never measures errors. */
-async function preflight(job: LoadJob): Promise<void> {
+async function preflight(job: LoadJob, tokens: readonly string[] | null): Promise<void> {
   const agent = new Agent({ keepAlive: false });
   try {
-    const ok = await post(agent, job.url, job.token, HEARTBEAT_PATH, JSON.stringify(heartbeatBody(0)));
+    const ok = await post(agent, job.url, tokens?.[0] ?? job.token, HEARTBEAT_PATH, JSON.stringify(heartbeatBody(0)));
     if (ok.status !== 200 || ok.text !== '{"stop_requested":false}') {
       throw new Error(`preflight: a valid heartbeat got HTTP ${ok.status} ${ok.text.slice(0, 300)}`);
     }
     if (job.validates) {
-      const bad = await post(agent, job.url, job.token, HEARTBEAT_PATH, JSON.stringify(invalidHeartbeatBody()));
+      const bad = await post(agent, job.url, tokens?.[0] ?? job.token, HEARTBEAT_PATH, JSON.stringify(invalidHeartbeatBody()));
       if (bad.status !== 400) throw new Error(`preflight: an unknown field got HTTP ${bad.status}, not 400: validation is off`);
     }
   } finally {
@@ -146,7 +158,7 @@ async function preflight(job: LoadJob): Promise<void> {
   }
 }
 
-function cannon(job: LoadJob, durationS: number, bodies: readonly Buffer[]): Promise<AutocannonResult> {
+function cannon(job: LoadJob, durationS: number, bodies: readonly Buffer[], auth: readonly string[] | null): Promise<AutocannonResult> {
   let next = 0;
   return new Promise((resolve, reject) => {
     autocannon(
@@ -163,6 +175,8 @@ function cannon(job: LoadJob, durationS: number, bodies: readonly Buffer[]): Pro
           {
             setupRequest: (req) => {
               req.body = bodies[next];
+              // Per-node credentials: node i's heartbeat carries node i's own token.
+              if (auth) req.headers = { ...req.headers, authorization: auth[next] };
               next = (next + 1) % bodies.length;
               return req;
             },
@@ -176,10 +190,13 @@ function cannon(job: LoadJob, durationS: number, bodies: readonly Buffer[]): Pro
 
 async function load(job: LoadJob): Promise<LoadResult> {
   const bodies = Array.from({ length: job.nodes }, (_, i) => Buffer.from(JSON.stringify(heartbeatBody(i))));
-  await preflight(job);
-  await cannon(job, job.warmupS, bodies);
+  const tokens = job.tokensFile ? (JSON.parse(readFileSync(job.tokensFile, 'utf8')) as string[]).slice(0, job.nodes) : null;
+  if (tokens && tokens.length < job.nodes) throw new Error(`${job.tokensFile} holds ${tokens.length} node tokens, fewer than ${job.nodes} nodes`);
+  const auth = tokens ? tokens.map((t) => `Bearer ${t}`) : null;
+  await preflight(job, tokens);
+  await cannon(job, job.warmupS, bodies, auth);
   emit({ event: 'measure-start' });
-  const r = await cannon(job, job.durationS, bodies);
+  const r = await cannon(job, job.durationS, bodies, auth);
   // The end of the load: run.ts reads the server's RSS now, before anything else happens.
   emit({ event: 'load-done' });
   const statusCodes: Record<string, number> = {};

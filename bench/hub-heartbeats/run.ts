@@ -3,7 +3,10 @@
  * nodes, beside a minimal Nest app and a bare `http` server measured in the same run.
  *
  *   npm run bench:hub-heartbeats [-- --runs 3 --warmup 3 --duration 10 --connections 50
- *                                   --nodes 10000 --skip-build --profile --profile-server hub]
+ *                                   --nodes 10000 --skip-build --profile --profile-server hub
+ *                                   --per-node-tokens (the default) | --shared-token]
+ * By default every node registers with a join token and beats on its own node credential
+ * (issue 16); --shared-token measures the original's one legacy token instead.
  *
  * Each server is its own process, started once. The hub gets every node registered first; then,
  * round after round (the order rotating), each server takes a warm-up and a measured load from a
@@ -57,6 +60,15 @@ interface Options {
   build: boolean;
   /** The server to run alone under the profiler, or null for the benchmark. */
   profile: ServerName | null;
+  /** Each node on its own credential (registered with a join token), not the shared legacy token. */
+  perNodeTokens: boolean;
+}
+
+/** What the per-node-token mode adds: the join token the hub knows (node_tokens) and where the node tokens go. */
+interface Credentials {
+  token: string;
+  joinToken: string | null;
+  tokensFile: string | null;
 }
 
 interface Measured extends LoadResult {
@@ -81,6 +93,10 @@ function options(): Options {
       'skip-build': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'profile-server': { type: 'string', default: 'hub' },
+      // The default: every node registers with a join token and beats on its own node credential.
+      'per-node-tokens': { type: 'boolean', default: true },
+      // The original's way instead: one shared legacy token for every node.
+      'shared-token': { type: 'boolean', default: false },
     },
   });
   const profiled = values['profile-server'] as ServerName;
@@ -98,6 +114,7 @@ function options(): Options {
     nodes: int('nodes', values.nodes, 1, 100_000),
     build: !values['skip-build'],
     profile: values.profile ? profiled : null,
+    perNodeTokens: values['per-node-tokens'] && !values['shared-token'],
   };
 }
 
@@ -120,7 +137,8 @@ function median(values: number[]): number {
 
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
 
-async function startServers(names: readonly ServerName[], work: string, token: string, nodeArgs: string[] = []) {
+async function startServers(names: readonly ServerName[], work: string, creds: Credentials, nodeArgs: string[] = []) {
+  const token = creds.token;
   const servers = {} as Record<ServerName, Server>;
   for (const name of names) {
     const port = await freePort();
@@ -132,6 +150,7 @@ async function startServers(names: readonly ServerName[], work: string, token: s
         port,
         {
           COMPUTEHUB_TOKEN: token,
+          ...(creds.joinToken ? { COMPUTEHUB_NODE_TOKENS: creds.joinToken, COMPUTEHUB_JOIN_RATE_PER_S: '1000000' } : {}),
           COMPUTEHUB_BIND: `127.0.0.1:${port}`,
           COMPUTEHUB_STATE_DIR: join(work, 'hub-state'),
           // No user config file can be found (or written) under a HOME of our own.
@@ -148,12 +167,13 @@ async function startServers(names: readonly ServerName[], work: string, token: s
   return servers;
 }
 
-async function registerNodes(hub: Server, token: string, count: number): Promise<void> {
-  log(`registering ${count} nodes with the hub ...`);
+async function registerNodes(hub: Server, creds: Credentials, count: number): Promise<void> {
+  log(`registering ${count} nodes with the hub${creds.joinToken ? ' with a join token, each getting its own node credential' : ''} ...`);
   const job: RegisterJob = {
     mode: 'register',
     url: `http://127.0.0.1:${hub.port}`,
-    token,
+    token: creds.joinToken ?? creds.token,
+    ...(creds.tokensFile ? { tokensFile: creds.tokensFile } : {}),
     count,
     concurrency: 64,
     timeoutS: REGISTER_TIMEOUT_S,
@@ -165,14 +185,16 @@ async function registerNodes(hub: Server, token: string, count: number): Promise
 /** One warm-up and one measured load on one server; the server's RSS is read as the load ends. */
 async function measure(
   server: Server,
-  token: string,
+  creds: Credentials,
   opts: Options,
   onEvent: (event: JobEvent) => void = () => undefined,
 ): Promise<Measured> {
   const job: LoadJob = {
     mode: 'load',
     url: `http://127.0.0.1:${server.port}`,
-    token,
+    token: creds.token,
+    // The baselines get the same per-node headers (they check none), so every server reads the same bytes.
+    ...(creds.tokensFile ? { tokensFile: creds.tokensFile } : {}),
     nodes: opts.nodes,
     connections: opts.connections,
     warmupS: opts.warmupS,
@@ -215,7 +237,7 @@ function report(opts: Options, results: Record<ServerName, Measured[]>): void {
   const runCols = Array.from({ length: opts.runs }, (_, i) => `run ${i + 1}/s`.padStart(10)).join('');
   const lines = [
     '',
-    `hub-heartbeats: ${opts.nodes} nodes, full §2.6 bodies, ${opts.connections} connections, ` +
+    `hub-heartbeats: ${opts.nodes} nodes ${opts.perNodeTokens ? 'each on its own node credential' : 'on one shared legacy token'}, full §2.6 bodies, ${opts.connections} connections, ` +
       `${opts.warmupS} s warm-up + ${opts.durationS} s, median of ${opts.runs}, loopback, ${availableParallelism()} CPUs`,
     '',
     `${'server'.padEnd(14)}${runCols}${'median/s'.padStart(11)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}` +
@@ -258,6 +280,7 @@ function report(opts: Options, results: Record<ServerName, Measured[]>): void {
     bare_http_p99_ms: med('bare_http', 'p99_ms'),
     runs_per_s: Object.fromEntries(SERVER_NAMES.map((n) => [n, results[n].map((r) => round(r.per_s))])),
     nodes: opts.nodes,
+    per_node_tokens: opts.perNodeTokens,
     connections: opts.connections,
     warmup_s: opts.warmupS,
     duration_s: opts.durationS,
@@ -267,16 +290,16 @@ function report(opts: Options, results: Record<ServerName, Measured[]>): void {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-async function benchmark(opts: Options, work: string, token: string): Promise<void> {
+async function benchmark(opts: Options, work: string, creds: Credentials): Promise<void> {
   log(`starting ${SERVER_NAMES.join(', ')} (one process each); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const servers = await startServers(SERVER_NAMES, work, token);
-  await registerNodes(servers.hub, token, opts.nodes);
+  const servers = await startServers(SERVER_NAMES, work, creds);
+  await registerNodes(servers.hub, creds, opts.nodes);
   const results: Record<ServerName, Measured[]> = { hub: [], nest_minimal: [], bare_http: [] };
   for (let r = 0; r < opts.runs; r++) {
     // Rotating the order spreads any drift of the machine's background load over all servers.
     const order = SERVER_NAMES.map((_, i) => SERVER_NAMES[(i + r) % SERVER_NAMES.length]);
     for (const name of order) {
-      const m = await measure(servers[name], token, opts);
+      const m = await measure(servers[name], creds, opts);
       results[name].push(m);
       log(
         `run ${r + 1}/${opts.runs} ${name.padEnd(12)} ${round(m.per_s)}/s  p99 ${m.p99_ms} ms  RSS ${m.rss_mb.toFixed(1)} MiB` +
@@ -294,13 +317,15 @@ async function benchmark(opts: Options, work: string, token: string): Promise<vo
  * warm-up and measured load; prints the measured window of the profile. The window is placed by
  * the runner's clock from the spawn, so it may start a few tens of ms late: no matter over 10 s.
  */
-async function profile(name: ServerName, opts: Options, work: string, token: string): Promise<void> {
+async function profile(name: ServerName, opts: Options, work: string, given: Credentials): Promise<void> {
+  // Only the hub issues node credentials; a baseline profiled alone gets the shared token.
+  const creds = name === 'hub' ? given : { ...given, tokensFile: null };
   const dir = join(work, 'profile');
   const spawnedAt = Date.now();
-  const server = (await startServers([name], work, token, ['--cpu-prof', `--cpu-prof-dir=${dir}`]))[name];
-  if (name === 'hub') await registerNodes(server, token, opts.nodes);
+  const server = (await startServers([name], work, creds, ['--cpu-prof', `--cpu-prof-dir=${dir}`]))[name];
+  if (name === 'hub') await registerNodes(server, creds, opts.nodes);
   const window = { fromMs: 0, toMs: 0 };
-  const m = await measure(server, token, opts, (event) => {
+  const m = await measure(server, creds, opts, (event) => {
     if (event.event === 'measure-start') window.fromMs = Date.now() - spawnedAt;
     if (event.event === 'load-done') window.toMs = Date.now() - spawnedAt;
   });
@@ -327,8 +352,11 @@ async function main(): Promise<void> {
   try {
     log('compiling the load generator and the baselines ...');
     await compile(work, ['loadgen.ts', 'nest-minimal.ts', 'bare-http.ts']);
-    if (opts.profile) await profile(opts.profile, opts, work, token);
-    else await benchmark(opts, work, token);
+    const creds: Credentials = opts.perNodeTokens
+      ? { token, joinToken: `bench-join-${randomBytes(24).toString('hex')}`, tokensFile: join(work, 'node-tokens.json') }
+      : { token, joinToken: null, tokensFile: null };
+    if (opts.profile) await profile(opts.profile, opts, work, creds);
+    else await benchmark(opts, work, creds);
   } finally {
     killAll();
   }

@@ -157,7 +157,7 @@ describe('dashboard: history, completed runs, idle rate, departed nodes, registe
     const page = await open(DESKTOP);
     const row = page.locator(`[data-testid=nodes] tr[data-node-id="${leaver.id}"]`);
     await row.locator('.badge-online').waitFor();
-    await hubCall(hub.url, 'POST', '/gridnode/deregister', TOKENS.node, { node_id: leaver.id });
+    await hubCall(hub.url, 'POST', '/gridnode/deregister', TOKENS.legacy, { node_id: leaver.id });
     await row.getByTestId('node-left').waitFor({ timeout: 5_000 });
     await expect(row.locator('.badge-offline').textContent()).resolves.toBe('Offline');
     // Still there after a reload: the hub keeps the record.

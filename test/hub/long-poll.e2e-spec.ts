@@ -4,7 +4,8 @@ import { waitFor } from '../support/ports';
 import { openSse } from '../support/sse';
 
 const admin = bearer(TOKENS.admin);
-const node = bearer(TOKENS.node);
+// The legacy token: node_tokens are join tokens, which only register (issue 16).
+const node = bearer(TOKENS.legacy);
 
 describe('GET /gridnode/task long-poll (SPEC §2.7)', () => {
   let hub: TestHub;

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
 
-const node = bearer(TOKENS.node);
+// The legacy token: node_tokens are join tokens, which only register (issue 16).
+const node = bearer(TOKENS.legacy);
 const viewer = bearer(TOKENS.viewer);
 
 const registerBody = (id: string, extra: Record<string, unknown> = {}) => ({

@@ -4,7 +4,8 @@ import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { waitFor } from '../support/ports';
 import { openSse } from '../support/sse';
 
-const node = bearer(TOKENS.node);
+// The legacy token: node_tokens are join tokens, which only register (issue 16).
+const node = bearer(TOKENS.legacy);
 const admin = bearer(TOKENS.admin);
 
 const fullRegister = {

@@ -5,7 +5,8 @@ import { freePort } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
 
 const admin = bearer(TOKENS.admin);
-const node = bearer(TOKENS.node);
+// The legacy token: node_tokens are join tokens, which only register (issue 16).
+const node = bearer(TOKENS.legacy);
 
 describe('Redis state store (state_store = "redis") on a real redis-server', () => {
   let redis: RunningRedis;

@@ -10,7 +10,8 @@ import { RecordingLogger } from '../support/recording-logger';
 import { RunningRedis, startRedis } from '../support/redis-server';
 
 const admin = bearer(TOKENS.admin);
-const node = bearer(TOKENS.node);
+// The legacy token: node_tokens are join tokens, which only register (issue 16).
+const node = bearer(TOKENS.legacy);
 const register = (id: string) => ({ node_id: id, hostname: 'h', architecture: 'x86_64', cpu_count: 1 });
 
 /** A tmpfs of 64 KiB, so the test can fill the hub's state_dir for real (the tests run as root). */

@@ -2,6 +2,7 @@ import type { NodeRecordDto, ProgressHistoryDto, TaskListDto } from '@gridcore/c
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
 import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withHistory, withSnapshot } from './dashboard-state';
+import { JoinTokensPanel } from './join-tokens-panel';
 import { NodesTable } from './nodes-table';
 import { TaskForm } from './task-form';
 import { TasksPanel } from './tasks-panel';
@@ -21,6 +22,8 @@ export interface Actions {
   acknowledgeDataLoss(task: string): Promise<void>;
   stopNode(id: string): Promise<void>;
   removeNode(id: string): Promise<void>;
+  /** Revokes a node for good: its credential stops working and its batches go back. */
+  revokeNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
   register(body: Record<string, unknown>): Promise<string | null>;
 }
@@ -117,6 +120,11 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
         setState((s) => applyEvent(s, { type: 'node.removed', at: Date.now(), data: node }));
         return `Removed ${node.hostname}`;
       }),
+    revokeNode: (id) =>
+      run(async () => {
+        const r = await api.post<{ node_id: string; items_handed_back: number }>(`/api/nodes/${encodeURIComponent(id)}/revoke`);
+        return `Revoked ${r.node_id} (${r.items_handed_back} items handed back)`;
+      }),
     requeueDead: (task) =>
       run(async () => {
         const r = await api.post<{ requeued: number }>(`/api/tasks/${encodeURIComponent(task)}/dead/requeue`);
@@ -167,6 +175,7 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
       </section>
       <NodesTable nodes={nodes} perNode={perNode} admin={props.admin} actions={actions} />
       {props.admin && <TaskForm onSubmit={actions.register} />}
+      {props.admin && <JoinTokensPanel api={api} />}
     </div>
   );
 }

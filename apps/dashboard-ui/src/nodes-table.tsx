@@ -29,7 +29,8 @@ function State(props: { node: NodeRecordDto }) {
       <span class={`badge badge-${node.status.toLowerCase()}`}>{node.status}</span>{' '}
       {runtime && <span class={`badge badge-${runtime.toLowerCase()}`}>{runtime}</span>}{' '}
       {node.stopping && <span class="badge badge-stopping">stopping</span>}
-      {node.left_at && <div class="muted small" data-testid="node-left">left {formatWhen(node.left_at)}</div>}
+      {node.revoked_at && <span class="badge badge-stopping" data-testid="node-revoked">revoked</span>}
+      {node.left_at && !node.revoked_at && <div class="muted small" data-testid="node-left">left {formatWhen(node.left_at)}</div>}
       {node.not_running && (
         <div class="warning small" data-testid="node-not-running" title={node.not_running.detail}>
           not running {node.not_running.task}: {node.not_running.reason.replace(/_/g, ' ')} — {node.not_running.detail}
@@ -80,6 +81,9 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                   <td class="row-actions">
                     {n.status === 'Online' && !n.stopping && (
                       <ConfirmButton label="Stop" confirm={`Stop ${n.hostname}`} testId="stop-node" danger onConfirm={() => props.actions.stopNode(n.id)} />
+                    )}
+                    {!n.revoked_at && (
+                      <ConfirmButton label="Revoke" confirm={`Revoke ${n.hostname} for good`} testId="revoke-node" danger onConfirm={() => props.actions.revokeNode(n.id)} />
                     )}
                     {n.status === 'Offline' && (
                       <ConfirmButton label="Remove" confirm={`Remove ${n.hostname}`} testId="remove-node" onConfirm={() => props.actions.removeNode(n.id)} />

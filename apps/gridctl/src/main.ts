@@ -7,6 +7,7 @@ import { finishCommand, nodeCommand, nodesCommand } from './commands/grid.comman
 import { pushCommand } from './commands/push.command';
 import { resultsCommand } from './commands/results.command';
 import { taskCommand } from './commands/task.command';
+import { tokenCommand } from './commands/token.command';
 import { watchCommand } from './commands/watch.command';
 
 /** gridctl: the operator's workflow (SPEC §5). Errors are one line, never a stack. */
@@ -17,7 +18,7 @@ export function program(): Command {
     .option('--ca-file <file>', "PEM file of the CA that signed an https:// hub's certificate (or GRIDCTL_CA_FILE; default: the profile's ca_file, else the system CAs)")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [taskCommand(), pushCommand(), watchCommand(), resultsCommand(), deadCommand(), finishCommand(), nodesCommand(), nodeCommand(), clusterCommand()]) {
+  for (const command of [taskCommand(), pushCommand(), watchCommand(), resultsCommand(), deadCommand(), finishCommand(), nodesCommand(), nodeCommand(), tokenCommand(), clusterCommand()]) {
     root.addCommand(command);
   }
   const override = (c: Command) => {

@@ -5,6 +5,7 @@ import { NodeIdentity } from './config/node-identity';
 import { EngineMonitor } from './engine/engine-monitor';
 import { HostPlatform } from './host/host-platform';
 import { HubClient } from './hub/hub-client';
+import { NodeRevokedError } from './hub/hub-errors';
 import { NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
 import { StopSignal } from './lifecycle/stop-signal';
@@ -54,6 +55,10 @@ export class AgentService {
     const stopRequested = new Promise<void>((resolve) => this.stopSignal.requested$.subscribe(() => resolve(void this.stop())));
     for (const warning of this.config.warnings) this.logger.warn(warning);
     await this.identity.load();
+    const revoked = await this.identity.revokedMarker();
+    if (revoked !== null) {
+      throw new NodeRevokedError(`this node was revoked by the hub (${revoked}); it does not start while ${this.identity.revokedFile} exists`);
+    }
     await this.engine.start();
     // Before any worker starts, so a crashed agent's containers never run beside their successors.
     if (this.engine.up && this.identity.id) await this.reconcile();
@@ -66,7 +71,9 @@ export class AgentService {
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
     this.logger.log(`running on ${this.host.name} with ${this.host.cpuCount} CPUs${this.config.parallelism ? `, parallelism ${this.config.parallelism}` : ''}`);
     await stopRequested;
-    return this.stopped;
+    await this.stopped;
+    // Revoked (exit 4) or refused on a rejoin (exit 3): main says so in one line.
+    if (this.session.fatal) throw this.session.fatal;
   }
 
   /** One pass at a time: the engine's return and the periodic tick may ask together. */
@@ -94,7 +101,8 @@ export class AgentService {
       await Promise.all([this.watcher.close(), this.session.close()]);
       await this.pool.shutdown();
       await this.engine.close();
-      if (this.running) await this.session.deregister();
+      // A revoked or refused node has no credential left to deregister with.
+      if (this.running && !this.stopSignal.endsForGood) await this.session.deregister();
       await this.queue.close();
       this.hub.close();
       this.logger.log('stopped');

@@ -5,7 +5,7 @@ import { ConfigError } from '@gridcore/config';
 import { AgentModule } from './agent.module';
 import { AgentService } from './agent.service';
 import { loadNodeConfig, NodeConfig } from './config/node-config';
-import { TokenRefusedError } from './hub/hub-errors';
+import { NodeRevokedError, TokenRefusedError } from './hub/hub-errors';
 import { StopSignal } from './lifecycle/stop-signal';
 
 async function bootstrap(): Promise<void> {
@@ -29,8 +29,13 @@ async function bootstrap(): Promise<void> {
   try {
     await agent.run();
   } catch (err) {
+    if (err instanceof NodeRevokedError) {
+      // Its containers are stopped already; the marker in state_dir keeps it from starting again.
+      console.error(`gridnode: ${err.message}`);
+      process.exit(NodeRevokedError.exitCode);
+    }
     if (!(err instanceof TokenRefusedError)) throw err;
-    // Nothing runs yet (no containers before registration): say why once and stop, no retry loop.
+    // Nothing runs any more (none before registration, stopped on a refused rejoin): say why once and stop.
     console.error(`gridnode: ${err.message}`);
     process.exit(TokenRefusedError.exitCode);
   }

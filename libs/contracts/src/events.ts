@@ -23,6 +23,8 @@ export const HUB_EVENT_TYPES = [
   'node.stopping',
   'node.deregistered',
   'node.removed',
+  /** An operator revoked the node (or its join token): its credential answers 401 from now on. */
+  'node.revoked',
   'progress',
 ] as const;
 
@@ -61,6 +63,7 @@ export interface HubEventPayloads {
   'node.stopping': NodeRecordDto;
   'node.deregistered': NodeRecordDto;
   'node.removed': NodeRecordDto;
+  'node.revoked': NodeRecordDto;
   progress: ProgressEventData;
 }
 

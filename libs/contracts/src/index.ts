@@ -16,3 +16,4 @@ export * from './nodes/node-record.dto';
 export * from './config-keys';
 export * from './auth/whoami.dto';
 export * from './tls-problem';
+export * from './auth/join-token.dto';

@@ -1,6 +1,11 @@
 import type {
   DeadRequeueResultDto,
   FinishResultDto,
+  JoinTokenCreateDto,
+  JoinTokenCreatedDto,
+  JoinTokenDto,
+  JoinTokenRevokedDto,
+  NodeRevokedDto,
   NodeRecordDto,
   TaskCreateDto,
   TaskListDto,
@@ -74,6 +79,23 @@ export class HubClient {
 
   stopNode(id: string): Promise<unknown> {
     return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/stop`);
+  }
+
+  /** Revokes a node for good: its credential answers 401 from now on, its batches go back. */
+  revokeNode(id: string): Promise<NodeRevokedDto> {
+    return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/revoke`);
+  }
+
+  createJoinToken(fields: JoinTokenCreateDto): Promise<JoinTokenCreatedDto> {
+    return this.request('POST', '/api/join-tokens', fields);
+  }
+
+  joinTokens(): Promise<JoinTokenDto[]> {
+    return this.request('GET', '/api/join-tokens');
+  }
+
+  revokeJoinToken(id: string): Promise<JoinTokenRevokedDto> {
+    return this.request('DELETE', `/api/join-tokens/${encodeURIComponent(id)}`);
   }
 
   /** The roles of this client's token (`GET /api/whoami`). */

@@ -113,4 +113,13 @@ export class QueueAdmin {
     const q = this.queue(queue);
     return q.returnSlot(q.keys.slotPrefix(nodeId, instance, runId), 'hand-back');
   }
+
+  /**
+   * Every leased batch of one node, whatever its instance and run, handed back without an
+   * attempt: the hub revoked the node, so its items go back to be taken by another.
+   */
+  handBackNode(queue: string, nodeId: string): Promise<RequeueResult> {
+    const q = this.queue(queue);
+    return q.returnSlot(q.keys.nodePrefix(nodeId), 'hand-back');
+  }
 }

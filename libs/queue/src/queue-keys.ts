@@ -101,6 +101,12 @@ export class QueueKeys {
     return `${this.batchPrefix}${nodeId}:${instance}:${runId}:`;
   }
 
+  /** `P:batch:<node>:`: every batch of one node, whichever instance and run (a revoked node's). */
+  nodePrefix(nodeId: string): string {
+    assertSlotPart('node id', nodeId);
+    return `${this.batchPrefix}${nodeId}:`;
+  }
+
   /** `P:batch:<node>:<instance>:<run>:<lane>:` — take appends the sequence number. */
   lanePrefix(slot: WorkerSlot): string {
     return `${this.slotPrefix(slot.nodeId, slot.instance, slot.runId)}${slot.lane}:`;

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { HubConfig } from '../config/hub-config';
+import { JoinTokensModule } from '../join-tokens/join-tokens.module';
 import { BearerAuthGuard } from './bearer-auth.guard';
 import { TokenRegistry } from './token-registry';
 import { WhoamiController } from './whoami.controller';
 
 @Module({
+  imports: [JoinTokensModule],
   controllers: [WhoamiController],
   providers: [
     {
@@ -16,7 +18,7 @@ import { WhoamiController } from './whoami.controller';
           legacy: config.values.token,
           admin: config.values.admin_tokens,
           viewer: config.values.viewer_tokens,
-          node: config.values.node_tokens,
+          // node_tokens are join tokens now: the credential book knows them.
         }),
     },
     { provide: APP_GUARD, useClass: BearerAuthGuard },

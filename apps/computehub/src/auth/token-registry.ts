@@ -16,6 +16,7 @@ function digest(token: string): Buffer {
  */
 export class TokenRegistry {
   private readonly entries: Entry[] = [];
+  private readonly legacyDigest: Buffer | null;
 
   constructor(tokens: { legacy?: string | null; admin?: readonly string[]; viewer?: readonly string[]; node?: readonly string[] }) {
     const add = (token: string, roles: Role[]) => {
@@ -27,11 +28,17 @@ export class TokenRegistry {
         this.entries.push({ digest: d, roles: new Set(roles) });
       }
     };
+    this.legacyDigest = tokens.legacy ? digest(tokens.legacy) : null;
     // The original's one shared token is admin and node at once.
     if (tokens.legacy) add(tokens.legacy, [Role.Admin, Role.Viewer, Role.Node]);
     for (const t of tokens.admin ?? []) add(t, [Role.Admin, Role.Viewer]);
     for (const t of tokens.viewer ?? []) add(t, [Role.Viewer]);
     for (const t of tokens.node ?? []) add(t, [Role.Node]);
+  }
+
+  /** Whether `token` is the original's shared token (a trusted-lab node: any node id, the task's Redis as registered). */
+  isLegacy(token: string): boolean {
+    return this.legacyDigest !== null && timingSafeEqual(this.legacyDigest, digest(token));
   }
 
   /** The roles of `token`, or null for an unknown one. */

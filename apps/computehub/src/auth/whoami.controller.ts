@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role, WhoamiDto } from '@gridcore/contracts';
-import { RequireRole } from './access.decorator';
-import { CallerRoles } from './caller-roles.decorator';
+import { RequireRole } from '../access/access.decorator';
+import { CallerRoles } from '../access/caller-roles.decorator';
 
 const ROLE_ORDER = [Role.Admin, Role.Viewer, Role.Node];
 

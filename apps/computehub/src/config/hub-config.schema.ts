@@ -37,6 +37,8 @@ export const HUB_CONFIG_SCHEMA = {
   tls_cert: { type: 'string' },
   /** PEM private key file of tls_cert (unencrypted; keep it mode 0600). */
   tls_key: { type: 'string' },
+  /** Registrations a second per join token (a burst of ten seconds' worth), so a flood cannot grow the hub's memory without bound. */
+  join_rate_per_s: { type: 'number', default: 5, min: 0.01, max: 1_000_000 },
 } as const satisfies ConfigSchema;
 
 /** Keys of the original's computehub.toml that we do not use: warned about, not refused. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Open } from '../auth/access.decorator';
+import { Open } from '../access/access.decorator';
 import { DashboardAssets } from './dashboard-assets';
 
 /** The dashboard's static files: `/` and `/dashboard/<file>`, open (SPEC §2.1). */

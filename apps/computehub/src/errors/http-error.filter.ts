@@ -47,7 +47,10 @@ function body(statusCode: number, message: string): ErrorBody {
 
 /** Turns any thrown value into the JSON error shape `{statusCode, error, message}`. */
 export function toErrorBody(exception: unknown): ErrorBody | null {
-  if (exception instanceof DomainError) return body(exception.status, exception.message);
+  if (exception instanceof DomainError) {
+    const reason = (exception as { reason?: unknown }).reason;
+    return typeof reason === 'string' ? { ...body(exception.status, exception.message), reason } : body(exception.status, exception.message);
+  }
   if (exception instanceof QueueError) {
     return body(QUEUE_ERROR_STATUS[exception.code] ?? (exception.recoverable ? 503 : 409), exception.message);
   }

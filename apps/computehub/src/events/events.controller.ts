@@ -2,7 +2,7 @@ import { Controller, MessageEvent, Sse } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { defer, finalize, interval, map, merge, Observable, share, takeUntil } from 'rxjs';
 import { HubEvent, HUB_EVENT_TYPES, Role } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
+import { RequireRole } from '../access/access.decorator';
 import { ProgressDemand } from '../progress/progress-demand';
 import { maskRedisUrlsDeep } from '../redaction/redis-urls';
 import { EventBus } from './event-bus';

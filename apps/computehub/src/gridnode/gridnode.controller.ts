@@ -19,7 +19,12 @@ import {
   TaskConfigDto,
   TaskEnvelopeDto,
 } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
+import { RequireRole } from '../access/access.decorator';
+import { Caller, CallerIdentity } from '../access/caller';
+import { JoinTokenAllowed } from '../access/join-token-allowed.decorator';
+import { CredentialRefusedError } from '../errors/credential-refused.error';
+import { CredentialBook } from '../join-tokens/credential-book';
+import { NodeEnrollment } from '../join-tokens/node-enrollment.service';
 import { NodesService } from '../nodes/nodes.service';
 import { TaskQueryDto } from './task-query.dto';
 import { TaskWatch } from './task-watch.service';
@@ -37,15 +42,23 @@ export class GridnodeController {
   constructor(
     private readonly nodes: NodesService,
     private readonly watch: TaskWatch,
+    private readonly enrollment: NodeEnrollment,
+    private readonly credentials: CredentialBook,
   ) {}
 
   @Post('register')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Register a node (new, or with its saved id); clears a pending stop request' })
+  @JoinTokenAllowed()
+  @ApiOperation({
+    summary: 'Register a node (new, or with its saved id); clears a pending stop request',
+    description: 'With a join token the answer also carries node_token, the credential bound to this node id for every later call.',
+  })
   @ApiOkResponse({ type: RegisterNodeResultDto })
-  async register(@Body() body: RegisterNodeDto): Promise<RegisterNodeResultDto> {
-    const node = await this.nodes.register(body);
-    return { node_id: node.id, current_task: this.watch.currentConfig(node.platform) };
+  async register(@Body() body: RegisterNodeDto, @CallerIdentity() caller: Caller): Promise<RegisterNodeResultDto> {
+    const { node, nodeToken } = await this.enrollment.register(caller, body);
+    const answer: RegisterNodeResultDto = { node_id: node.id, current_task: this.watch.currentConfig(node.platform) };
+    if (nodeToken) answer.node_token = nodeToken;
+    return answer;
   }
 
   @Post('heartbeat')
@@ -77,7 +90,7 @@ export class GridnodeController {
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(TaskConfigDto) }, { $ref: getSchemaPath(TaskEnvelopeDto) }], nullable: true },
   })
-  async task(@Query() query: TaskQueryDto, @Res() res: Response): Promise<void> {
+  async task(@Query() query: TaskQueryDto, @Res() res: Response, @CallerIdentity() caller: Caller): Promise<void> {
     if (query.wait === undefined) {
       res.status(200).json(this.watch.currentConfig(query.platform));
       return;
@@ -85,9 +98,15 @@ export class GridnodeController {
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     const envelope = await this.watch.envelope(
-      { platform: query.platform, wait: query.wait, revision: query.revision, nodeId: query.node_id },
+      { platform: query.platform, wait: query.wait, revision: query.revision, nodeId: query.node_id ?? caller.nodeId ?? undefined,
+        credentialNodeId: caller.nodeId ?? undefined,
+      },
       abort.signal,
     );
+    // Revoked while it waited: the open poll answers as every later call will.
+    if (caller.kind === 'node-credential' && this.credentials.isRevoked(caller.nodeId)) {
+      throw new CredentialRefusedError(`node ${caller.nodeId} was revoked`, 'revoked');
+    }
     if (!res.writableEnded && !res.destroyed) res.status(200).json(envelope);
   }
 }

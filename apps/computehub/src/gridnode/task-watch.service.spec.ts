@@ -1,6 +1,7 @@
 import { MAX_TASK_WAIT_S, TaskCreateDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
 import { nodeEventData } from '../events/hub-event.fixture';
+import type { CredentialBook } from '../join-tokens/credential-book';
 import type { NodesService } from '../nodes/nodes.service';
 import { TaskState } from '../tasks/task-record';
 import { TaskStore } from '../tasks/task-store';
@@ -31,7 +32,7 @@ async function watch() {
   const tasks = new TasksService(new MemoryTaskStore(), bus);
   await tasks.onModuleInit();
   const stops = new StopFlags();
-  return { bus, tasks, stops, watch: new TaskWatch(tasks, stops as unknown as NodesService, bus) };
+  return { bus, tasks, stops, watch: new TaskWatch(tasks, stops as unknown as NodesService, bus, { isRevoked: () => false } as unknown as CredentialBook) };
 }
 
 /** Starts a long-poll and tells whether it has answered yet. */

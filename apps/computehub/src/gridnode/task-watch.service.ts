@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_TASK_WAIT_S, TaskConfigDto, TaskEnvelopeDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
+import { CredentialBook } from '../join-tokens/credential-book';
 import { NodesService } from '../nodes/nodes.service';
 import { taskConfigFor } from '../tasks/task-views';
 import { TasksService } from '../tasks/tasks.service';
@@ -10,6 +11,8 @@ export interface WatchRequest {
   wait: number;
   revision?: number;
   nodeId?: string;
+  /** The node a node credential is bound to: its revocation ends the wait. */
+  credentialNodeId?: string;
 }
 
 /**
@@ -22,6 +25,7 @@ export class TaskWatch {
     private readonly tasks: TasksService,
     private readonly nodes: NodesService,
     private readonly bus: EventBus,
+    private readonly credentials: CredentialBook,
   ) {}
 
   currentConfig(platform: string | undefined): TaskConfigDto | null {
@@ -30,7 +34,10 @@ export class TaskWatch {
 
   async envelope(request: WatchRequest, abort: AbortSignal): Promise<TaskEnvelopeDto> {
     const changed = () =>
-      request.revision === undefined || this.tasks.revision !== request.revision || this.nodes.isStopRequested(request.nodeId);
+      request.revision === undefined ||
+      this.tasks.revision !== request.revision ||
+      this.nodes.isStopRequested(request.nodeId) ||
+      this.credentials.isRevoked(request.credentialNodeId);
     if (!changed()) await this.waitUntil(changed, Math.min(request.wait, MAX_TASK_WAIT_S) * 1000, abort);
     return {
       revision: this.tasks.revision,
@@ -49,7 +56,7 @@ export class TaskWatch {
       };
       const timer = setTimeout(done, timeoutMs);
       const subscription = this.bus.events$.subscribe((event) => {
-        if ((event.type.startsWith('task.') || event.type === 'node.stopping') && changed()) done();
+        if ((event.type.startsWith('task.') || event.type === 'node.stopping' || event.type === 'node.revoked') && changed()) done();
       });
       // A hub shutting down answers every poll at once, so it can close its server.
       subscription.add(this.bus.closing$.subscribe(() => done()));

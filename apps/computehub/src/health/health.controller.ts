@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
-import { Open } from '../auth/access.decorator';
+import { Open } from '../access/access.decorator';
 import { StateStoreHealthIndicator } from './state-store.health';
 import { StateWritesHealthIndicator } from './state-writes.health';
 

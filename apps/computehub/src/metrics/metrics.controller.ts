@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { MetricsAccess } from '../auth/access.decorator';
+import { MetricsAccess } from '../access/access.decorator';
 import { HubMetrics } from './hub-metrics';
 
 @ApiTags('metrics')

@@ -17,6 +17,8 @@ export interface PersistedNode {
   stop_requested: boolean;
   /** When the node deregistered: it stays listed as Offline until removed (operator or sweep). */
   left_at?: string | null;
+  /** When an operator revoked it: it stays listed, Offline, and never registers again. */
+  revoked_at?: string | null;
 }
 
 export interface NodeRecord extends PersistedNode {

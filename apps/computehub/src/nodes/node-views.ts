@@ -30,5 +30,6 @@ export function publicNode(node: NodeRecord): NodeRecordDto {
     stopping: node.stop_requested,
     not_running: node.not_running ?? node.derived_not_running ?? null,
     left_at: node.left_at ?? null,
+    revoked_at: node.revoked_at ?? null,
   });
 }

@@ -11,7 +11,7 @@ import {
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
 import { NodeRecordDto, Role } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
+import { RequireRole } from '../access/access.decorator';
 import { NodeIdPipe } from './node-id.pipe';
 import { NodeListQueryDto } from './node-list-query.dto';
 import { NodesService } from './nodes.service';

@@ -127,6 +127,11 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     return !!id && !!this.nodes.get(id)?.stop_requested;
   }
 
+  /** A fresh id for a node that registers without one. */
+  newNodeId(): string {
+    return randomUUID();
+  }
+
   /** Registers a node, new or known (its saved id); a fresh registration clears a stop request. */
   async register(dto: RegisterNodeDto): Promise<NodeRecord> {
     const id = dto.node_id ?? randomUUID();
@@ -238,6 +243,29 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     };
     await this.commit(() => this.put(departed), () => this.put(node), [{ put: persistedPart(departed) }]);
     this.bus.publish('node.deregistered', publicNode(departed));
+  }
+
+  /**
+   * The node was revoked: listed as Offline and left, with the time; nothing it sends is heard.
+   * Returns its record as shown (the caller announces it as node.revoked), or null if none.
+   */
+  async markRevoked(id: string, revokedAt: string): Promise<NodeRecordDto | null> {
+    const node = this.nodes.get(id);
+    if (!node) return null;
+    const revoked: NodeRecord = {
+      ...node,
+      online: false,
+      left_at: node.left_at ?? revokedAt,
+      revoked_at: revokedAt,
+      stop_requested: false,
+      runtime_status: null,
+      active_containers: 0,
+      instances: [],
+      not_running: null,
+      derived_not_running: null,
+    };
+    await this.commit(() => this.put(revoked), () => this.put(node), [{ put: persistedPart(revoked) }]);
+    return publicNode(revoked);
   }
 
   /** The operator forgets a node that is offline (or left); an online one must stop first. */

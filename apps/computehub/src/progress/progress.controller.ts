@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ProgressHistoryDto, Role } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
+import { RequireRole } from '../access/access.decorator';
 import { OptionalTaskNamePipe } from './optional-task-name.pipe';
 import { HISTORY_WINDOW_MS, ProgressHistory } from './progress-history';
 

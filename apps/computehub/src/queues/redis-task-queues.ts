@@ -83,6 +83,10 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
     return this.call(ref, ref.redisUrl, (admin) => admin.requeueDead(ref.queue), 30_000);
   }
 
+  async handBackNode(ref: QueueRef, nodeId: string): Promise<number> {
+    return (await this.call(ref, ref.redisUrl, (admin) => admin.handBackNode(ref.queue, nodeId), 30_000)).items;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     for (const admin of this.admins.values()) {
       await admin.then((a) => a.client.disconnect()).catch(() => undefined);

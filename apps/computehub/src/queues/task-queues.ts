@@ -64,6 +64,8 @@ export abstract class TaskQueues {
   abstract clearRun(ref: QueueRef): Promise<ClearedRun>;
   /** Moves dead items back to the input; returns how many. */
   abstract requeueDead(ref: QueueRef): Promise<number>;
+  /** Hands back, without an attempt, every batch under `P:batch:<node>:`; returns the items. */
+  abstract handBackNode(ref: QueueRef, nodeId: string): Promise<number>;
 }
 
 /** The fields of a task record that name its queues (queues/ sits below tasks/, so not the record itself). */

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Role, TaskRecordDto } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
+import { RequireRole } from '../access/access.decorator';
 import { TaskNamePipe } from '../tasks/task-name.pipe';
 import { DataLossService } from './data-loss.service';
 

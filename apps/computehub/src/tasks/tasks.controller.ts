@@ -21,7 +21,7 @@ import {
   TaskListDto,
   TaskRecordDto,
 } from '@gridcore/contracts';
-import { RequireRole } from '../auth/access.decorator';
+import { RequireRole } from '../access/access.decorator';
 import { OptionalObjectBody } from '../http/object-body.guard';
 import { FreshFlagPipe } from './fresh-flag.pipe';
 import { TaskNamePipe } from './task-name.pipe';

@@ -74,5 +74,15 @@ export function nodeCommand(): Command {
       if (o.json) return printJson(answer);
       process.stdout.write(`asked node ${id} to stop\n`);
     });
+  node
+    .command('revoke')
+    .description('revoke a node for good: its credential stops working, its batches go back, it never registers again')
+    .argument('<id>')
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
+      const answer = await CliContext.fromCommand(cmd).hub.revokeNode(id);
+      if (o.json) return printJson(answer);
+      process.stdout.write(`revoked node ${id} (${answer.items_handed_back} items handed back)\n`);
+    });
   return node;
 }

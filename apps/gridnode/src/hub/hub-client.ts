@@ -10,6 +10,8 @@ import { HubCertificateError, HubHttpError, HubUnreachableError } from './hub-er
 export interface RegisterAnswer {
   node_id: string;
   current_task: TaskConfigDto | null;
+  /** Only when registered with a join token: the credential bound to node_id. */
+  node_token?: string;
 }
 
 export interface PollRequest {
@@ -28,10 +30,12 @@ export interface PollRequest {
 export class HubClient {
   private readonly base: URL;
   private readonly agent: HttpAgent;
+  /** Called once per answer that says this node's credential was revoked, before the call rejects. */
+  onRevoked: ((error: HubHttpError) => void) | null = null;
 
   constructor(
     serverUrl: string,
-    private readonly token: string | null,
+    private token: string | null,
     private readonly timeoutMs = 10_000,
     /** PEM of a CA trusted beside the system CAs for an https:// hub (`ca_file`). */
     ca: string | null = null,
@@ -41,6 +45,15 @@ export class HubClient {
     this.agent = https
       ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...(ca ? { ca: [...rootCertificates, ca] } : {}) })
       : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  }
+
+  /** Every later call carries `token` (the node credential once the hub issued one). */
+  useToken(token: string | null): void {
+    this.token = token;
+  }
+
+  get currentToken(): string | null {
+    return this.token;
   }
 
   get url(): string {
@@ -94,13 +107,17 @@ export class HubClient {
           const status = res.statusCode ?? 0;
           if (status < 200 || status >= 300) {
             let detail = text.slice(0, 300);
+            let reason: string | null = null;
             try {
-              const parsed = JSON.parse(text) as { message?: unknown };
+              const parsed = JSON.parse(text) as { message?: unknown; reason?: unknown };
               if (parsed && parsed.message !== undefined) detail = Array.isArray(parsed.message) ? parsed.message.join('; ') : String(parsed.message);
+              if (parsed && typeof parsed.reason === 'string') reason = parsed.reason;
             } catch {
               // not JSON: keep the text
             }
-            return reject(new HubHttpError(route, status, detail));
+            const error = new HubHttpError(route, status, detail, reason);
+            if (error.revoked) this.onRevoked?.(error);
+            return reject(error);
           }
           try {
             resolve((text ? JSON.parse(text) : null) as T);

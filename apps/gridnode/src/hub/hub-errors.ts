@@ -28,9 +28,15 @@ export class HubHttpError extends Error {
     readonly route: string,
     readonly status: number,
     detail: string,
+    /** The hub's `reason` field: `revoked` on a 401 for a revoked node's credential. */
+    readonly reason: string | null = null,
   ) {
     super(`hub answered ${status} on ${route}: ${detail}`);
     this.name = 'HubHttpError';
+  }
+
+  get revoked(): boolean {
+    return this.status === 401 && this.reason === 'revoked';
   }
 
   /** 5xx and 429 may pass; 4xx (a bad token, a refused body) will not without a change. */
@@ -51,5 +57,19 @@ export class TokenRefusedError extends Error {
     const why = !hasToken ? 'wants a token' : status === 401 ? 'does not know the token' : 'refuses the token for nodes (it is not a node token)';
     super(`the hub at ${hubUrl} ${why} (${status} on register): ${hasToken ? 'check' : 'set'} token in ${configFile ?? 'gridnode.toml'} or GRIDNODE_TOKEN`);
     this.name = 'TokenRefusedError';
+  }
+}
+
+/**
+ * The hub revoked this node (401 `reason: "revoked"`), now or before (the `revoked` marker in
+ * state_dir): it stops its containers and never starts again; exit code {@link NodeRevokedError.exitCode}.
+ */
+export class NodeRevokedError extends Error {
+  readonly code = 'NODE_REVOKED';
+  readonly recoverable = false;
+  static readonly exitCode = 4;
+  constructor(message: string) {
+    super(message);
+    this.name = 'NodeRevokedError';
   }
 }

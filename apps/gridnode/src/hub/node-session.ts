@@ -13,8 +13,8 @@ import { StopSignal } from '../lifecycle/stop-signal';
 import { backoffDelay, sleep } from '../shared/backoff';
 import { WorkReport } from '../shared/work-report';
 import { TaskStream } from '../task/task-stream';
-import { HubClient } from './hub-client';
-import { HubHttpError, TokenRefusedError } from './hub-errors';
+import { HubClient, RegisterAnswer } from './hub-client';
+import { HubHttpError, NodeRevokedError, TokenRefusedError } from './hub-errors';
 import { fitHeartbeat } from './heartbeat-fit';
 
 export const AGENT_VERSION = '0.1.0';
@@ -41,6 +41,9 @@ export class NodeSession {
   private lastBeatAt = 0;
   /** The state the last heartbeat carried (see {@link stateFingerprint}). */
   private reportedState = '';
+  /** Set when the agent must end for good: the hub revoked this node, or refused its token on a rejoin. */
+  fatal: NodeRevokedError | TokenRefusedError | null = null;
+  private markerWritten: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: NodeConfig,
@@ -51,7 +54,32 @@ export class NodeSession {
     private readonly stopSignal: StopSignal,
     private readonly gpuInventory: GpuInventory,
     readonly platform: string,
-  ) {}
+  ) {
+    // Any call may be the one that learns of a revocation (a heartbeat, the open long-poll).
+    this.hub.onRevoked = (err) => this.revoked(err);
+  }
+
+  /** The hub revoked this node: leave the marker (before anything else), then stop everything. */
+  private revoked(err: HubHttpError): void {
+    if (this.fatal instanceof NodeRevokedError) return;
+    const line = `the hub at ${this.hub.url} revoked node ${this.identity.id ?? '(unregistered)'} (${err.route}); it will not start again while ${this.identity.revokedFile} exists`;
+    this.fatal = new NodeRevokedError(line);
+    this.markerWritten = this.identity
+      .markRevoked(`${new Date().toISOString()} ${line}`)
+      .catch((e: Error) => this.logger.error(`could not write ${this.identity.revokedFile}: ${e.message}`));
+    this.stopSignal.request('revoked');
+  }
+
+  private fail(error: TokenRefusedError): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    this.stopSignal.request('refused');
+  }
+
+  /** Whether calls carry the node credential the hub issued (not the configured token). */
+  private usingNodeToken(): boolean {
+    return !!this.identity.nodeToken && this.hub.currentToken === this.identity.nodeToken;
+  }
 
   /**
    * Registers, retrying with backoff until the hub answers (or the agent stops). A 401 or 403
@@ -59,11 +87,17 @@ export class NodeSession {
    */
   async registerUntilDone(): Promise<boolean> {
     await this.gpuInventory.list();
+    // A node credential saved for this id speaks for it from the first call on.
+    if (this.identity.nodeToken) this.hub.useToken(this.identity.nodeToken);
     for (let failures = 0; !this.closed.signal.aborted; ) {
       try {
         await this.register();
         return true;
       } catch (err) {
+        if (err instanceof HubHttpError && err.revoked) {
+          await this.markerWritten;
+          throw this.fatal ?? new NodeRevokedError(err.message);
+        }
         if (err instanceof HubHttpError && (err.status === 401 || err.status === 403)) {
           throw new TokenRefusedError(this.hub.url, err.status, this.config.file, !!this.config.token);
         }
@@ -93,11 +127,32 @@ export class NodeSession {
   }
 
   private async register(): Promise<void> {
-    const answer = await this.hub.register(this.registerBody());
-    if (answer.node_id !== this.identity.id) await this.identity.save(answer.node_id);
+    let answer: RegisterAnswer;
+    try {
+      answer = await this.hub.register(this.registerBody());
+    } catch (err) {
+      if (!(err instanceof HubHttpError && err.status === 401 && !err.revoked && this.usingNodeToken())) throw err;
+      answer = await this.rejoin(err);
+    }
+    if (answer.node_token) {
+      await this.identity.saveCredential(answer.node_id, answer.node_token);
+      this.hub.useToken(answer.node_token);
+    } else if (answer.node_id !== this.identity.id) {
+      await this.identity.save(answer.node_id);
+    }
     this.mustRegister = false;
     this.registeredOnce = true;
     this.logger.log(`registered with ${this.hub.url} as ${answer.node_id}`);
+  }
+
+  /**
+   * The hub does not know this node's credential (it removed the node while it was away): join
+   * again, once, with the configured join token, under the saved id.
+   */
+  private rejoin(cause: HubHttpError): Promise<RegisterAnswer> {
+    this.logger.warn(`the hub does not know this node's credential (${cause.message}); joining again with the configured token`);
+    this.hub.useToken(this.config.token);
+    return this.hub.register(this.registerBody());
   }
 
   start(): void {
@@ -181,6 +236,13 @@ export class NodeSession {
       try {
         answer = await this.hub.heartbeat(await this.heartbeatBody());
       } catch (err) {
+        if (err instanceof HubHttpError && err.status === 401 && !err.revoked && this.usingNodeToken()) {
+          await this.rejoinOrFail(err);
+          if (this.fatal) return;
+          answer = await this.hub.heartbeat(await this.heartbeatBody());
+          await this.writeStatus();
+          return this.obey(answer);
+        }
         if (!(err instanceof HubHttpError && err.status === 404)) throw err;
         // The hub does not know us (it lost its records): register again with the saved id.
         this.logger.warn(`the hub does not know node ${this.identity.id}; registering again`);
@@ -188,11 +250,35 @@ export class NodeSession {
         answer = await this.hub.heartbeat(await this.heartbeatBody());
       }
       await this.writeStatus();
-      if (answer.stop_requested) this.stopSignal.request('hub');
+      this.obey(answer);
     } catch (err) {
+      // Revoked or refused for good: the agent is stopping, nothing to retry.
+      if (this.fatal) return;
       // A hub that comes back after a restart gets a fresh registration first.
       this.mustRegister = true;
       this.logger.warn(`heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  private obey(answer: { stop_requested: boolean }): void {
+    if (answer.stop_requested) this.stopSignal.request('hub');
+  }
+
+  /** Rejoins after a 401 on the node credential; a join token refused too ends the agent (exit 3). */
+  private async rejoinOrFail(cause: HubHttpError): Promise<void> {
+    try {
+      const answer = await this.rejoin(cause);
+      if (answer.node_token) {
+        await this.identity.saveCredential(answer.node_id, answer.node_token);
+        this.hub.useToken(answer.node_token);
+      }
+      this.logger.log(`registered again with ${this.hub.url} as ${answer.node_id}`);
+    } catch (err) {
+      if (err instanceof HubHttpError && !err.revoked && (err.status === 401 || err.status === 403)) {
+        this.logger.error(err.message);
+        return this.fail(new TokenRefusedError(this.hub.url, err.status, this.config.file, !!this.config.token));
+      }
+      throw err;
     }
   }
 
@@ -217,10 +303,11 @@ export class NodeSession {
     await rename(tmp, file);
   }
 
-  /** Ends the heartbeat loop. */
+  /** Ends the heartbeat loop (a revocation's marker is on disk once this resolves). */
   async close(): Promise<void> {
     this.closed.abort();
     await this.loop;
+    await this.markerWritten;
   }
 
   async deregister(): Promise<void> {

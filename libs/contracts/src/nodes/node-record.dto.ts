@@ -39,4 +39,10 @@ export class NodeRecordDto {
     description: 'RFC 3339: when the node deregistered; it stays listed as Offline until an operator removes it or node_remove_after_s passes',
   })
   left_at: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'RFC 3339: when an operator revoked the node (or its join token); a revoked id never registers again',
+  })
+  revoked_at?: string | null;
 }

@@ -83,4 +83,10 @@ export class RegisterNodeResultDto {
   @ApiProperty() node_id: string;
   @ApiProperty({ nullable: true, description: 'The TaskConfig of the running task, or null' })
   current_task: unknown;
+  @ApiPropertyOptional({
+    description:
+      'Only when registered with a join token: the credential bound to this node id (`gcn_<id>_<secret>`), for every later call. ' +
+      'Shown once; the hub keeps its SHA-256 digest.',
+  })
+  node_token?: string;
 }

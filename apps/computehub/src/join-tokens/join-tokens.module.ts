@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { HubConfig } from '../config/hub-config';
+import { NodesModule } from '../nodes/nodes.module';
+import { StateRedis } from '../persistence/state-redis.provider';
+import { StateWriteHealth } from '../persistence/state-write-health';
+import { QueuesModule } from '../queues/queues.module';
+import { TasksModule } from '../tasks/tasks.module';
+import { CredentialBook } from './credential-book';
+import { CredentialStore } from './credential-store';
+import { FileCredentialStore } from './file-credential-store';
+import { JoinTokensController } from './join-tokens.controller';
+import { JoinTokensService } from './join-tokens.service';
+import { NodeEnrollment } from './node-enrollment.service';
+import { NodeRevocationController } from './node-revocation.controller';
+import { NodeRevocation } from './node-revocation.service';
+import { RedisCredentialStore } from './redis-credential-store';
+
+/** Volunteer identity: join tokens, the node credentials they lead to, and revocation. */
+@Module({
+  imports: [NodesModule, TasksModule, QueuesModule],
+  controllers: [JoinTokensController, NodeRevocationController],
+  providers: [
+    {
+      provide: CredentialStore,
+      inject: [HubConfig, StateRedis, StateWriteHealth],
+      useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
+        config.values.state_store === 'redis' ? new RedisCredentialStore(redis, writes) : new FileCredentialStore(config, writes),
+    },
+    CredentialBook,
+    JoinTokensService,
+    NodeRevocation,
+    NodeEnrollment,
+  ],
+  exports: [CredentialBook, NodeEnrollment],
+})
+export class JoinTokensModule {}

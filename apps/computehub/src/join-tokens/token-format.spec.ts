@@ -1,0 +1,21 @@
+import { issueToken, parseToken, sameDigest, tokenDigest } from './token-format';
+
+describe('token format', () => {
+  it('issues gcj_/gcn_ tokens whose id leads to the record and whose digest is the hex SHA-256 of the whole string', () => {
+    const join = issueToken('join');
+    expect(join.token).toMatch(/^gcj_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(parseToken(join.token)).toEqual({ kind: 'join', id: join.id });
+    const node = issueToken('node');
+    expect(parseToken(node.token)).toEqual({ kind: 'node', id: node.id });
+    expect(node.digest).toBe(tokenDigest(node.token));
+    expect(node.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('parses nothing else, and compares only whole digests', () => {
+    for (const t of ['', 'gcn_', 'gcn_0123456789abcdef_short', 'gcx_0123456789abcdef_' + 'a'.repeat(43), 'legacy-token']) expect(parseToken(t)).toBeNull();
+    const d = tokenDigest('x');
+    expect(sameDigest(d, d)).toBe(true);
+    expect(sameDigest(d, tokenDigest('y'))).toBe(false);
+    expect(sameDigest(d, d.slice(0, 62))).toBe(false);
+  });
+});
