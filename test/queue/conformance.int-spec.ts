@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
 import { startRedis, RunningRedis } from '../support/redis-server';
+import { createScopedUser, ScopedUser } from '../support/scoped-redis-user';
 import { waitFor } from '../support/ports';
 import { CutProxy } from './helpers/cut-proxy';
 import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
@@ -21,6 +22,7 @@ beforeAll(async () => {
   assertPythonRedis();
   compileTsWorkers();
   server = await startRedis();
+  portsToServer.add(server.port);
   redis = new Redis(server.url);
   admin = new QueueAdmin(redis);
 });
@@ -43,7 +45,26 @@ function expectExactlyOnce(results: string[], items: string[]): void {
   expect([...seen.values()].every((c) => c === 1)).toBe(true);
 }
 
+/**
+ * Set while a case runs as a volunteer would (issue 16.4): the worker's URLs to this server (or a
+ * proxy in front of it) then carry a Redis user scoped to the case's queues, as the hub makes one.
+ */
+let scoped: ScopedUser | null = null;
+const portsToServer = new Set<number>();
+
+function asWorker(url: string): string {
+  if (!scoped) return url;
+  const u = new URL(url);
+  if (u.username || u.password || !portsToServer.has(Number(u.port))) return url;
+  return scoped.urlFor(url);
+}
+
 function baseEnv(queue: string, output: string, url = server.url, extra: Record<string, string> = {}): Record<string, string> {
+  const env = baseEnvAsOperator(queue, output, url, extra);
+  return { ...env, INPUT_REDIS_URL: asWorker(env.INPUT_REDIS_URL), OUTPUT_REDIS_URL: asWorker(env.OUTPUT_REDIS_URL) };
+}
+
+function baseEnvAsOperator(queue: string, output: string, url: string, extra: Record<string, string>): Record<string, string> {
   return {
     TASK_NAME: 'conf',
     NODE_ID: 'node-a',
@@ -59,16 +80,26 @@ function baseEnv(queue: string, output: string, url = server.url, extra: Record<
   };
 }
 
-describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
+describe.each<[Sdk, 'operator' | 'scoped']>([
+  ['ts', 'operator'],
+  ['py', 'operator'],
+  ['ts', 'scoped'],
+  ['py', 'scoped'],
+])('worker conformance: %s SDK, %s Redis user', (sdk, credentials) => {
   let queue: string;
   let output: string;
   let keys: QueueKeys;
-  beforeEach(() => {
+  beforeEach(async () => {
     queue = randomQueue(sdk);
     output = `${queue}:out`;
     keys = new QueueKeys(queue);
+    if (credentials === 'scoped') scoped = await createScopedUser(redis, `conf-${queue}`, queue, output);
   });
-  afterEach(() => cleanupQueue(redis, queue, output));
+  afterEach(async () => {
+    if (scoped) await redis.call('ACL', 'DELUSER', scoped.user);
+    scoped = null;
+    await cleanupQueue(redis, queue, output);
+  });
 
   it('blocks on an empty input, wakes on a push, processes each item once, exits 0 when idle', async () => {
     const w = spawnWorker(sdk, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '7' }));
@@ -198,8 +229,12 @@ describe.each<Sdk>(['ts', 'py'])('worker conformance: %s SDK', (sdk) => {
     beforeEach(async () => {
       proxy = new CutProxy();
       await proxy.start(server.port);
+      portsToServer.add(proxy.port);
     });
-    afterEach(() => proxy.stop());
+    afterEach(() => {
+      portsToServer.delete(proxy.port);
+      return proxy.stop();
+    });
 
     it('a take whose reply is lost (it acked and took): nothing lost or doubled', async () => {
       const items = range(1, 200);

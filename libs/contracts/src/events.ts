@@ -12,6 +12,8 @@ export const HUB_EVENT_TYPES = [
   'task.unrunnable',
   /** An online node can run it again. */
   'task.runnable',
+  /** Whether the hub can create the running task's scoped Redis users changed; data: the task record (`scoped_users`). */
+  'task.node_credentials',
   'node.registered',
   'node.online',
   'node.offline',

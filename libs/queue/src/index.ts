@@ -4,6 +4,7 @@ export * from './queue-keys';
 export * from './queue-defaults';
 export * from './redis-client';
 export * from './script-loader';
+export * from './script-commands';
 export * from './delivery-mode';
 export * from './work-queue';
 export * from './queue-admin';

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -20,7 +20,10 @@ import {
   TaskEnvelopeDto,
 } from '@gridcore/contracts';
 import { RequireRole } from '../auth/access.decorator';
+import type { RequestWithRoles } from '../auth/caller-roles.decorator';
 import { NodesService } from '../nodes/nodes.service';
+import { CallerKinds, NodeCaller } from '../redis-users/caller-kinds';
+import { NodeTaskConfigs } from '../redis-users/node-task-configs';
 import { TaskQueryDto } from './task-query.dto';
 import { TaskWatch } from './task-watch.service';
 
@@ -37,15 +40,22 @@ export class GridnodeController {
   constructor(
     private readonly nodes: NodesService,
     private readonly watch: TaskWatch,
+    private readonly configs: NodeTaskConfigs,
+    private readonly kinds: CallerKinds,
   ) {}
+
+  private caller(request: RequestWithRoles, nodeId: string | undefined): NodeCaller {
+    return { kind: this.kinds.kindOf(request), nodeId };
+  }
 
   @Post('register')
   @HttpCode(200)
   @ApiOperation({ summary: 'Register a node (new, or with its saved id); clears a pending stop request' })
   @ApiOkResponse({ type: RegisterNodeResultDto })
-  async register(@Body() body: RegisterNodeDto): Promise<RegisterNodeResultDto> {
+  async register(@Body() body: RegisterNodeDto, @Req() request: RequestWithRoles): Promise<RegisterNodeResultDto> {
     const node = await this.nodes.register(body);
-    return { node_id: node.id, current_task: this.watch.currentConfig(node.platform) };
+    const current = await this.configs.forNode(this.watch.currentConfig(node.platform), this.caller(request, node.id));
+    return { node_id: node.id, current_task: current };
   }
 
   @Post('heartbeat')
@@ -77,9 +87,10 @@ export class GridnodeController {
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(TaskConfigDto) }, { $ref: getSchemaPath(TaskEnvelopeDto) }], nullable: true },
   })
-  async task(@Query() query: TaskQueryDto, @Res() res: Response): Promise<void> {
+  async task(@Query() query: TaskQueryDto, @Req() request: RequestWithRoles, @Res() res: Response): Promise<void> {
+    const caller = this.caller(request, query.node_id);
     if (query.wait === undefined) {
-      res.status(200).json(this.watch.currentConfig(query.platform));
+      res.status(200).json(await this.configs.forNode(this.watch.currentConfig(query.platform), caller));
       return;
     }
     const abort = new AbortController();
@@ -88,7 +99,8 @@ export class GridnodeController {
       { platform: query.platform, wait: query.wait, revision: query.revision, nodeId: query.node_id },
       abort.signal,
     );
-    if (!res.writableEnded && !res.destroyed) res.status(200).json(envelope);
+    const task = await this.configs.forNode(envelope.task, caller);
+    if (!res.writableEnded && !res.destroyed) res.status(200).json({ ...envelope, task });
   }
 }
 

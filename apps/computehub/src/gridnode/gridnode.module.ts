@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { NodesModule } from '../nodes/nodes.module';
+import { RedisUsersModule } from '../redis-users/redis-users.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { GridnodeController } from './gridnode.controller';
 import { TaskWatch } from './task-watch.service';
 
-@Module({ imports: [TasksModule, NodesModule], controllers: [GridnodeController], providers: [TaskWatch] })
+@Module({ imports: [TasksModule, NodesModule, RedisUsersModule], controllers: [GridnodeController], providers: [TaskWatch] })
 export class GridnodeModule {}

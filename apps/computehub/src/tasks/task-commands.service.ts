@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskLeftDto, TaskRecordDto } from '@gridcore/contracts';
 import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
+import { HubConfig } from '../config/hub-config';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { NodesService } from '../nodes/nodes.service';
@@ -9,6 +10,7 @@ import { ProgressBoard } from '../progress/progress-board';
 import { progressOf } from '../progress/progress-tracker';
 import { RedisServers } from '../queues/redis-servers';
 import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
+import { assertNoScopeOverlap, assertSharedAllowed } from '../redis-users/task-admission';
 import { RunnabilityBoard } from '../runnability/runnability-board';
 import type { RunExpectation, Transition } from './task-lifecycle';
 import type { TaskRecord } from './task-record';
@@ -27,6 +29,7 @@ export class TaskCommands {
     private readonly servers: RedisServers,
     private readonly runnability: RunnabilityBoard,
     private readonly nodes: NodesService,
+    private readonly config: HubConfig,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -36,7 +39,13 @@ export class TaskCommands {
       // Looked up before the serialised change, which cannot wait on DNS.
       await this.servers.resolveAll([url, ...this.tasks.view().state.tasks.map((t) => t.input_redis).filter((u): u is string => !!u)]);
     }
-    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => this.assertNoKeyClash(task, held);
+    const identify = (u: string) => this.servers.identify(u);
+    const stateUrl = this.config.values.state_store === 'redis' ? (this.config.values.state_redis_url ?? null) : null;
+    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => {
+      this.assertNoKeyClash(task, held);
+      assertNoScopeOverlap(task, held, identify);
+      assertSharedAllowed(task, stateUrl, identify);
+    };
     this.tasks.assertImage(create);
     const probe = recordFromDto(create, 'probe', new Date().toISOString());
     const ref = queueRefOf(probe);

@@ -9,6 +9,7 @@ import { TASK_NAME_PATTERN } from '../names';
  * - `needs_gpus`: a container needs more GPUs than the node has;
  * - `container_start_failed`: Docker refused to create or start the container;
  * - `docker_unavailable`: the node cannot reach its Docker engine;
+ * - `redis_users_unavailable`: the hub cannot create the Redis user a volunteer node needs (hub-derived);
  * - `refused`: any other reason the node declines the task (detail says which).
  * The list grows (node identity and scheduling add theirs), so the wire accepts any snake_case
  * word: an older hub must not reject a newer node's heartbeat for a reason it does not know yet.
@@ -19,6 +20,7 @@ export const NOT_RUNNING_REASONS = [
   'needs_gpus',
   'container_start_failed',
   'docker_unavailable',
+  'redis_users_unavailable',
   'refused',
 ] as const;
 export type KnownNotRunningReason = (typeof NOT_RUNNING_REASONS)[number];
