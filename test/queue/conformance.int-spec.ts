@@ -93,7 +93,7 @@ describe.each<[Sdk, 'operator' | 'scoped']>([
     queue = randomQueue(sdk);
     output = `${queue}:out`;
     keys = new QueueKeys(queue);
-    if (credentials === 'scoped') scoped = await createScopedUser(redis, `conf-${queue}`, queue, output);
+    if (credentials === 'scoped') scoped = await createScopedUser(redis, `conf-${queue}`, queue, output, { select: true }); // some cases use db 2
   });
   afterEach(async () => {
     if (scoped) await redis.call('ACL', 'DELUSER', scoped.user);

@@ -89,6 +89,7 @@ describe('a scoped user and the protocol scripts', () => {
     ['LPUSH to another list', (c) => c.lpush('other:key', 'x')],
     ['SET of its own input (not a command it has)', (c) => c.set(queue, 'x')],
     ['SUBSCRIBE', (c) => c.subscribe('x')],
+    ['SELECT of another db (a db-0 task)', (c) => c.select(1)],
   ])('refuses %s with NOPERM', async (_what, attempt) => {
     await admin.set('other:key', 'keep');
     await admin.lpush(queue, 'item');

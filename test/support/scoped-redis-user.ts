@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { loadScripts } from '@gridcore/queue';
 import { setUser } from '../../apps/computehub/src/redis-users/ioredis-acl';
-import { aclRules, newPassword, taskKeyScopes } from '../../apps/computehub/src/redis-users/scoped-user-spec';
+import { aclRules, newPassword, scopedUserCommands, taskKeyScopes } from '../../apps/computehub/src/redis-users/scoped-user-spec';
 
 export interface ScopedUser {
   user: string;
@@ -12,12 +12,12 @@ export interface ScopedUser {
 
 /**
  * A Redis ACL user scoped to one queue pair, exactly as the hub makes one for a volunteer node
- * (same rules), with the protocol's scripts loaded by `admin` as the hub loads them.
+ * (same rules; `select` for a task whose URLs name a db other than 0), with the protocol's scripts loaded by `admin` as the hub loads them.
  */
-export async function createScopedUser(admin: Redis, name: string, inputQueue: string, outputQueue: string | null): Promise<ScopedUser> {
+export async function createScopedUser(admin: Redis, name: string, inputQueue: string, outputQueue: string | null, options: { select?: boolean } = {}): Promise<ScopedUser> {
   const { password, sha256 } = newPassword();
   const scope = taskKeyScopes(inputQueue, outputQueue, true).input;
-  await setUser(admin, name, aclRules(scope, sha256));
+  await setUser(admin, name, aclRules(scope, sha256, scopedUserCommands(options)));
   for (const script of loadScripts().values()) await admin.script('LOAD', script.source);
   return {
     user: name,

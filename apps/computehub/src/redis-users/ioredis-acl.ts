@@ -47,6 +47,9 @@ export async function setUser(client: Redis, name: string, rules: string[]): Pro
 
 /** {@link RedisAcl} on ioredis: one short connection per call, closed after it, every call under a timeout. */
 export class IoredisAcl extends RedisAcl {
+  /** Replicas seen before, per URL: one reconnecting after its primary restarted is missing from INFO for a while. */
+  private readonly seen = new Map<string, Set<string>>();
+
   private async withConnection<T>(url: string, work: (client: Redis) => Promise<T>): Promise<T> {
     const u = new URL(url);
     const where = `${u.hostname}:${u.port || 6379}`;
@@ -74,7 +77,10 @@ export class IoredisAcl extends RedisAcl {
         const parts = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
         if (parts.get('ip') && parts.get('port')) servers.push(atServer(url, parts.get('ip')!, Number(parts.get('port'))));
       }
-      return [...new Set(servers)];
+      const seen = this.seen.get(url) ?? new Set<string>();
+      for (const server of servers.slice(1)) seen.add(server);
+      this.seen.set(url, seen);
+      return [...new Set([...servers, ...seen])];
     });
   }
 

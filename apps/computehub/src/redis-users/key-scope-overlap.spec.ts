@@ -16,7 +16,8 @@ describe('overlapBetween', () => {
     ['a queue under another\'s prefix', task('x', 'x:out'), task('{x}:in', 'y:out'), '{x}:in'],
     ['same input, another output', task('q', 'o1'), task('q', 'o2'), 'q'],
     ['other server', task('a:in', 'mid'), task('mid', 'b:out', 'redis://127.0.0.1:6401'), null],
-    ['same server under another name and db', task('a:in', 'mid'), task('mid', 'b:out', 'redis://u:p@localhost:6400/3'), 'mid'],
+    ['same server under another name', task('a:in', 'mid'), task('mid', 'b:out', 'redis://:x@localhost:6400/0'), 'mid'],
+    ['same server, another db', task('a:in', 'mid'), task('mid', 'b:out', 'redis://:pw@127.0.0.1:6400/3'), null],
   ])('%s', (_what, a, b, expected) => {
     expect(overlapBetween(a, b)).toBe(expected);
   });

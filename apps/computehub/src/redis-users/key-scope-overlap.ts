@@ -1,4 +1,4 @@
-import { RedisServerIdentity } from '@gridcore/queue';
+import { RedisServerIdentity, sameRedisServer } from '@gridcore/queue';
 import { KeyScope, taskKeyScopes } from './scoped-user-spec';
 
 /** A task's key scopes, each on the server that holds it. */
@@ -7,10 +7,7 @@ export interface ServerKeyScope {
   scope: KeyScope;
 }
 
-/**
- * One keyspace per host and port: an ACL key pattern holds in every db (SELECT is allowed) and
- * for every user, so neither counts when telling whether two tasks' patterns meet.
- */
+/** Same host and port: one server, whatever db or user the URLs name. */
 export function sameKeyspace(a: RedisServerIdentity, b: RedisServerIdentity): boolean {
   return a.port === b.port && a.addresses.some((x) => b.addresses.includes(x));
 }
@@ -37,7 +34,9 @@ function sameScope(a: KeyScope, b: KeyScope): boolean {
 export function overlapBetween(a: ServerKeyScope[], b: ServerKeyScope[]): string | null {
   for (const x of a) {
     for (const y of b) {
-      if (!sameKeyspace(x.server, y.server) || !scopesMeet(x.scope, y.scope) || sameScope(x.scope, y.scope)) continue;
+      // The same server, db and operator user (SPEC §4's rule for queue prefixes): a scoped user of a
+      // db-0 task cannot SELECT, so it never reaches another db's keys.
+      if (!sameRedisServer(x.server, y.server) || !scopesMeet(x.scope, y.scope) || sameScope(x.scope, y.scope)) continue;
       const shared = [...x.scope.exact.filter((k) => keyInScope(k, y.scope)), ...y.scope.exact.filter((k) => keyInScope(k, x.scope))];
       return shared[0] ?? `${x.scope.prefixes.join(', ')}* and ${y.scope.prefixes.join(', ')}*`;
     }

@@ -28,7 +28,10 @@ export class RedisAclFailure extends Error {
  * that holds the data. Failures are {@link RedisAclFailure}s.
  */
 export abstract class RedisAcl {
-  /** The URL of every server holding `url`'s data: the one it names, its replicas, its master if it names a replica. */
+  /**
+   * The URL of every server holding `url`'s data: the one it names first, then its replicas (those
+   * seen before included) and its master if it names a replica.
+   */
   abstract serversOf(url: string): Promise<string[]>;
 
   abstract apply(serverUrl: string, change: AclChange): Promise<void>;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'rxjs';
+import { parseRedisUrl } from '@gridcore/queue';
 import { EventBus } from '../events/event-bus';
 import { NodesService } from '../nodes/nodes.service';
 import { RedisServers } from '../queues/redis-servers';
@@ -7,8 +8,8 @@ import type { TaskRecord } from '../tasks/task-record';
 import { publicTask } from '../tasks/task-views';
 import { TasksService } from '../tasks/tasks.service';
 import { serverScopesOf } from './key-scope-overlap';
-import { AclUser, RedisAcl, RedisAclFailure } from './redis-acl';
-import { aclRules, KeyScope, newPassword, SCOPED_USER_PREFIX, scopedUserName, urlWithUser } from './scoped-user-spec';
+import { AclChange, AclUser, RedisAcl, RedisAclFailure } from './redis-acl';
+import { aclRules, KeyScope, newPassword, SCOPED_USER_PREFIX, scopedUserCommands, scopedUserName, urlWithUser } from './scoped-user-spec';
 import { ScopedUsersBoard } from './scoped-users-board';
 
 /** A scoped user the hub handed out: one task run, one node. */
@@ -22,7 +23,14 @@ interface HeldUser {
   /** The plaintext of the newest, while this hub process knows it. */
   password: string | null;
   /** The operator's URL of each server it is set on, with its keys there. */
-  grants: { url: string; scope: KeyScope }[];
+  grants: Grant[];
+}
+
+/** One server's part of a task's users: the operator's URL, the keys, and whether SELECT is needed (a db other than 0). */
+interface Grant {
+  url: string;
+  scope: KeyScope;
+  select: boolean;
 }
 
 export interface ScopedUrls {
@@ -101,11 +109,7 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
         ? { ...user, password, hashes: [...user.hashes, sha256] }
         : { name, runId: task.id, taskName: task.name, nodeId, password, hashes: [sha256], grants };
       try {
-        for (const grant of candidate.grants) {
-          for (const server of await this.acl.serversOf(grant.url)) {
-            await this.acl.apply(server, { loadScripts: true, setUsers: [this.aclUser(candidate, grant.scope)] });
-          }
-        }
+        for (const grant of candidate.grants) await this.everywhere(grant.url, { loadScripts: true, setUsers: [this.aclUser(candidate, grant)] });
       } catch (err) {
         if (!(err instanceof RedisAclFailure)) throw err;
         await this.noteState(task, err.message);
@@ -156,11 +160,9 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
     const held = [...this.users.values()].filter((u) => u.runId === task.id);
     try {
       for (const grant of grants) {
-        for (const server of await this.acl.serversOf(grant.url)) {
-          // The probe user (disabled, no rights) shows the hub may manage users even before any node asks.
-          const setUsers = [{ name: PROBE_USER, rules: ['off', 'resetkeys', '-@all'] }, ...held.map((u) => this.aclUser(u, u.grants.find((g) => g.url === grant.url)?.scope ?? grant.scope))];
-          await this.acl.apply(server, { loadScripts: true, setUsers, deleteUsers: [PROBE_USER] });
-        }
+        // The probe user (disabled, no rights) shows the hub may manage users even before any node asks.
+        const setUsers = [{ name: PROBE_USER, rules: ['off', 'resetkeys', '-@all'] }, ...held.map((u) => this.aclUser(u, u.grants.find((g) => g.url === grant.url) ?? grant))];
+        await this.everywhere(grant.url, { loadScripts: true, setUsers, deleteUsers: [PROBE_USER] });
       }
       await this.noteState(task, null);
     } catch (err) {
@@ -175,7 +177,7 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
     for (const user of users) {
       for (const grant of user.grants) {
         try {
-          for (const server of await this.acl.serversOf(grant.url)) await this.acl.apply(server, { setUsers: [this.aclUser(user, grant.scope)] });
+          await this.everywhere(grant.url, { setUsers: [this.aclUser(user, grant)] });
         } catch (err) {
           if (!(err instanceof RedisAclFailure)) throw err;
           this.logger.warn(`could not set Redis user ${user.name} again: ${err.message}`);
@@ -189,7 +191,7 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
       let complete = true;
       for (const grant of user.grants) {
         try {
-          for (const server of await this.acl.serversOf(grant.url)) await this.acl.apply(server, { deleteUsers: [user.name] });
+          await this.everywhere(grant.url, { deleteUsers: [user.name] }, true);
         } catch (err) {
           if (!(err instanceof RedisAclFailure)) throw err;
           complete = false;
@@ -227,15 +229,40 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private grantsOf(task: TaskRecord): { url: string; scope: KeyScope }[] | null {
-    const scopes = serverScopesOf(task, (url) => this.servers.identify(url));
-    if (scopes.length === 0) return null;
-    return scopes.map((s, i) => ({ url: i === 0 ? task.input_redis! : (task.output_redis ?? task.input_redis!), scope: s.scope }));
+  /**
+   * Applies a change on the server `url` names and on every replica. Only the named server's
+   * failure counts (the task's workers talk to it); a replica that does not answer is logged and
+   * tried again next tick, unless `strict` (a deletion must reach every server, or stay pending).
+   */
+  private async everywhere(url: string, change: AclChange, strict = false): Promise<void> {
+    const [primary, ...others] = await this.acl.serversOf(url);
+    await this.acl.apply(primary, change);
+    for (const server of others) {
+      try {
+        await this.acl.apply(server, change);
+      } catch (err) {
+        if (strict || !(err instanceof RedisAclFailure)) throw err;
+        this.logger.warn(`replica: ${err.message}; tried again next tick`);
+      }
+    }
   }
 
-  private aclUser(user: HeldUser, scope: KeyScope): AclUser {
+  private grantsOf(task: TaskRecord): Grant[] | null {
+    const scopes = serverScopesOf(task, (url) => this.servers.identify(url));
+    if (scopes.length === 0) return null;
+    const outputUrl = task.output_redis ?? task.input_redis!;
+    const onDb = (url: string) => parseRedisUrl(url).db !== 0;
+    if (scopes.length === 1) return [{ url: task.input_redis!, scope: scopes[0].scope, select: onDb(task.input_redis!) || onDb(outputUrl) }];
+    return [
+      { url: task.input_redis!, scope: scopes[0].scope, select: onDb(task.input_redis!) },
+      { url: outputUrl, scope: scopes[1].scope, select: onDb(outputUrl) },
+    ];
+  }
+
+  private aclUser(user: HeldUser, grant: Grant): AclUser {
     const [first, ...more] = user.hashes;
-    return { name: user.name, rules: [...aclRules(scope, first), ...more.map((h) => `#${h}`)] };
+    const { scope, select } = grant;
+    return { name: user.name, rules: [...aclRules(scope, first, scopedUserCommands({ select })), ...more.map((h) => `#${h}`)] };
   }
 
   private urlsOf(task: TaskRecord, user: HeldUser): ScopedUrls {

@@ -5,15 +5,14 @@ import { queuePrefix, scriptRedisCommands } from '@gridcore/queue';
  * What the clients themselves send, beside the scripts' commands: the SDKs' EVALSHA, BLMOVE (the
  * waiting path), HMGET of P:config, LPUSH of at-least-once output, CLIENT ID/UNBLOCK (ending a
  * BLMOVE) and INFO (cluster detection, ioredis's ready check); the original consumer's
- * BRPOP/BLPOP + LPUSH; and what ioredis and redis-py send on connect (AUTH, HELLO, SELECT, CLIENT
- * SETNAME/SETINFO, PING). Never EVAL or SCRIPT: a script of the worker's own could block Redis.
+ * BRPOP/BLPOP + LPUSH; and what ioredis and redis-py send on connect (AUTH, HELLO, CLIENT
+ * SETNAME/SETINFO, PING; SELECT only for a task on another db than 0, see scopedUserCommands). Never EVAL or SCRIPT: a script of the worker's own could block Redis.
  */
 export const CLIENT_COMMANDS = [
   'AUTH',
   'HELLO',
   'PING',
   'QUIT',
-  'SELECT',
   'INFO',
   'CLIENT|ID',
   'CLIENT|UNBLOCK',
@@ -50,13 +49,18 @@ export const FORBIDDEN_COMMANDS = ['EVAL', 'EVAL_RO', 'SCRIPT', 'FUNCTION', 'FCA
 
 let commandsCache: string[] | undefined;
 
-/** The scripts' commands plus the clients' own, sorted; checked against the forbidden list. */
-export function scopedUserCommands(): string[] {
-  if (commandsCache) return commandsCache;
-  const all = [...new Set([...scriptRedisCommands(), ...CLIENT_COMMANDS])].sort();
-  const bad = all.filter((c) => FORBIDDEN_COMMANDS.includes(c.split('|')[0]));
-  if (bad.length > 0) throw new Error(`scoped Redis users must not get ${bad.join(', ')}`);
-  return (commandsCache = all);
+/**
+ * The scripts' commands plus the clients' own, sorted; checked against the forbidden list. SELECT
+ * only for a task on a db other than 0 (clients send it only then): a user without it stays in db 0.
+ */
+export function scopedUserCommands(options: { select?: boolean } = {}): string[] {
+  if (!commandsCache) {
+    const all = [...new Set([...scriptRedisCommands(), ...CLIENT_COMMANDS])].sort();
+    const bad = all.filter((c) => FORBIDDEN_COMMANDS.includes(c.split('|')[0]));
+    if (bad.length > 0) throw new Error(`scoped Redis users must not get ${bad.join(', ')}`);
+    commandsCache = all;
+  }
+  return options.select ? [...commandsCache, 'SELECT'].sort() : commandsCache;
 }
 
 /** A key as an ACL pattern matching only itself (`*`, `?`, `[`, `]` and `\` are glob syntax). */
