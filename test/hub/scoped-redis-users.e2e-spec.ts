@@ -125,6 +125,23 @@ describe('scoped Redis users for volunteer nodes', () => {
     expect(await aclUsers(operatorUrl)).toEqual([]);
   });
 
+  it('a restarted hub adopts the users it handed out: running containers keep their password, and the user still goes when done', async () => {
+    const task = (await register('re').expect(201)).body;
+    const first: string = (await registerNode(hub, 'n5').expect(200)).body.current_task.input_redis;
+    await heartbeat(hub, 'n5', 're', 1);
+    await hub.close();
+    hub = await startTestHub({ cleanup_interval_s: 3600, state_dir: hub.stateDir });
+    // The node's record was kept; it beats on without asking for the task again.
+    await heartbeat(hub, 'n5', 're', 1);
+    await hub.app.get(CleanupScheduler).tick();
+    expect(await aclUsers(operatorUrl)).toEqual([`gridcore-${task.id}-n5`]);
+    expect(await canAuth(first)).toBe(true);
+    await request(hub.url).post('/api/tasks/finish').set(admin).expect(200);
+    await heartbeat(hub, 'n5', null, 0);
+    await hub.app.get(CleanupScheduler).tick();
+    expect(await aclUsers(operatorUrl)).toEqual([]);
+  });
+
   it('409 for a task whose keys overlap a held task\'s on the same server; the same queues reused are fine', async () => {
     await register('a', { input_queue: 'a:in', output_queue: 'mid' }).expect(201);
     const clash = await register('b', { input_queue: 'mid', output_queue: 'b:out' }).expect(409);
