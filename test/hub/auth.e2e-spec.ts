@@ -97,6 +97,7 @@ describe('roles and tokens', () => {
       const one = await request(hub.url).get('/api/tasks/masked').set(bearer(token)).expect(200);
       expect(one.body.input_redis).toBe('redis://user:****@127.0.0.1:6379/2');
     }
+    // Whole to a trusted-lab node (the legacy token); a volunteer gets a user of its own (issue 16.4).
     const task = await request(hub.url).get('/gridnode/task').set(bearer(TOKENS.legacy)).expect(200);
     expect(task.body.input_redis).toBe('redis://user:hunter2pass@127.0.0.1:6379/2');
     await request(hub.url).post('/api/tasks/finish').set(bearer(TOKENS.admin)).expect(200);

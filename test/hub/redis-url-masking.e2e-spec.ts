@@ -104,9 +104,10 @@ describe('Redis URLs anywhere in a task are masked on /api and SSE, whole on the
     }
   });
 
-  it('gives the node routes every value whole, for the container env', async () => {
+  it('gives the node routes every value whole for a trusted-lab node, for the container env', async () => {
     await request(hub.url).post('/api/tasks').set(bearer(TOKENS.admin)).send(task('env-whole')).expect(201);
     for (const path of ['/gridnode/task?wait=0&platform=linux/amd64', '/agent/task?wait=0&platform=linux/amd64']) {
+      // The legacy token: a volunteer's node token gets a scoped Redis user instead (issue 16.4).
       const res = await request(hub.url).get(path).set(bearer(TOKENS.legacy)).expect(200);
       expect(res.body.task.env).toEqual(ENV);
       expect(res.body.task.input_redis).toBe('redis://:pwInput1@127.0.0.1:6379');

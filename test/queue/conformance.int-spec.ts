@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
 import { removeContainersByLabel } from '../support/docker';
 import { startRedis, RunningRedis } from '../support/redis-server';
+import { createScopedUser, ScopedUser } from '../support/scoped-redis-user';
 import { waitFor } from '../support/ports';
 import { CutProxy } from './helpers/cut-proxy';
 import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
@@ -25,6 +26,7 @@ beforeAll(async () => {
   assertPythonRedis();
   compileTsWorkers();
   server = await startRedis();
+  portsToServer.add(server.port);
   redis = new Redis(server.url);
   admin = new QueueAdmin(redis);
 });
@@ -48,7 +50,26 @@ function expectExactlyOnce(results: string[], items: string[]): void {
   expect([...seen.values()].every((c) => c === 1)).toBe(true);
 }
 
+/**
+ * Set while a case runs as a volunteer would (issue 16.4): the worker's URLs to this server (or a
+ * proxy in front of it) then carry a Redis user scoped to the case's queues, as the hub makes one.
+ */
+let scoped: ScopedUser | null = null;
+const portsToServer = new Set<number>();
+
+function asWorker(url: string): string {
+  if (!scoped) return url;
+  const u = new URL(url);
+  if (u.username || u.password || !portsToServer.has(Number(u.port))) return url;
+  return scoped.urlFor(url);
+}
+
 function baseEnv(queue: string, output: string, url = server.url, extra: Record<string, string> = {}): Record<string, string> {
+  const env = baseEnvAsOperator(queue, output, url, extra);
+  return { ...env, INPUT_REDIS_URL: asWorker(env.INPUT_REDIS_URL), OUTPUT_REDIS_URL: asWorker(env.OUTPUT_REDIS_URL) };
+}
+
+function baseEnvAsOperator(queue: string, output: string, url: string, extra: Record<string, string>): Record<string, string> {
   return {
     TASK_NAME: 'conf',
     NODE_ID: 'node-a',
@@ -81,15 +102,19 @@ const INSTALLED = {
   },
 };
 
-const TARGETS: (WorkerTarget & { label: string })[] = [
-  { label: 'ts SDK', sdk: 'ts' },
-  { label: 'py SDK', sdk: 'py' },
-  { label: 'ts SDK installed from its npm tarball', sdk: 'ts', image: INSTALLED_SDK_IMAGES.ts },
-  { label: 'py SDK installed from its wheel', sdk: 'py', image: INSTALLED_SDK_IMAGES.py },
+// The installed packages run the cases as the operator's user only: their code is the same as the
+// sources', which run them with a scoped user too.
+const TARGETS: (WorkerTarget & { label: string; credentials: 'operator' | 'scoped' })[] = [
+  { label: 'ts SDK, operator Redis user', sdk: 'ts', credentials: 'operator' },
+  { label: 'py SDK, operator Redis user', sdk: 'py', credentials: 'operator' },
+  { label: 'ts SDK, scoped Redis user', sdk: 'ts', credentials: 'scoped' },
+  { label: 'py SDK, scoped Redis user', sdk: 'py', credentials: 'scoped' },
+  { label: 'ts SDK installed from its npm tarball', sdk: 'ts', image: INSTALLED_SDK_IMAGES.ts, credentials: 'operator' },
+  { label: 'py SDK installed from its wheel', sdk: 'py', image: INSTALLED_SDK_IMAGES.py, credentials: 'operator' },
 ];
 
 describe.each(TARGETS)('worker conformance: $label', (target) => {
-  const { sdk } = target;
+  const { sdk, credentials } = target;
   if (target.image) {
     beforeAll(() => ensureInstalledSdkImages(), 15 * 60_000);
     it('runs the installed package: its own scripts, ioredis/redis-py its only dependency', async () => {
@@ -99,12 +124,17 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
   let queue: string;
   let output: string;
   let keys: QueueKeys;
-  beforeEach(() => {
+  beforeEach(async () => {
     queue = randomQueue(sdk);
     output = `${queue}:out`;
     keys = new QueueKeys(queue);
+    if (credentials === 'scoped') scoped = await createScopedUser(redis, `conf-${queue}`, queue, output, { select: true }); // some cases use db 2
   });
-  afterEach(() => cleanupQueue(redis, queue, output));
+  afterEach(async () => {
+    if (scoped) await redis.call('ACL', 'DELUSER', scoped.user);
+    scoped = null;
+    await cleanupQueue(redis, queue, output);
+  });
 
   it('blocks on an empty input, wakes on a push, processes each item once, exits 0 when idle', async () => {
     const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '7' }));
@@ -283,8 +313,12 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     beforeEach(async () => {
       proxy = new CutProxy();
       await proxy.start(server.port);
+      portsToServer.add(proxy.port);
     });
-    afterEach(() => proxy.stop());
+    afterEach(() => {
+      portsToServer.delete(proxy.port);
+      return proxy.stop();
+    });
 
     it('a take whose reply is lost (it acked and took): nothing lost or doubled', async () => {
       const items = range(1, 200);

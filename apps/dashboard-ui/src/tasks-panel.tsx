@@ -58,6 +58,11 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
       {task.runnable && !task.runnable.runnable && (
         <p class="warning" role="status" data-testid="unrunnable">{task.runnable.summary}</p>
       )}
+      {task.scoped_users?.state === 'unavailable' && (
+        <p class="warning" role="status" data-testid="scoped-users-unavailable">
+          No volunteer node gets this task: the hub cannot create its Redis users ({task.scoped_users.detail})
+        </p>
+      )}
       <ExistingNotice task={task} />
       {p ? (
         <>

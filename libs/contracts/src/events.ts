@@ -16,6 +16,8 @@ export const HUB_EVENT_TYPES = [
   'task.unrunnable',
   /** An online node can run it again. */
   'task.runnable',
+  /** Whether the hub can create the running task's scoped Redis users changed; data: the task record (`scoped_users`). */
+  'task.node_credentials',
   'node.registered',
   'node.online',
   'node.offline',
@@ -54,6 +56,7 @@ export interface HubEventPayloads {
   'task.removed': TaskRecordDto;
   'task.data_lost': TaskRecordDto;
   'task.data_loss_acknowledged': TaskRecordDto;
+  'task.node_credentials': TaskRecordDto;
   'task.unrunnable': RunnabilityEventData;
   'task.runnable': RunnabilityEventData;
   'node.registered': NodeRecordDto;

@@ -5,6 +5,7 @@ export * from './queue-defaults';
 export * from './redis-client';
 export * from './redis-tls';
 export * from './script-loader';
+export * from './script-commands';
 export * from './delivery-mode';
 export * from './work-queue';
 export * from './queue-admin';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ScriptNotLoadedError } from './errors/script-not-loaded.error';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProtocol, Protocol } from './protocol';
@@ -40,18 +41,37 @@ export function loadScripts(dir = scriptsDir()): Map<string, QueueScript> {
   return scripts;
 }
 
+/** A reply saying this connection's user lacks the permission (ACL). */
+function isNoPerm(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOPERM');
+}
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}
+
+export interface ScriptRunnerOptions {
+  /** How long a user that may not load scripts waits for them to appear before giving up (ms). */
+  scriptWaitMs?: number;
+}
+
 /**
  * Calls scripts by SHA. A NOSCRIPT reply (a restarted or new server) means the script did not
- * run, so it is sent once more with EVAL, which also caches it on that server.
+ * run, so it is sent once more with EVAL, which also caches it on that server. A user scoped to
+ * one task may not EVAL: it waits for the hub to load the script and tries EVALSHA again.
  */
 export class ScriptRunner {
   private readonly scripts: Map<string, QueueScript>;
   /** scripts/manifest.json of the same folder: key roles, argument names, reply fields. */
   readonly protocol: Protocol;
+  private readonly scriptWaitMs: number;
+  /** Set once Redis refused EVAL or SCRIPT LOAD to this user: from then on only EVALSHA is tried. */
+  private mayNotLoad = false;
 
-  constructor(dir = scriptsDir()) {
+  constructor(dir = scriptsDir(), options: ScriptRunnerOptions = {}) {
     this.scripts = loadScripts(dir);
     this.protocol = loadProtocol(dir);
+    this.scriptWaitMs = options.scriptWaitMs ?? 30_000;
   }
 
   script(name: string): QueueScript {
@@ -60,11 +80,22 @@ export class ScriptRunner {
     return script;
   }
 
-  /** SCRIPT LOAD of every script on `client` (every master of a cluster). */
+  /**
+   * SCRIPT LOAD of every script on `client` (every master of a cluster). A user refused SCRIPT
+   * (scoped to one task) skips it: the hub loads the scripts with its own credentials.
+   */
   async preload(client: RedisClient): Promise<void> {
     const targets = isCluster(client) ? client.nodes('master') : [client];
     for (const target of targets) {
-      for (const script of this.scripts.values()) await target.script('LOAD', script.source);
+      for (const script of this.scripts.values()) {
+        try {
+          await target.script('LOAD', script.source);
+        } catch (err) {
+          if (!isNoPerm(err)) throw err;
+          this.mayNotLoad = true;
+          return;
+        }
+      }
     }
   }
 
@@ -74,8 +105,30 @@ export class ScriptRunner {
     try {
       return await client.evalsha(script.sha, script.numKeys, ...keys, ...args);
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return client.eval(script.source, script.numKeys, ...keys, ...args);
+      if (!isNoScript(err)) throw err;
     }
+    if (!this.mayNotLoad) {
+      try {
+        return await client.eval(script.source, script.numKeys, ...keys, ...args);
+      } catch (err) {
+        if (!isNoPerm(err)) throw err;
+        this.mayNotLoad = true;
+      }
+    }
+    return this.whenLoaded(client, script, keys, args);
+  }
+
+  /** EVALSHA again, with backoff, until the script is there or `scriptWaitMs` has passed. */
+  private async whenLoaded(client: RedisClient, script: QueueScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const started = Date.now();
+    for (let delay = 200; Date.now() - started < this.scriptWaitMs; delay = Math.min(delay * 2, 2000)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        return await client.evalsha(script.sha, script.numKeys, ...keys, ...args);
+      } catch (err) {
+        if (!isNoScript(err)) throw err;
+      }
+    }
+    throw new ScriptNotLoadedError(script.name, Date.now() - started);
   }
 }

@@ -2,12 +2,14 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { HubConfig } from '../config/hub-config';
 import { NodesService } from '../nodes/nodes.service';
+import { RedisUsers } from '../redis-users/redis-users.service';
 import { PeriodicJob } from '../scheduling/periodic-job';
 import { QueueReaper } from './queue-reaper';
 
 /**
  * Every `cleanup_interval_s`: nodes gone silent go offline, long-gone ones are removed, and
- * expired leases of every held task's queue are requeued. Each tick is idempotent.
+ * expired leases of every held task's queue are requeued, and scoped Redis users are set again
+ * on every server of the running task's Redis (or deleted once done). Each tick is idempotent.
  */
 @Injectable()
 export class CleanupScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,12 +22,14 @@ export class CleanupScheduler implements OnApplicationBootstrap, OnApplicationSh
     private readonly config: HubConfig,
     private readonly nodes: NodesService,
     private readonly reaper: QueueReaper,
+    private readonly redisUsers: RedisUsers,
   ) {
     this.job = new PeriodicJob(registry, 'gridcore-cleanup', new Logger('Cleanup'), async () => {
       const now = this.requestedNow ?? Date.now();
       this.requestedNow = null;
       await this.nodes.sweep(now);
       await this.reaper.tick(now);
+      await this.redisUsers.tick();
     });
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
@@ -26,6 +26,8 @@ import { CredentialRefusedError } from '../errors/credential-refused.error';
 import { CredentialBook } from '../join-tokens/credential-book';
 import { NodeEnrollment } from '../join-tokens/node-enrollment.service';
 import { NodesService } from '../nodes/nodes.service';
+import { nodeCaller } from '../redis-users/caller-kinds';
+import { NodeTaskConfigs } from '../redis-users/node-task-configs';
 import { TaskQueryDto } from './task-query.dto';
 import { TaskWatch } from './task-watch.service';
 
@@ -44,6 +46,7 @@ export class GridnodeController {
     private readonly watch: TaskWatch,
     private readonly enrollment: NodeEnrollment,
     private readonly credentials: CredentialBook,
+    private readonly configs: NodeTaskConfigs,
   ) {}
 
   @Post('register')
@@ -56,7 +59,8 @@ export class GridnodeController {
   @ApiOkResponse({ type: RegisterNodeResultDto })
   async register(@Body() body: RegisterNodeDto, @CallerIdentity() caller: Caller): Promise<RegisterNodeResultDto> {
     const { node, nodeToken } = await this.enrollment.register(caller, body);
-    const answer: RegisterNodeResultDto = { node_id: node.id, current_task: this.watch.currentConfig(node.platform) };
+    const current = await this.configs.forNode(this.watch.currentConfig(node.platform), nodeCaller(caller, node.id));
+    const answer: RegisterNodeResultDto = { node_id: node.id, current_task: current };
     if (nodeToken) answer.node_token = nodeToken;
     return answer;
   }
@@ -91,8 +95,9 @@ export class GridnodeController {
     schema: { oneOf: [{ $ref: getSchemaPath(TaskConfigDto) }, { $ref: getSchemaPath(TaskEnvelopeDto) }], nullable: true },
   })
   async task(@Query() query: TaskQueryDto, @Res() res: Response, @CallerIdentity() caller: Caller): Promise<void> {
+    const forNode = nodeCaller(caller, query.node_id ?? caller.nodeId ?? undefined);
     if (query.wait === undefined) {
-      res.status(200).json(this.watch.currentConfig(query.platform));
+      res.status(200).json(await this.configs.forNode(this.watch.currentConfig(query.platform), forNode));
       return;
     }
     const abort = new AbortController();
@@ -107,7 +112,8 @@ export class GridnodeController {
     if (caller.kind === 'node-credential' && this.credentials.isRevoked(caller.nodeId)) {
       throw new CredentialRefusedError(`node ${caller.nodeId} was revoked`, 'revoked');
     }
-    if (!res.writableEnded && !res.destroyed) res.status(200).json(envelope);
+    const task = await this.configs.forNode(envelope.task, forNode);
+    if (!res.writableEnded && !res.destroyed) res.status(200).json({ ...envelope, task });
   }
 }
 

@@ -7,12 +7,16 @@ export interface RunnableTask {
   image: string | null;
   images: Record<string, string>;
   gpus: number;
+  /** Why volunteer nodes get no task of this run (the hub cannot create their Redis users), or null. */
+  volunteersBlocked?: string | null;
 }
 
 /** What the hub knows of a node for that decision. */
 export interface NodeFactsForTask {
   platform: string;
   gpuCount: number;
+  /** Whether it called as a volunteer (not with the legacy shared token). */
+  volunteer?: boolean;
   /** The node's own report, for whichever task it last saw. */
   reported: NotRunningDto | null;
 }
@@ -21,7 +25,7 @@ export interface NodeFactsForTask {
  * Why the hub can tell, without asking the node, that it cannot run `task`: no image for its
  * platform (the node is then simply offered no task, SPEC §2.7) or too few GPUs. Null when it can.
  */
-export function hubDerivedReason(task: RunnableTask, node: Pick<NodeFactsForTask, 'platform' | 'gpuCount'>): NotRunningDto | null {
+export function hubDerivedReason(task: RunnableTask, node: Pick<NodeFactsForTask, 'platform' | 'gpuCount' | 'volunteer'>): NotRunningDto | null {
   if (!task.image && !task.images[node.platform]) {
     const has = Object.keys(task.images);
     return {
@@ -36,6 +40,9 @@ export function hubDerivedReason(task: RunnableTask, node: Pick<NodeFactsForTask
       reason: 'needs_gpus',
       detail: `task ${task.name} needs ${task.gpus} GPU${task.gpus === 1 ? '' : 's'} per container and the node has ${node.gpuCount}`,
     };
+  }
+  if (node.volunteer && task.volunteersBlocked) {
+    return { task: task.name, reason: 'redis_users_unavailable', detail: task.volunteersBlocked.slice(0, 256) };
   }
   return null;
 }

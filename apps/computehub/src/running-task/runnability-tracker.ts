@@ -4,6 +4,7 @@ import type { TypedHubEvent } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
 import type { NodeRecord } from '../nodes/node-record';
 import { NodesService } from '../nodes/nodes.service';
+import { ScopedUsersBoard } from '../redis-users/scoped-users-board';
 import { TasksService } from '../tasks/tasks.service';
 import { hubDerivedReason, nodeVerdict, RunnableTask } from '../runnability/node-verdict';
 import { RunnabilityBoard } from '../runnability/runnability-board';
@@ -30,6 +31,7 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
     private readonly tasks: TasksService,
     private readonly nodes: NodesService,
     private readonly board: RunnabilityBoard,
+    private readonly scopedUsers: ScopedUsersBoard,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,7 +46,8 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
   private on(event: TypedHubEvent): void {
     if (this.rebuilding || event.type === 'task.unrunnable' || event.type === 'task.runnable') return;
     if (event.type.startsWith('task.')) {
-      if ((this.tasks.current()?.id ?? null) !== (this.task?.id ?? null)) this.rebuild();
+      const blockedChanged = event.type === 'task.node_credentials' && this.task !== null && this.scopedUsers.blockedReason(this.task.id) !== (this.task.volunteersBlocked ?? null);
+      if (blockedChanged || (this.tasks.current()?.id ?? null) !== (this.task?.id ?? null)) this.rebuild();
       return;
     }
     if (event.type !== 'progress') {
@@ -56,7 +59,9 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
   /** A new current task (or none): every node is judged again. */
   private rebuild(): void {
     const current = this.tasks.current();
-    this.task = current ? { id: current.id, name: current.name, image: current.image, images: current.images, gpus: current.gpus } : null;
+    this.task = current
+      ? { id: current.id, name: current.name, image: current.image, images: current.images, gpus: current.gpus, volunteersBlocked: this.scopedUsers.blockedReason(current.id) }
+      : null;
     this.tally = this.task ? new RunnabilityTally(this.task.name) : null;
     this.announcedUnrunnable = null;
     const tally = this.tally;
@@ -73,7 +78,7 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
   /** Judges one node against the current task; answers whether the tally changed. */
   private judge(id: string, node: NodeRecord | undefined): boolean {
     if (!node) return this.tally?.set(id, '', false, null) ?? false;
-    const facts = { platform: node.platform, gpuCount: node.gpus.length, reported: node.not_running ?? null };
+    const facts = { platform: node.platform, gpuCount: node.gpus.length, volunteer: this.scopedUsers.isVolunteer(id), reported: node.not_running ?? null };
     const changed = this.task && this.tally ? this.tally.set(id, node.hostname, node.online, nodeVerdict(this.task, facts)) : false;
     // After the tally: the node.updated this may publish comes back here and must find it settled.
     this.nodes.setDerivedReason(id, this.task && node.online ? hubDerivedReason(this.task, facts) : null);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { NodesModule } from '../nodes/nodes.module';
 import { ProgressModule } from '../progress/progress.module';
 import { QueuesModule } from '../queues/queues.module';
+import { ScopedUsersBoardModule } from '../redis-users/scoped-users-board.module';
 import { RunnabilityModule } from '../runnability/runnability.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { DataLossController } from './data-loss.controller';
@@ -16,7 +17,7 @@ import { RunnabilityTracker } from './runnability-tracker';
  * through TaskCompletion.
  */
 @Module({
-  imports: [TasksModule, QueuesModule, ProgressModule, RunnabilityModule, NodesModule],
+  imports: [TasksModule, QueuesModule, ProgressModule, RunnabilityModule, NodesModule, ScopedUsersBoardModule],
   controllers: [DataLossController],
   providers: [ProgressSampler, QueueConfigWriter, DataLossService, RunnabilityTracker],
   exports: [ProgressSampler],

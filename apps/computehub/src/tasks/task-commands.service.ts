@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FinishResultDto, NextResultDto, TaskCreateDto, TaskRecordDto } from '@gridcore/contracts';
 import { assertNoPrefixCollision, QueuePrefixCollisionError, queuePrefix, sameRedisServer } from '@gridcore/queue';
+import { HubConfig } from '../config/hub-config';
 import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import { RedisServers } from '../queues/redis-servers';
 import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
+import { assertNoScopeOverlap, assertSharedAllowed } from './task-admission';
 import { RunnabilityBoard } from '../runnability/runnability-board';
 import { TaskCompletion } from './task-completion.service';
 import type { RunExpectation } from './task-lifecycle';
@@ -24,6 +26,7 @@ export class TaskCommands {
     private readonly queues: TaskQueues,
     private readonly servers: RedisServers,
     private readonly runnability: RunnabilityBoard,
+    private readonly config: HubConfig,
   ) {}
 
   async register(dto: TaskCreateDto): Promise<TaskRecordDto> {
@@ -33,7 +36,13 @@ export class TaskCommands {
       // Looked up before the serialised change, which cannot wait on DNS.
       await this.servers.resolveAll([url, ...this.tasks.view().state.tasks.map((t) => t.input_redis).filter((u): u is string => !!u)]);
     }
-    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => this.assertNoKeyClash(task, held);
+    const identify = (u: string) => this.servers.identify(u);
+    const stateUrl = this.config.values.state_store === 'redis' ? (this.config.values.state_redis_url ?? null) : null;
+    const admit = (task: TaskRecord, held: readonly TaskRecord[]) => {
+      this.assertNoKeyClash(task, held);
+      assertNoScopeOverlap(task, held, identify);
+      assertSharedAllowed(task, stateUrl, identify);
+    };
     this.tasks.assertImage(create);
     const probe = recordFromDto(create, 'probe', new Date().toISOString());
     const ref = queueRefOf(probe);

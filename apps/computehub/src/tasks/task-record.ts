@@ -1,4 +1,13 @@
-import type { TaskClearedDto, TaskDataLossDto, TaskExistingDto, TaskLeftDto, TaskProgressDto, TaskStatus } from '@gridcore/contracts';
+import type {
+  NodeCredentials,
+  TaskClearedDto,
+  TaskDataLossDto,
+  TaskExistingDto,
+  TaskLeftDto,
+  TaskProgressDto,
+  TaskScopedUsersDto,
+  TaskStatus,
+} from '@gridcore/contracts';
 
 /** A task as the hub keeps it (Redis URLs whole; masked only in views). */
 export interface TaskRecord {
@@ -42,6 +51,10 @@ export interface TaskRecord {
   existing?: TaskExistingDto | null;
   /** What `fresh` deleted at registration. */
   cleared?: TaskClearedDto | null;
+  /** How volunteer nodes reach its Redis (absent on records of older hubs: `scoped`). */
+  node_credentials?: NodeCredentials;
+  /** Whether the hub could create its scoped Redis users, as it last found. */
+  scoped_users?: TaskScopedUsersDto | null;
 }
 
 /** Everything that must survive a hub restart: records in registration order, current, revision. */

@@ -31,6 +31,7 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
     completed_at: null,
     completed_by: null,
     left: null,
+    node_credentials: dto.node_credentials ?? 'scoped',
   };
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
@@ -12,6 +13,10 @@ import {
 } from 'class-validator';
 import { TASK_NAME_PATTERN } from '../names';
 import { IsPemCertificates, IsRedisUrl, IsStringMap } from '../validators';
+
+/** How volunteer nodes reach a task's Redis: their own scoped ACL user, or the registered URLs. */
+export const NODE_CREDENTIALS = ['scoped', 'shared'] as const;
+export type NodeCredentials = (typeof NODE_CREDENTIALS)[number];
 
 const QUEUE_NAME_PATTERN = /^[^\s]{1,200}$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
@@ -159,4 +164,17 @@ export class TaskCreateDto {
   @IsOptional()
   @IsBoolean({ message: 'fresh must be true or false' })
   fresh?: boolean;
+
+  @ApiPropertyOptional({
+    enum: NODE_CREDENTIALS,
+    default: 'scoped',
+    description:
+      'What a volunteer node (one not using the legacy shared token) gets to reach the task\'s Redis. `scoped` (the default): ' +
+      'a Redis ACL user of its own, limited to this task\'s keys and the protocol\'s commands; if the hub cannot create one, ' +
+      'no volunteer gets the task and the record says why. `shared`: the URLs as registered, password included, as the original did ' +
+      '(refused for a task on the hub\'s own state-store Redis)',
+  })
+  @IsOptional()
+  @IsIn(NODE_CREDENTIALS, { message: 'node_credentials must be "scoped" or "shared"' })
+  node_credentials?: NodeCredentials;
 }

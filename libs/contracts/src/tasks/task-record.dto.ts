@@ -47,6 +47,15 @@ export class TaskClearedDto {
   @ApiProperty({ description: 'Protocol keys (P:*) deleted' }) protocol_keys: number;
 }
 
+/** Whether the hub can give volunteer nodes Redis users scoped to this task. */
+export class TaskScopedUsersDto {
+  @ApiProperty({ enum: ['ready', 'unavailable'], description: '`unavailable`: no volunteer node is handed the task until the hub can create users' })
+  state: 'ready' | 'unavailable';
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why not (the operator\'s Redis user lacks ACL SETUSER or SCRIPT LOAD, Redis is down)' })
+  detail: string | null;
+  @ApiProperty({ description: 'When the hub last found it so (ISO time)' }) at: string;
+}
+
 /** A task as `/api` shows it: Redis passwords masked. */
 export class TaskRecordDto extends TaskRunSpecDto {
   @ApiProperty({ description: 'Run id: a new one for every registration of the name' }) id: string;
@@ -80,6 +89,13 @@ export class TaskRecordDto extends TaskRunSpecDto {
   existing?: TaskExistingDto | null;
   @ApiPropertyOptional({ type: TaskClearedDto, nullable: true, description: 'What `fresh` deleted at registration (null without it)' })
   cleared?: TaskClearedDto | null;
+  @ApiPropertyOptional({
+    enum: ['scoped', 'shared'],
+    description: '`shared`: volunteer nodes get the registered Redis URLs, password included; `scoped`: each gets its own ACL user',
+  })
+  node_credentials?: 'scoped' | 'shared';
+  @ApiPropertyOptional({ type: TaskScopedUsersDto, nullable: true, description: 'For a scoped task with a queue: whether the hub can create its Redis users' })
+  scoped_users?: TaskScopedUsersDto | null;
 }
 
 /** `GET /api/tasks`: the original's name lists plus full records. */

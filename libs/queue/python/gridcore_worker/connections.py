@@ -62,6 +62,8 @@ def connect(url, name, tls_ca=None):
 
 
 def is_connection_problem(err):
+    if getattr(err, "recoverable", False):
+        return True
     if isinstance(err, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         return True
     if isinstance(err, redis.exceptions.ResponseError):

@@ -100,17 +100,42 @@ class QueueScriptError(Exception):
         super().__init__(msg)
 
 
-class Scripts:
-    """Calls scripts by SHA; a NOSCRIPT means it did not run, so it is sent once with EVAL."""
+class ScriptNotLoadedError(Exception):
+    """Redis does not know a script and this user may not load it (scoped to one task: EVALSHA but
+    neither EVAL nor SCRIPT). The hub loads the scripts every cleanup tick, so a later try succeeds."""
+    code = "QUEUE_SCRIPT_NOT_LOADED"
+    recoverable = True
 
-    def __init__(self, directory=None):
+    def __init__(self, script, waited_s):
+        super().__init__("redis does not know the %s script and this user may not load it (waited %ds for the hub to load it)"
+                         % (script, round(waited_s)))
+
+
+def _no_perm(err):
+    return isinstance(err, redis.exceptions.NoPermissionError) or str(err).startswith("NOPERM")
+
+
+class Scripts:
+    """Calls scripts by SHA; a NOSCRIPT means it did not run, so it is sent once with EVAL. A user
+    scoped to one task may not EVAL: it waits for the hub to load the script and tries EVALSHA again."""
+
+    def __init__(self, directory=None, script_wait_s=30.0):
         directory = directory or scripts_dir()
         self.scripts = load_scripts(directory)
         self.protocol = Protocol(directory)
+        self.script_wait_s = script_wait_s
+        self.may_not_load = False
 
     def preload(self, client):
+        """SCRIPT LOAD of every script; a user refused SCRIPT skips it (the hub loads them)."""
         for _, src, _ in self.scripts.values():
-            client.script_load(src)
+            try:
+                client.script_load(src)
+            except redis.exceptions.ResponseError as err:
+                if not _no_perm(err):
+                    raise
+                self.may_not_load = True
+                return
 
     def call(self, client, name, by_role, values):
         """A script by name: KEYS and ARGV built and the reply decoded by the manifest."""
@@ -123,10 +148,29 @@ class Scripts:
         try:
             reply = client.evalsha(sha, num, *keys, *args)
         except redis.exceptions.NoScriptError:
-            reply = client.eval(src, num, *keys, *args)
+            reply = self._eval_or_wait(client, name, keys, args)
         if isinstance(reply, list) and reply and isinstance(reply[0], int) and reply[0] < 0:
             raise QueueScriptError(name, reply[0], reply[1] if len(reply) > 1 else None, self.protocol.errors)
         return reply
+
+    def _eval_or_wait(self, client, name, keys, args):
+        num, src, sha = self.scripts[name]
+        if not self.may_not_load:
+            try:
+                return client.eval(src, num, *keys, *args)
+            except redis.exceptions.ResponseError as err:
+                if not _no_perm(err):
+                    raise
+                self.may_not_load = True
+        started, delay = time.monotonic(), 0.2
+        while time.monotonic() - started < self.script_wait_s:
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+            try:
+                return client.evalsha(sha, num, *keys, *args)
+            except redis.exceptions.NoScriptError:
+                continue
+        raise ScriptNotLoadedError(name, time.monotonic() - started)
 
 
 class WorkerScriptRunner:

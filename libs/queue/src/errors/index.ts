@@ -8,3 +8,4 @@ export * from './prefix-collision.error';
 export * from './connection.error';
 export * from './unknown-script-code.error';
 export * from './script-error';
+export * from './script-not-loaded.error';
