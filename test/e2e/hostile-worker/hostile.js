@@ -63,7 +63,7 @@ async function main() {
     return { contained: false, detail: 'wrote /hostile-was-here' };
   });
   localAttempt('fork bomb (bounded: 300 processes)', () => {
-    const r = spawnSync('/bin/sh', ['-c', 'n=0; while [ $n -lt 300 ]; do sleep 20 & n=$((n+1)); done; echo $n; kill $(jobs -p) 2>/dev/null; true'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('/bin/sh', ['-c', 'n=0; while [ $n -lt 300 ]; do sleep 20 & n=$((n+1)); done; jobs -p | wc -l; kill $(jobs -p) 2>/dev/null; true'], { encoding: 'utf8', timeout: 30_000 });
     const started = Number((r.stdout || '').trim().split('\n').pop());
     return { contained: !(started >= 300), detail: `started ${Number.isFinite(started) ? started : 0} of 300; ${(r.stderr || '').split('\n')[0].slice(0, 120)}` };
   });
