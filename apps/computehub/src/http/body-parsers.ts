@@ -97,11 +97,48 @@ function refusingClearly(parser: RequestHandler, logger: Logger): RequestHandler
     });
 }
 
+/** Runs middleware one after the other as one: a router layer less for each of them. */
+function inSequence(handlers: readonly RequestHandler[]): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const step = (index: number) => (error?: unknown) => {
+      if (error !== undefined && error !== null) return next(error);
+      if (index === handlers.length) return next();
+      try {
+        void handlers[index](request, response, step(index + 1));
+      } catch (err) {
+        next(err);
+      }
+    };
+    step(0)();
+  };
+}
+
 /** The hub's body parsers: JSON (strictly UTF-8) and forms, each limited to `limit` decoded bytes. */
-export function hubBodyParsers(limit: number): RequestHandler[] {
+export function hubBodyParsers(limit: number): RequestHandler {
   const logger = new Logger('HttpBody');
-  return [
+  return inSequence([
     refusingClearly(express.json({ limit, strict: true, reviver: refuseForbiddenKeys, verify: requireUtf8 }), logger),
     refusingClearly(express.urlencoded({ limit, extended: false }), logger),
-  ];
+  ]);
+}
+
+/**
+ * The paths Express would match as `app.use(paths, ...)`: each path, then `/` or the end,
+ * in any letter case (Express routes are case-insensitive by default).
+ */
+export function pathPrefixTest(paths: readonly string[]): (path: string) => boolean {
+  const escaped = paths.map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`^(?:${escaped.join('|')})(?:/|$)`, 'i');
+  return (path) => pattern.test(path);
+}
+
+/**
+ * One middleware for all body parsing: `specialPaths` get their own parsers, every other path
+ * the general ones. The router matches each of its layers against every request, so one layer
+ * here rather than one per parser and path is cheaper on every request (heartbeats above all).
+ */
+export function bodyParsersByPath(specialPaths: readonly string[], special: RequestHandler, general: RequestHandler): RequestHandler {
+  const isSpecial = pathPrefixTest(specialPaths);
+  return (request: Request, response: Response, next: NextFunction) =>
+    (isSpecial(request.path) ? special : general)(request, response, next);
 }
