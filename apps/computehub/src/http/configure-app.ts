@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MAX_BODY_BYTES, NODE_REPORT_MAX_BYTES } from '@gridcore/contracts';
 import { HttpErrorFilter } from '../errors/http-error.filter';
 import { bodyParsersByPath, hubBodyParsers } from './body-parsers';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** Where the node protocol is served (GridnodeController). */
 const NODE_PROTOCOL_PATHS = ['/gridnode', '/agent'];
@@ -14,6 +15,7 @@ export function configureHubApp(app: NestExpressApplication): INestApplication {
   app.set('query parser', 'simple');
   // The node protocol's bodies become node records kept for every node: a smaller limit there.
   app.use(bodyParsersByPath(NODE_PROTOCOL_PATHS, hubBodyParsers(NODE_REPORT_MAX_BYTES), hubBodyParsers(MAX_BODY_BYTES)));
+  cacheValidationMetadata();
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
