@@ -233,6 +233,12 @@ describe('bad input never changes state and never gets a 5xx', () => {
       expect(res.status).toBe(400);
       expect(res.body.message).toMatch(/JSON/);
     }
+    // Nested far past any DTO: refused while parsing, on the general and the node protocol's limit.
+    for (const [path, depth] of [['/api/tasks', 100_000], ['/gridnode/heartbeat', 8_000]] as const) {
+      const deep = `{"name":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const res = await request(hub.url).post(path).set(legacy).set('Content-Type', 'application/json').send(deep);
+      expect([res.status, res.body.message]).toEqual([400, 'malformed JSON body: nested deeper than 1000 levels']);
+    }
     const huge = await request(hub.url)
       .post('/api/tasks')
       .set(legacy)

@@ -6,22 +6,10 @@ import { BodyTooLargeError } from '../errors/body-too-large.error';
 import { DomainError } from '../errors/domain-error';
 import { UnreadableBodyError } from '../errors/unreadable-body.error';
 import { UnsupportedBodyEncodingError } from '../errors/unsupported-body-encoding.error';
+import { refusalOfJsonValue } from './forbidden-field-names';
 
 /** The codings body-parser decodes; anything else is refused before a byte is read. */
 const CONTENT_CODINGS = 'gzip, deflate, br or identity';
-
-/**
- * class-transformer drops these names silently instead of letting the validator refuse them as
- * unknown fields, and they are never fields of ours: refuse them while parsing.
- */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-class ForbiddenFieldNameError extends SyntaxError {}
-
-function refuseForbiddenKeys(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenFieldNameError(`field name ${key} is not allowed`);
-  return value;
-}
 
 /** A client's header value, quoted for a message and a log line, bounded (headers run to 16 KiB). */
 function quoted(value: string): string {
@@ -55,7 +43,6 @@ interface ParserError {
  */
 export function bodyErrorOf(error: unknown, request: Request): DomainError | null {
   if (error instanceof DomainError) return error;
-  if (error instanceof ForbiddenFieldNameError) return new UnreadableBodyError(`malformed JSON body: ${error.message}`);
   const failure = (error ?? {}) as ParserError;
   const coding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
   switch (failure.type) {
@@ -86,9 +73,11 @@ export function bodyErrorOf(error: unknown, request: Request): DomainError | nul
  * Wraps a body parser so that a body it refuses becomes a typed 4xx naming the problem, logged
  * as one warning line: the caller's mistake, not ours, so no stack and no ERROR.
  */
-function refusingClearly(parser: RequestHandler, logger: Logger): RequestHandler {
+function refusingClearly(parser: RequestHandler, logger: Logger, checkParsed?: (body: unknown) => string | null): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) =>
     parser(request, response, (error?: unknown) => {
+      const wrong = error === undefined || error === null ? checkParsed?.(request.body) : null;
+      if (wrong) error = new UnreadableBodyError(`malformed JSON body: ${wrong}`);
       if (error === undefined || error === null) return next();
       const refusal = bodyErrorOf(error, request);
       if (!refusal) return next(error);
@@ -97,11 +86,51 @@ function refusingClearly(parser: RequestHandler, logger: Logger): RequestHandler
     });
 }
 
+/** Runs middleware one after the other as one: a router layer less for each of them. */
+function inSequence(handlers: readonly RequestHandler[]): RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const step = (index: number) => (error?: unknown) => {
+      if (error !== undefined && error !== null) return next(error);
+      if (index === handlers.length) return next();
+      try {
+        void handlers[index](request, response, step(index + 1));
+      } catch (err) {
+        next(err);
+      }
+    };
+    step(0)();
+  };
+}
+
 /** The hub's body parsers: JSON (strictly UTF-8) and forms, each limited to `limit` decoded bytes. */
-export function hubBodyParsers(limit: number): RequestHandler[] {
+export function hubBodyParsers(limit: number): RequestHandler {
   const logger = new Logger('HttpBody');
-  return [
-    refusingClearly(express.json({ limit, strict: true, reviver: refuseForbiddenKeys, verify: requireUtf8 }), logger),
+  return inSequence([
+    // Forbidden names are looked for once the body is parsed, not by a reviver: one costs more
+    // than the parse itself on every body. This parser runs once per request (bodyParsersByPath),
+    // so request.body is what it parsed, or nothing.
+    refusingClearly(express.json({ limit, strict: true, verify: requireUtf8 }), logger, refusalOfJsonValue),
     refusingClearly(express.urlencoded({ limit, extended: false }), logger),
-  ];
+  ]);
+}
+
+/**
+ * The paths Express would match as `app.use(paths, ...)`: each path, then `/` or the end,
+ * in any letter case (Express routes are case-insensitive by default).
+ */
+export function pathPrefixTest(paths: readonly string[]): (path: string) => boolean {
+  const escaped = paths.map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`^(?:${escaped.join('|')})(?:/|$)`, 'i');
+  return (path) => pattern.test(path);
+}
+
+/**
+ * One middleware for all body parsing: `specialPaths` get their own parsers, every other path
+ * the general ones. The router matches each of its layers against every request, so one layer
+ * here rather than one per parser and path is cheaper on every request (heartbeats above all).
+ */
+export function bodyParsersByPath(specialPaths: readonly string[], special: RequestHandler, general: RequestHandler): RequestHandler {
+  const isSpecial = pathPrefixTest(specialPaths);
+  return (request: Request, response: Response, next: NextFunction) =>
+    (isSpecial(request.path) ? special : general)(request, response, next);
 }

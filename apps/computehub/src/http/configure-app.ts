@@ -3,7 +3,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MAX_BODY_BYTES, NODE_REPORT_MAX_BYTES } from '@gridcore/contracts';
 import { HttpErrorFilter } from '../errors/http-error.filter';
-import { hubBodyParsers } from './body-parsers';
+import { bodyParsersByPath, hubBodyParsers } from './body-parsers';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** Where the node protocol is served (GridnodeController). */
 const NODE_PROTOCOL_PATHS = ['/gridnode', '/agent'];
@@ -13,9 +14,8 @@ export function configureHubApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // The node protocol's bodies become node records kept for every node: a smaller limit there.
-  // It parses first; the general parser then skips a body that is already read.
-  app.use(NODE_PROTOCOL_PATHS, ...hubBodyParsers(NODE_REPORT_MAX_BYTES));
-  app.use(...hubBodyParsers(MAX_BODY_BYTES));
+  app.use(bodyParsersByPath(NODE_PROTOCOL_PATHS, hubBodyParsers(NODE_REPORT_MAX_BYTES), hubBodyParsers(MAX_BODY_BYTES)));
+  cacheValidationMetadata();
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,5 +1,4 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HubMetrics } from './hub-metrics';
 
 /** Requests that matched no route share one label, so random URLs cannot grow the series. */
@@ -11,19 +10,17 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  * the guard gives (401, 403) and 404s are counted too. Event streams are left out: their
  * duration is how long a client stayed connected.
  */
-@Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
-  constructor(private readonly metrics: HubMetrics) {}
-
-  use(req: Request, res: Response, next: NextFunction): void {
+export function httpMetricsMiddleware(metrics: HubMetrics): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
-    res.once('finish', () => {
+    // A response finishes once: `on` spares the wrapper `once` adds on every request.
+    res.on('finish', () => {
       if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.observeHttp(req.method, routeOf(req), res.statusCode, seconds);
+      metrics.observeHttp(req.method, routeOf(req), res.statusCode, seconds);
     });
     next();
-  }
+  };
 }
 
 function routeOf(req: Request): string {

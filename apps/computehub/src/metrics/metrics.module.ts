@@ -1,8 +1,9 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module, NestModule } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { NodesModule } from '../nodes/nodes.module';
 import { ProgressModule } from '../progress/progress.module';
 import { TasksModule } from '../tasks/tasks.module';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { httpMetricsMiddleware } from './http-metrics.middleware';
 import { HubMetrics } from './hub-metrics';
 import { MetricsController } from './metrics.controller';
 
@@ -13,7 +14,17 @@ import { MetricsController } from './metrics.controller';
   providers: [HubMetrics],
 })
 export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: HubMetrics,
+  ) {}
+
+  /**
+   * Mounted where Nest mounts module middleware (before the routes), as a plain root middleware
+   * rather than `consumer.apply(...).forRoutes('{*path}')`: for that one the router matched a
+   * wildcard pattern and decoded and split the whole path into a parameter on every request.
+   */
+  configure(): void {
+    this.adapterHost.httpAdapter.use(httpMetricsMiddleware(this.metrics));
   }
 }
