@@ -42,10 +42,18 @@ async function canAuth(url: string): Promise<boolean> {
   }
 }
 
-const registerNode = (hub: TestHub, id: string, token = volunteer) =>
-  request(hub.url).post('/gridnode/register').set(token).send({ node_id: id, hostname: id, architecture: 'x86_64', cpu_count: 2 });
+/** Each volunteer node's own credential, as its join-token registration answered it. */
+const credentials = new Map<string, string>();
+/** The node credential of `id`: after registering, a volunteer acts only through it. */
+const as = (id: string) => bearer(credentials.get(id) ?? 'unregistered-node-token');
+
+async function registerNode(hub: TestHub, id: string, token = volunteer): Promise<request.Response> {
+  const res = await request(hub.url).post('/gridnode/register').set(token).send({ node_id: id, hostname: id, architecture: 'x86_64', cpu_count: 2 }).expect(200);
+  if (res.body.node_token) credentials.set(id, res.body.node_token);
+  return res;
+}
 const heartbeat = (hub: TestHub, id: string, task: string | null, containers: number) =>
-  request(hub.url).post('/gridnode/heartbeat').set(volunteer).send({ node_id: id, status: 'Running', active_containers: containers, task_name: task }).expect(200);
+  request(hub.url).post('/gridnode/heartbeat').set(as(id)).send({ node_id: id, status: 'Running', active_containers: containers, task_name: task }).expect(200);
 
 describe('scoped Redis users for volunteer nodes', () => {
   let redis: RunningRedis;
@@ -70,17 +78,19 @@ describe('scoped Redis users for volunteer nodes', () => {
 
   it('a volunteer gets its own user, never the password; the legacy token gets the URL as registered', async () => {
     const task = (await register('vt').expect(201)).body;
-    const reg = await registerNode(hub, 'n1').expect(200);
+    const reg = await registerNode(hub, 'n1');
     const url: string = reg.body.current_task.input_redis;
     expect(url).toMatch(new RegExp(`^redis://gridcore-${task.id}-n1:[^@]+@127\\.0\\.0\\.1:${redis.port}$`));
     expect(JSON.stringify(reg.body)).not.toContain(PASSWORD);
     expect(reg.body.current_task.output_redis).toBe(url);
-    const polled = await request(hub.url).get('/gridnode/task').query({ wait: 1, node_id: 'n1' }).set(volunteer).expect(200);
+    const polled = await request(hub.url).get('/gridnode/task').query({ wait: 1, node_id: 'n1' }).set(as('n1')).expect(200);
     expect(polled.body.task.input_redis).toBe(url);
-    const plain = await request(hub.url).get('/gridnode/task').query({ node_id: 'n1' }).set(volunteer).expect(200);
+    const plain = await request(hub.url).get('/gridnode/task').query({ node_id: 'n1' }).set(as('n1')).expect(200);
     expect(plain.body.input_redis).toBe(url);
-    const noId = await request(hub.url).get('/gridnode/task').set(volunteer).expect(400);
-    expect(noId.body.message).toMatch(/node_id is required/);
+    // The credential names its node: no node_id needed; the join token itself may only register.
+    const noId = await request(hub.url).get('/gridnode/task').set(as('n1')).expect(200);
+    expect(noId.body.input_redis).toBe(url);
+    await request(hub.url).get('/gridnode/task').query({ node_id: 'n1' }).set(volunteer).expect(403);
     const trusted = await request(hub.url).get('/gridnode/task').set(legacy).expect(200);
     expect(trusted.body.input_redis).toBe(operatorUrl);
 
@@ -104,7 +114,7 @@ describe('scoped Redis users for volunteer nodes', () => {
 
   it('a user stays after the finish while its node still runs the task\'s containers, and goes once it reports none', async () => {
     const task = (await register('fin').expect(201)).body;
-    const url: string = (await registerNode(hub, 'n2').expect(200)).body.current_task.input_redis;
+    const url: string = (await registerNode(hub, 'n2')).body.current_task.input_redis;
     await heartbeat(hub, 'n2', 'fin', 2);
     await request(hub.url).post('/api/tasks/finish').set(admin).expect(200);
     await hub.app.get(CleanupScheduler).tick();
@@ -118,8 +128,8 @@ describe('scoped Redis users for volunteer nodes', () => {
 
   it('a node removed by the operator loses its users at once', async () => {
     await register('rm').expect(201);
-    const url: string = (await registerNode(hub, 'n3').expect(200)).body.current_task.input_redis;
-    await request(hub.url).post('/gridnode/deregister').set(volunteer).send({ node_id: 'n3' }).expect(200);
+    const url: string = (await registerNode(hub, 'n3')).body.current_task.input_redis;
+    await request(hub.url).post('/gridnode/deregister').set(as('n3')).send({ node_id: 'n3' }).expect(200);
     await request(hub.url).delete('/api/nodes/n3').set(admin).expect(200);
     await waitFor(async () => !(await canAuth(url)), 5000, 'the user deleted');
     expect(await aclUsers(operatorUrl)).toEqual([]);
@@ -127,7 +137,7 @@ describe('scoped Redis users for volunteer nodes', () => {
 
   it('a restarted hub adopts the users it handed out: running containers keep their password, and the user still goes when done', async () => {
     const task = (await register('re').expect(201)).body;
-    const first: string = (await registerNode(hub, 'n5').expect(200)).body.current_task.input_redis;
+    const first: string = (await registerNode(hub, 'n5')).body.current_task.input_redis;
     await heartbeat(hub, 'n5', 're', 1);
     await hub.close();
     hub = await startTestHub({ cleanup_interval_s: 3600, state_dir: hub.stateDir });
@@ -157,7 +167,7 @@ describe('scoped Redis users for volunteer nodes', () => {
     expect([bad.body.message].flat()).toContain('node_credentials must be "scoped" or "shared"');
     const shared = await register('sh', { node_credentials: 'shared' }).expect(201);
     expect(shared.body.node_credentials).toBe('shared');
-    const reg = await registerNode(hub, 'n4').expect(200);
+    const reg = await registerNode(hub, 'n4');
     expect(reg.body.current_task.input_redis).toBe(operatorUrl);
     expect(await aclUsers(operatorUrl)).toEqual([]);
   });
@@ -186,7 +196,7 @@ describe('scoped users on every server, again each tick', () => {
     const task = (
       await request(hub.url).post('/api/tasks').set(admin).send({ name: 'rep', image: 'img:1', input_redis: primary.url, input_queue: 'rep:in', output_queue: 'rep:out' }).expect(201)
     ).body;
-    const url: string = (await registerNode(hub, 'r1').expect(200)).body.current_task.input_redis;
+    const url: string = (await registerNode(hub, 'r1')).body.current_task.input_redis;
     const name = `gridcore-${task.id}-r1`;
     expect(await aclUsers(replica.url)).toEqual([name]);
     const onReplica = new URL(url);
@@ -237,9 +247,9 @@ describe('a hub whose Redis user may not manage ACL users', () => {
     await sse.ready;
     try {
       await request(hub.url).post('/api/tasks').set(admin).send({ name: 'nope', image: 'img:1', input_redis: limitedUrl, input_queue: 'nope:in' }).expect(201);
-      const reg = await registerNode(hub, 'v1').expect(200);
+      const reg = await registerNode(hub, 'v1');
       expect(reg.body.current_task).toBeNull();
-      expect((await request(hub.url).get('/gridnode/task').query({ node_id: 'v1' }).set(volunteer).expect(200)).body).toBeNull();
+      expect((await request(hub.url).get('/gridnode/task').query({ node_id: 'v1' }).set(as('v1')).expect(200)).body).toBeNull();
       const record = (await request(hub.url).get('/api/tasks/nope').set(admin).expect(200)).body;
       expect(record.scoped_users).toMatchObject({ state: 'unavailable', detail: expect.stringMatching(/may not manage ACL users or load scripts.*NOPERM/) });
       const listed = (await request(hub.url).get('/api/tasks').set(admin)).body.tasks[0];
