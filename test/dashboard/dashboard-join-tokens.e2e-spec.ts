@@ -22,6 +22,9 @@ describe('dashboard: join tokens and revoking a node', () => {
 
   it('makes a join token (secret shown once), lists the node that joined with it, revokes the node, then the token', async () => {
     const page = await open(TOKENS.admin);
+    // Folded until opened, so the page stays short.
+    expect(await page.getByTestId('join-token-label').isVisible()).toBe(false);
+    await page.getByTestId('join-tokens-summary').click();
     await page.getByTestId('join-token-label').fill('dana');
     await page.getByTestId('join-token-max').fill('2');
     await page.getByTestId('join-token-create').click();
@@ -49,6 +52,7 @@ describe('dashboard: join tokens and revoking a node', () => {
     expect(((await beat.json()) as { reason?: string }).reason).toBe('revoked');
 
     await page.reload();
+    await page.getByTestId('join-tokens-summary').click();
     const card = page.getByTestId('join-tokens');
     const tokenRow = card.locator(`tr[data-token-id="${secret.split('_')[1]}"]`);
     await tokenRow.filter({ hasText: 'dana-1 (revoked)' }).waitFor();

@@ -50,8 +50,12 @@ export function JoinTokensPanel(props: { api: ApiClient }) {
   };
 
   return (
-    <section class="card" data-testid="join-tokens">
-      <h2>Join tokens</h2>
+    // Folded by default: an operator opens it to hand out a token, and the phone page stays short.
+    <details class="card join-tokens" data-testid="join-tokens">
+      <summary data-testid="join-tokens-summary">
+        <h2>Join tokens</h2>
+        <span class="muted small">{tokens.length === 0 ? 'none yet' : `${tokens.filter((t) => !t.revoked_at).length} active`}</span>
+      </summary>
       <form class="inline-form" onSubmit={create}>
         <input placeholder="label (who it is for)" value={label} onInput={(e) => setLabel((e.target as HTMLInputElement).value)} data-testid="join-token-label" />
         <input placeholder="max nodes" value={maxNodes} inputMode="numeric" onInput={(e) => setMaxNodes((e.target as HTMLInputElement).value)} data-testid="join-token-max" />
@@ -92,6 +96,6 @@ export function JoinTokensPanel(props: { api: ApiClient }) {
           </tbody>
         </table>
       )}
-    </section>
+    </details>
   );
 }
