@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import Redis from 'ioredis';
-import { buildDashboard, launchChromium } from '../support/browser';
+import { buildDashboard, launchChromium, openAndSignIn } from '../support/browser';
 import { removeContainersByLabel, requireDocker } from '../support/docker';
 import { HubProcess, startHubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
@@ -81,16 +81,7 @@ describe('dashboard in headless Chromium on a real GridNode', () => {
     await redis?.stop();
   }, 60_000);
 
-  async function open(token: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
-    await page.goto(`${hub.url}/`);
-    await page.fill('#token', token);
-    await page.click('form[aria-label="sign in"] button[type=submit]');
-    return page;
-  }
+  const open = (token: string): Promise<Page> => openAndSignIn(browser, hub.url, token, { width: 1280, height: 1000 }, pageErrors);
 
   const count = (text: string | null) => Number((text ?? '').replace(/,/g, ''));
   const countOf = async (locator: Locator) => count(await locator.textContent());

@@ -6,7 +6,7 @@ import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
 import { startTestHub, TestHub, TOKENS } from '../support/hub-app';
 import { waitFor } from '../support/ports';
 import { RunningRedis, startRedis } from '../support/redis-server';
-import { buildDashboard, launchChromium } from '../support/browser';
+import { buildDashboard, launchChromium, openAndSignIn } from '../support/browser';
 import { hubCall, SimNode } from './support/grid';
 
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
@@ -56,18 +56,8 @@ describe('dashboard in headless Chromium', () => {
     await redis?.stop();
   });
 
-  async function open(token: string, viewport = { width: 1280, height: 1000 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    page.on('request', (r) => requests.push(r));
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    // A 401 or 403 answer is logged by Chromium as "Failed to load resource": expected here.
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
-    await page.goto(`${hub.url}/`);
-    await page.fill('#token', token);
-    await page.click('form[aria-label="sign in"] button[type=submit]');
-    return page;
-  }
+  const open = (token: string, viewport = { width: 1280, height: 1000 }): Promise<Page> =>
+    openAndSignIn(browser, hub.url, token, viewport, pageErrors, (page) => page.on('request', (r) => requests.push(r)));
 
   /**
    * Real items for sweep-a: 600 in its input list and 3 in its dead list, processed by the

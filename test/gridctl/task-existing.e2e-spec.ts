@@ -78,6 +78,11 @@ describe('registering over what an earlier run left', () => {
     const clash = await post({ name: 'ex2', image: 'x:1', input_redis: redis.url, input_queue: IN, output_queue: OUT, fresh: true });
     expect(clash.status).toBe(409);
     expect(clash.body.message).toBe('fresh would delete the queues of task ex, which is running and uses the same lists');
+    // The same server written another way (db 0 spelled out, localhost for 127.0.0.1) is the same lists.
+    for (const url of [`${redis.url}/0`, redis.url.replace('127.0.0.1', 'localhost')]) {
+      const respelled = await post({ name: 'ex2', image: 'x:1', input_redis: url, input_queue: IN, output_queue: OUT, fresh: true });
+      expect([url, respelled.status, respelled.body.message]).toEqual([url, 409, 'fresh would delete the queues of task ex, which is running and uses the same lists']);
+    }
     const same = await post({ name: 'ex', image: 'x:1', input_redis: redis.url, input_queue: IN, output_queue: OUT, fresh: true });
     expect(same.status).toBe(409);
     expect(same.body.message).toBe('Task ex is already running');

@@ -1,11 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { QueueKeys } from '@gridcore/queue';
-import type { RunningRedis } from '../support/redis-server';
-import type { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
-import type { AgentProcess } from '../node/support/agent-process';
 import { waitForContainers } from '../node/support/grid';
 import { RealGrid } from '../support/real-grid';
 import { ensureGridctlBuilt, Gridctl } from './gridctl-cli';
@@ -32,19 +28,12 @@ function checkResults(lines: string[]): Set<string> {
 describe('gridctl workflow on a real grid', () => {
   jest.setTimeout(180_000);
   let grid: RealGrid;
-  let redis: RunningRedis;
-  let hub: HubProcess;
-  let agent: AgentProcess;
-  let nodeId: string;
-  let image: string;
-  let client: Redis;
   const cli = new Gridctl();
   const password = 'gridctl-redis-pw';
 
   beforeAll(async () => {
     ensureGridctlBuilt();
     grid = await RealGrid.start({ sdkImage: true, redisPassword: password, hubEnv: { COMPUTEHUB_PROGRESS_INTERVAL_S: '0.5' } });
-    ({ redis, hub, agent, nodeId, image, client } = grid);
   }, 300_000);
 
   afterAll(async () => {
@@ -53,35 +42,35 @@ describe('gridctl workflow on a real grid', () => {
   });
 
   it('cluster add writes the profile and a 0600 credentials file, keeping secrets out of the profile', async () => {
-    const r = await cli.ok(['cluster', 'add', 'lab', '--hub', hub.url, '--redis', `redis://:${password}@127.0.0.1:${redis.port}`, '--token', hub.token]);
+    const r = await cli.ok(['cluster', 'add', 'lab', '--hub', grid.hub.url, '--redis', `redis://:${password}@127.0.0.1:${grid.redis.port}`, '--token', grid.hub.token]);
     expect(r.stdout).toMatch(/saved cluster lab/);
-    expect(r.stdout).toContain(`checked: hub ${hub.url} answers, token roles: admin, viewer, node, Redis 127.0.0.1:${redis.port}/0 accepts the connection`);
+    expect(r.stdout).toContain(`checked: hub ${grid.hub.url} answers, token roles: admin, viewer, node, Redis 127.0.0.1:${grid.redis.port}/0 accepts the connection`);
     const dir = join(cli.configHome, 'xdg', 'gridcore');
     expect(statSync(join(dir, 'credentials.toml')).mode & 0o777).toBe(0o600);
     const profile = readFileSync(join(dir, 'gridctl.toml'), 'utf8');
-    expect(profile).toContain(`computehub_url = "${hub.url}"`);
-    expect(profile).toContain(`redis_url = "redis://127.0.0.1:${redis.port}"`);
+    expect(profile).toContain(`computehub_url = "${grid.hub.url}"`);
+    expect(profile).toContain(`redis_url = "redis://127.0.0.1:${grid.redis.port}"`);
     expect(profile).not.toContain(password);
-    expect(profile).not.toContain(hub.token);
+    expect(profile).not.toContain(grid.hub.token);
     const secrets = readFileSync(join(dir, 'credentials.toml'), 'utf8');
-    expect(secrets).toContain(`token = "${hub.token}"`);
+    expect(secrets).toContain(`token = "${grid.hub.token}"`);
     expect(secrets).toContain(`redis_password = "${password}"`);
     const list = JSON.parse((await cli.ok(['cluster', 'list', '--json'])).stdout);
-    expect(list).toEqual([{ name: 'lab', default: true, computehub_url: hub.url, redis_url: `redis://127.0.0.1:${redis.port}`, token: true, redis_password: true }]);
+    expect(list).toEqual([{ name: 'lab', default: true, computehub_url: grid.hub.url, redis_url: `redis://127.0.0.1:${grid.redis.port}`, token: true, redis_password: true }]);
   });
 
   it('task add registers every field; list and show read it back (masked)', async () => {
     const add = await cli.ok([
-      'task', 'add', 'sqrt', '--image', image, '--image-for', `linux/arm64=${image}`, '--input-queue', '{sq}:in', '--output-queue', '{sq}:out',
+      'task', 'add', 'sqrt', '--image', grid.image, '--image-for', `linux/arm64=${grid.image}`, '--input-queue', '{sq}:in', '--output-queue', '{sq}:out',
       '--env', 'GREETING=hi', '--env', 'MODE=x=y', '--cpus', '0.5', '--memory-mb', '256', '--gpus', '0', '--max-containers-per-node', '2',
       '--max-attempts', '4', '--batch-timeout-s', '300', '--no-auto-finish', '--auto-finish-grace-s', '7', '--json',
     ]);
     const record = JSON.parse(add.stdout);
     expect(record).toMatchObject({
-      name: 'sqrt', status: 'running', image, images: { 'linux/arm64': image }, input_queue: '{sq}:in', output_queue: '{sq}:out',
+      name: 'sqrt', status: 'running', image: grid.image, images: { 'linux/arm64': grid.image }, input_queue: '{sq}:in', output_queue: '{sq}:out',
       env: { GREETING: 'hi', MODE: 'x=y' }, cpus: 0.5, memory_mb: 256, gpus: 0, max_containers_per_node: 2, max_attempts: 4,
       batch_timeout_s: 300, auto_finish: false, auto_finish_grace_s: 7,
-      input_redis: `redis://:****@127.0.0.1:${redis.port}`,
+      input_redis: `redis://:****@127.0.0.1:${grid.redis.port}`,
     });
     const list = JSON.parse((await cli.ok(['task', 'list', '--json'])).stdout);
     expect(list.current).toBe('sqrt');
@@ -90,7 +79,7 @@ describe('gridctl workflow on a real grid', () => {
     const show = (await cli.ok(['task', 'show', 'sqrt'])).stdout;
     expect(show).toMatch(/status\s+running/);
     expect(show).not.toContain(password);
-    await waitForContainers(nodeId, 'sqrt', 2, 30_000);
+    await waitForContainers(grid.nodeId, 'sqrt', 2, 30_000);
   });
 
   it(`pushes ${N.toLocaleString('en-US')} items, watch exits when done, results writes them all and leaves them`, async () => {
@@ -98,7 +87,7 @@ describe('gridctl workflow on a real grid', () => {
     writeFileSync(file, `${Array.from({ length: N }, (_, i) => String(i + 1)).join('\n')}\n`);
     const push = await cli.ok(['push', 'sqrt', '--file', file]);
     console.log(`gridctl push of ${N} items: ${push.ms} ms as a whole command`);
-    expect(push.stdout).toMatch(new RegExp(`^pushed 100,000 items to \\{sq\\}:in on 127\\.0\\.0\\.1:${redis.port}/0 in `));
+    expect(push.stdout).toMatch(new RegExp(`^pushed 100,000 items to \\{sq\\}:in on 127\\.0\\.0\\.1:${grid.redis.port}/0 in `));
     expect(push.stderr).not.toContain('\r'); // not a TTY: plain lines
 
     const watch = await cli.run(['watch', 'sqrt'], { timeoutMs: 150_000 });
@@ -106,7 +95,7 @@ describe('gridctl workflow on a real grid', () => {
     expect(watch.code).toBe(0);
     expect(watch.stderr).not.toContain('\r');
     expect(watch.stderr).toMatch(/watch sqrt {2}100,000\/100,000 {2}100\.0% .*nothing pending or in flight\n$/);
-    expect(await client.llen('{sq}:in')).toBe(0);
+    expect(await grid.client.llen('{sq}:in')).toBe(0);
 
     const out = join(cli.configHome, 'results.txt');
     const results = await cli.ok(['results', 'sqrt', '--out', out]);
@@ -117,7 +106,7 @@ describe('gridctl workflow on a real grid', () => {
     const seen = checkResults(lines);
     expect(seen.size).toBe(N);
     for (let i = 1; i <= N; i++) if (!seen.has(String(i))) throw new Error(`missing result for ${i}`);
-    expect(await client.llen('{sq}:out')).toBe(N); // left in place without --drain
+    expect(await grid.client.llen('{sq}:out')).toBe(N); // left in place without --drain
   });
 
   it('results --drain removes what it wrote; --json summarises', async () => {
@@ -125,22 +114,22 @@ describe('gridctl workflow on a real grid', () => {
     const r = JSON.parse((await cli.ok(['results', 'sqrt', '--out', out, '--drain', '--json'])).stdout);
     expect(r).toMatchObject({ task: 'sqrt', queue: '{sq}:out', results: N, drained: true });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(N);
-    expect(await client.llen('{sq}:out')).toBe(0);
+    expect(await grid.client.llen('{sq}:out')).toBe(0);
   });
 
   it('nodes shows status, containers, CPU, GPU and processed', async () => {
     const rows = JSON.parse((await cli.ok(['nodes', '--json'])).stdout);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: nodeId, status: 'Online', processed: expect.any(Number) });
+    expect(rows[0]).toMatchObject({ id: grid.nodeId, status: 'Online', processed: expect.any(Number) });
     const table = (await cli.ok(['nodes'])).stdout;
     expect(table).toMatch(/^ID\s+HOST\s+STATUS\s+RUNTIME\s+CONTAINERS\s+CPU\s+GPU\s+PROCESSED\s+NOT RUNNING\n/);
-    expect(table).toContain(nodeId);
+    expect(table).toContain(grid.nodeId);
   });
 
   it('watch exits non-zero when items ended dead; dead lists them and --requeue brings them back', async () => {
     const keys = new QueueKeys('{sq}:in');
-    await client.lpush(keys.dead, '9', '16', '25'); // the oldest at the right end, listed first
-    await client.hset(keys.attempts, '9', '4', '16', '4', '25', '4');
+    await grid.client.lpush(keys.dead, '9', '16', '25'); // the oldest at the right end, listed first
+    await grid.client.hset(keys.attempts, '9', '4', '16', '4', '25', '4');
     await waitFor(async () => JSON.parse((await cli.ok(['task', 'show', 'sqrt', '--json'])).stdout).progress?.dead === 3, 10_000, 'dead 3 in progress');
     const watch = await cli.run(['watch', 'sqrt']);
     expect(watch.code).toBe(3);
@@ -151,8 +140,8 @@ describe('gridctl workflow on a real grid', () => {
     expect(json).toEqual({ task: 'sqrt', dead: 3, items: [{ item: '9', attempts: 4 }, { item: '16', attempts: 4 }, { item: '25', attempts: 4 }] });
     const requeue = await cli.ok(['dead', 'sqrt', '--requeue']);
     expect(requeue.stdout).toBe('requeued 3 dead items of sqrt\n');
-    expect(await client.llen(keys.dead)).toBe(0);
-    await waitFor(async () => (await client.llen('{sq}:out')) === 3, 30_000, 'the requeued items processed');
+    expect(await grid.client.llen(keys.dead)).toBe(0);
+    await waitFor(async () => (await grid.client.llen('{sq}:out')) === 3, 30_000, 'the requeued items processed');
     const back = (await cli.ok(['results', 'sqrt'])).stdout.trim().split('\n').sort();
     expect(back).toEqual(['16:4', '25:5', '9:3']);
   });

@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import type { NodeRecordDto, TaskListDto } from '@gridcore/contracts';
 import { QueueKeys, resolveWorkerSettings, Worker } from '@gridcore/queue';
 import { ProgressBoard } from '../../apps/computehub/src/progress/progress-board';
@@ -137,34 +136,30 @@ describe('GET /metrics', () => {
 });
 
 describe('GET /metrics against the hub\'s own progress samples', () => {
-  let redis: RunningRedis;
-  let hub: TestHub;
-  let client: Redis;
-
-  let grid: HubWithRedis | undefined;
+  let grid: HubWithRedis;
 
   beforeAll(async () => {
-    ({ redis, hub, client } = grid = await startHubWithRedis({ progress_interval_s: 0.2 }));
+    grid = await startHubWithRedis({ progress_interval_s: 0.2 });
   });
 
   afterAll(() => grid?.close());
 
   it('matches GET /api/tasks/:name progress item for item while real items are processed', async () => {
-    const node = new SimNode(hub.url, { hostname: 'm-real' });
+    const node = new SimNode(grid.hub.url, { hostname: 'm-real' });
     await node.register();
-    await hubCall(hub.url, 'POST', '/api/tasks', TOKENS.admin, {
-      name: 'm-real', image: 'gridcore/example-worker:1', input_redis: redis.url, input_queue: 'm-real:in', output_queue: 'm-real:out',
+    await hubCall(grid.hub.url, 'POST', '/api/tasks', TOKENS.admin, {
+      name: 'm-real', image: 'gridcore/example-worker:1', input_redis: grid.redis.url, input_queue: 'm-real:in', output_queue: 'm-real:out',
     });
-    await client.lpush('m-real:in', ...Array.from({ length: 300 }, (_, i) => String(i)));
-    await client.rpush(new QueueKeys('m-real:in').dead, 'bad-1', 'bad-2');
+    await grid.client.lpush('m-real:in', ...Array.from({ length: 300 }, (_, i) => String(i)));
+    await grid.client.rpush(new QueueKeys('m-real:in').dead, 'bad-1', 'bad-2');
     const quiet = () => undefined;
     const settings = resolveWorkerSettings({
-      INPUT_REDIS_URL: redis.url, INPUT_QUEUE: 'm-real:in', OUTPUT_QUEUE: 'm-real:out', NODE_ID: node.id, GRIDCORE_BATCH: '10', GRIDCORE_BLOCK_S: '0.5',
+      INPUT_REDIS_URL: grid.redis.url, INPUT_QUEUE: 'm-real:in', OUTPUT_QUEUE: 'm-real:out', NODE_ID: node.id, GRIDCORE_BATCH: '10', GRIDCORE_BLOCK_S: '0.5',
     });
     const worker = new Worker(async (items) => items, settings, quiet, quiet);
     void worker.run();
     type Progress = NonNullable<TaskListDto['tasks'][number]['progress']>;
-    const progress = async () => (await hubCall<{ progress: Progress | null }>(hub.url, 'GET', '/api/tasks/m-real', TOKENS.viewer)).progress;
+    const progress = async () => (await hubCall<{ progress: Progress | null }>(grid.hub.url, 'GET', '/api/tasks/m-real', TOKENS.viewer)).progress;
     try {
       await waitFor(async () => ((await progress())?.done ?? 0) >= 100, 15_000, 'items processed');
     } finally {
@@ -173,7 +168,7 @@ describe('GET /metrics against the hub\'s own progress samples', () => {
     // The same sample on both sides: read the API before and after the scrape until they agree.
     const matched = await waitFor(async () => {
       const before = await progress();
-      const metrics = await scrapeHub(hub);
+      const metrics = await scrapeHub(grid.hub);
       const after = await progress();
       return before && after && before.sampled_at === after.sampled_at ? { p: after, metrics } : null;
     }, 10_000, 'a scrape between two reads of one sample');

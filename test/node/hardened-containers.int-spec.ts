@@ -1,5 +1,3 @@
-import { RunningRedis } from '../support/redis-server';
-import { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
 import { AgentProcess, startAgent } from './support/agent-process';
 import { AgentGrid, startAgentGrid } from './support/agent-grid';
@@ -14,31 +12,27 @@ const PIDS_LIMIT = 64;
  * runs inside a real container that the agent started from a task, and reports from there.
  */
 describe('GridNode hardened task containers', () => {
-  let redis: RunningRedis;
-  let hub: HubProcess;
-  let agent: AgentProcess;
-  let nodeId: string;
+  let grid: AgentGrid;
   let image: string;
-  let grid: AgentGrid | undefined;
   let task = 0;
 
   beforeAll(async () => {
     image = ensureProbeImage();
-    ({ redis, hub, agent, nodeId } = grid = await startAgentGrid({ agentEnv: { GRIDNODE_PARALLELISM: '1', GRIDNODE_PIDS_LIMIT: String(PIDS_LIMIT) } }));
+    grid = await startAgentGrid({ agentEnv: { GRIDNODE_PARALLELISM: '1', GRIDNODE_PIDS_LIMIT: String(PIDS_LIMIT) } });
   }, 120_000);
 
   afterAll(() => grid?.stop());
 
   afterEach(() => {
-    if (expect.getState().assertionCalls === 0 || process.env.GRIDNODE_TEST_VERBOSE) console.log(agent.output().slice(-4000));
+    if (expect.getState().assertionCalls === 0 || process.env.GRIDNODE_TEST_VERBOSE) console.log(grid.agent.output().slice(-4000));
   });
 
   /** Registers a task of the probe image, makes it the running one, and returns its container's report once done. */
   async function runProbe(body: Record<string, unknown>) {
     const name = `probe-${++task}`;
-    await addTask(hub, { name, image, input_redis: redis.url, input_queue: `${name}:in`, cpus: 0.5, ...body });
-    if (task > 1) await finish(hub);
-    const [container] = await waitForContainers(nodeId, name, 1, 30_000);
+    await addTask(grid.hub, { name, image, input_redis: grid.redis.url, input_queue: `${name}:in`, cpus: 0.5, ...body });
+    if (task > 1) await finish(grid.hub);
+    const [container] = await waitForContainers(grid.nodeId, name, 1, 30_000);
     const report = await waitFor(() => {
       const r = probeReport(container.id);
       return r.done !== undefined ? r : null;
@@ -59,7 +53,7 @@ describe('GridNode hardened task containers', () => {
     const { container, report } = await runProbe({ env: { MODE: 'probe' }, writable_rootfs: true });
     expect(report).toMatchObject({ root_write: 'ok', tmp_write: 'ok', CapEff: '0000000000000000', NoNewPrivs: '1' });
     expect(container.info.HostConfig).toMatchObject({ CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], PidsLimit: PIDS_LIMIT, ReadonlyRootfs: false });
-    const shown = await hub.api('GET', `/api/tasks/probe-${task}`);
+    const shown = await grid.hub.api('GET', `/api/tasks/probe-${task}`);
     expect(shown.body).toMatchObject({ writable_rootfs: true });
   });
 
@@ -71,14 +65,14 @@ describe('GridNode hardened task containers', () => {
     expect(Number(report.bomb_processes)).toBeGreaterThan(PIDS_LIMIT / 2);
     expect(Number(report.bomb_processes)).toBeLessThanOrEqual(PIDS_LIMIT);
     // The node went on heartbeating and still runs the container.
-    const before = (await nodeRecord(hub, nodeId)).last_seen;
+    const before = (await nodeRecord(grid.hub, grid.nodeId)).last_seen;
     const record = await waitFor(async () => {
-      const r = await nodeRecord(hub, nodeId);
+      const r = await nodeRecord(grid.hub, grid.nodeId);
       return r.last_seen !== before ? r : null;
     }, 15_000, 'a heartbeat after the fork bomb');
     expect(record).toMatchObject({ status: 'Online', runtime_status: 'Running', active_containers: 1 });
-    expect(agent.process.exitCode).toBeNull();
-    expect(nodeContainers(nodeId).map((c) => c.id)).toEqual([container.id]);
+    expect(grid.agent.process.exitCode).toBeNull();
+    expect(nodeContainers(grid.nodeId).map((c) => c.id)).toEqual([container.id]);
   });
 
   describe('a volunteer that limits the images it runs', () => {
@@ -88,8 +82,8 @@ describe('GridNode hardened task containers', () => {
     beforeAll(async () => {
       // It admits only the probe image's repository, and only by digest.
       strict = startAgent({
-        GRIDNODE_SERVER_URL: hub.url,
-        GRIDNODE_TOKEN: hub.token,
+        GRIDNODE_SERVER_URL: grid.hub.url,
+        GRIDNODE_TOKEN: grid.hub.token,
         GRIDNODE_PARALLELISM: '1',
         GRIDNODE_ALLOWED_IMAGES: 'gridcore-test/sh-probe,ghcr.io/me/*',
         GRIDNODE_REQUIRE_DIGEST: 'true',
@@ -104,12 +98,12 @@ describe('GridNode hardened task containers', () => {
 
     async function refusalOf(body: Record<string, unknown>) {
       const name = `probe-${++task}`;
-      await addTask(hub, { name, input_redis: redis.url, input_queue: `${name}:in`, env: { MODE: 'probe' }, ...body });
-      await finish(hub);
+      await addTask(grid.hub, { name, input_redis: grid.redis.url, input_queue: `${name}:in`, env: { MODE: 'probe' }, ...body });
+      await finish(grid.hub);
       // The open node runs it, so the task runs on the grid while the strict node idles.
-      await waitForContainers(nodeId, name, 1, 30_000);
+      await waitForContainers(grid.nodeId, name, 1, 30_000);
       const record = await waitFor(async () => {
-        const r = await nodeRecord(hub, strictId);
+        const r = await nodeRecord(grid.hub, strictId);
         return r?.task_name === name && r.not_running ? r : null;
       }, 20_000, `the strict node's refusal of ${name}`);
       expect(listLabelled(`gridcore.node=${strictId}`, true)).toEqual([]);
@@ -131,7 +125,7 @@ describe('GridNode hardened task containers', () => {
       const { name, record } = await refusalOf({ image });
       expect(record.not_running).toMatchObject({ task: name, reason: 'image_digest_required' });
       expect(record.not_running.detail).toContain('require_digest');
-      const runnable = (await hub.api('GET', `/api/tasks/${name}`)).body.runnable;
+      const runnable = (await grid.hub.api('GET', `/api/tasks/${name}`)).body.runnable;
       expect(runnable.nodes_refusing).toEqual(expect.arrayContaining([expect.objectContaining({ node: strictId, reason: 'image_digest_required' })]));
       expect(strict!.process.exitCode).toBeNull();
     });

@@ -1,9 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import Redis from 'ioredis';
-import type { RunningRedis } from '../support/redis-server';
-import type { HubProcess } from '../support/hub-process';
 import { waitFor } from '../support/ports';
-import type { AgentProcess } from './support/agent-process';
 import { addTask, nodeContainers, queueState, waitForContainers } from './support/grid';
 import { RealGrid } from '../support/real-grid';
 
@@ -14,16 +10,9 @@ import { RealGrid } from '../support/real-grid';
 describe('GridNode with the SDK worker image', () => {
   jest.setTimeout(180_000);
   let grid: RealGrid;
-  let redis: RunningRedis;
-  let hub: HubProcess;
-  let agent: AgentProcess;
-  let nodeId: string;
-  let image: string;
-  let client: Redis;
 
   beforeAll(async () => {
     grid = await RealGrid.start({ sdkImage: true });
-    ({ redis, hub, agent, nodeId, image, client } = grid);
   }, 300_000);
 
   afterAll(() => grid?.stop());
@@ -31,27 +20,27 @@ describe('GridNode with the SDK worker image', () => {
   it('processes every item exactly once, even when a container is SIGKILLed from outside', async () => {
     const n = 3000;
     const items = Array.from({ length: n }, (_, i) => String(i + 1));
-    for (let i = 0; i < n; i += 500) await client.lpush('{sq}:in', ...items.slice(i, i + 500));
-    await addTask(hub, { name: 'sqrt', image, input_redis: redis.url, input_queue: '{sq}:in', output_queue: '{sq}:out', cpus: 0.5 });
-    const [victim] = await waitForContainers(nodeId, 'sqrt', 2);
-    await waitFor(async () => (await client.llen('{sq}:out')) > 0, 30_000, 'first results');
+    for (let i = 0; i < n; i += 500) await grid.client.lpush('{sq}:in', ...items.slice(i, i + 500));
+    await addTask(grid.hub, { name: 'sqrt', image: grid.image, input_redis: grid.redis.url, input_queue: '{sq}:in', output_queue: '{sq}:out', cpus: 0.5 });
+    const [victim] = await waitForContainers(grid.nodeId, 'sqrt', 2);
+    await waitFor(async () => (await grid.client.llen('{sq}:out')) > 0, 30_000, 'first results');
     execFileSync('docker', ['kill', '-s', 'KILL', victim.id]);
-    await waitFor(async () => (await client.llen('{sq}:out')) >= n, 90_000, `${n} results`, 200);
-    const out = await client.lrange('{sq}:out', 0, -1);
+    await waitFor(async () => (await grid.client.llen('{sq}:out')) >= n, 90_000, `${n} results`, 200);
+    const out = await grid.client.lrange('{sq}:out', 0, -1);
     const byItem = new Map(out.map((r) => [r.split(':')[0], Number(r.split(':')[1])]));
     expect(byItem.size).toBe(n);
     expect(out).toHaveLength(n); // same Redis, one slot: exactly-once
     for (const item of items) expect(byItem.get(item)).toBeCloseTo(Math.sqrt(Number(item)), 9);
-    const state = await queueState(redis.url, '{sq}:in');
+    const state = await queueState(grid.redis.url, '{sq}:in');
     expect(state.input).toEqual([]);
     expect(state.retry).toEqual([]);
-    expect(await client.llen('{sq}:dead')).toBe(0);
+    expect(await grid.client.llen('{sq}:dead')).toBe(0);
     // The killed slot got a new container (new run id).
     await waitFor(
-      () => nodeContainers(nodeId, 'sqrt').some((c) => c.env.INSTANCE_ID === victim.env.INSTANCE_ID && c.id !== victim.id),
+      () => nodeContainers(grid.nodeId, 'sqrt').some((c) => c.env.INSTANCE_ID === victim.env.INSTANCE_ID && c.id !== victim.id),
       20_000,
       'a replacement container for the killed slot',
     );
-    expect(agent.output()).toMatch(new RegExp(`container ${victim.id.slice(0, 12)} of sqrt: exited with code 137`));
+    expect(grid.agent.output()).toMatch(new RegExp(`container ${victim.id.slice(0, 12)} of sqrt: exited with code 137`));
   });
 });

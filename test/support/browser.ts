@@ -33,9 +33,30 @@ export function buildDashboard(): void {
 }
 
 /**
- * Opens the hub's dashboard in a fresh context and signs in with `token`, waiting for the live
- * link; page errors and console errors (other than failed loads) are pushed to `pageErrors`.
+ * Opens the hub's dashboard in a fresh context and submits `token` on the sign-in form, without
+ * waiting for what the dashboard answers; page errors and console errors (other than failed
+ * loads) are pushed to `pageErrors`. `watch` sees the page before it loads (to record requests).
  */
+export async function openAndSignIn(
+  browser: Browser,
+  hubUrl: string,
+  token: string,
+  viewport: { width: number; height: number },
+  pageErrors: string[],
+  watch: (page: Page) => void = () => undefined,
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  watch(page);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  // A 401 or 403 answer is logged by Chromium as "Failed to load resource": expected in these tests.
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
+  await page.goto(`${hubUrl}/`);
+  await page.fill('#token', token);
+  await page.click('form[aria-label="sign in"] button[type=submit]');
+  return page;
+}
+
+/** {@link openAndSignIn}, then waits for the live link: the token was accepted. */
 export async function openSignedIn(
   browser: Browser,
   hubUrl: string,
@@ -43,12 +64,7 @@ export async function openSignedIn(
   viewport: { width: number; height: number },
   pageErrors: string[],
 ): Promise<Page> {
-  const page = await (await browser.newContext({ viewport })).newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
-  await page.goto(`${hubUrl}/`);
-  await page.fill('#token', token);
-  await page.click('form[aria-label="sign in"] button[type=submit]');
+  const page = await openAndSignIn(browser, hubUrl, token, viewport, pageErrors);
   await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
   return page;
 }

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 import { freePort, waitFor } from './ports';
 
 export interface RedisServerOptions {
@@ -37,12 +37,25 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Runn
   args.push('--appendonly', options.appendonly ? 'yes' : 'no');
   if (options.password) args.push('--requirepass', options.password);
   args.push(...(options.extraArgs ?? []));
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  return spawnRedisServer(args, { port, dir, url: `redis://${auth}127.0.0.1:${port}`, what: `redis-server on port ${port}` });
+}
+
+/**
+ * Spawns redis-server with `args` and waits until `at.url` answers PING (with `clientOptions`,
+ * e.g. the CA of a TLS server); a server that exits meanwhile fails at once.
+ */
+export async function spawnRedisServer(
+  args: string[],
+  at: { port: number; dir: string; url: string; what: string },
+  clientOptions: RedisOptions = {},
+): Promise<RunningRedis> {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
   await waitFor(
     async () => {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      if (child.exitCode !== null) throw new Error(`${at.what} exited ${child.exitCode}`);
+      const client = new Redis(at.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...clientOptions });
+      client.on('error', () => undefined);
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
@@ -51,12 +64,12 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Runn
       }
     },
     10_000,
-    `redis-server on port ${port}`,
+    at.what,
   );
   return {
-    port,
-    url,
-    dir,
+    port: at.port,
+    url: at.url,
+    dir: at.dir,
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {

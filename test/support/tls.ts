@@ -1,10 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { freePort, waitFor } from './ports';
-import type { RunningRedis } from './redis-server';
+import { freePort } from './ports';
+import { RunningRedis, spawnRedisServer } from './redis-server';
 
 /** A CA and a server certificate it signed for 127.0.0.1, ::1 and localhost, as files and PEM text. */
 export interface TestPki {
@@ -54,34 +53,6 @@ export async function startTlsRedis(pki: TestPki, options: { password?: string }
   const args = ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', pki.certFile, '--tls-key-file', pki.keyFile,
     '--tls-ca-cert-file', pki.caFile, '--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no', '--dir', dir];
   if (options.password) args.push('--requirepass', options.password);
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  const url = `rediss://${auth}127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server --tls-port exited ${child.exitCode}`);
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, tls: { ca: pki.caPem } });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } finally {
-        client.disconnect();
-      }
-    },
-    10_000,
-    `TLS redis-server on port ${port}`,
-  );
-  return {
-    port,
-    url,
-    dir,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return spawnRedisServer(args, { port, dir, url: `rediss://${auth}127.0.0.1:${port}`, what: `TLS redis-server on port ${port}` }, { tls: { ca: pki.caPem } });
 }

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AgentModule } from './agent.module';
 import { AgentService } from './agent.service';
-import { NodeConfig } from './config/node-config';
+import { testNodeConfig } from './config/node-config.fixture';
 import { NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
 import { StopSignal } from './lifecycle/stop-signal';
@@ -13,26 +10,7 @@ import { WorkReport } from './shared/work-report';
 import { OrphanReconciler } from './workers/orphan-reconciler';
 import { WorkerPool } from './workers/worker-pool';
 
-const config = new NodeConfig({
-  serverUrl: 'http://127.0.0.1:9',
-  token: 'node-token-000001',
-  nodeId: 'n-1',
-  hostname: 'h',
-  parallelism: 1,
-  heartbeatIntervalS: 30,
-  stopTimeoutS: 1,
-  containerMemoryMb: 64,
-  networkMode: null,
-  dockerSocket: '/nonexistent/docker.sock',
-  stateDir: mkdtempSync(join(tmpdir(), 'agent-module-')),
-  labels: {},
-  pidsLimit: 512,
-  allowedImages: [],
-  requireDigest: false,
-  allowGpus: true,
-  file: null,
-  warnings: [],
-});
+const config = testNodeConfig({ parallelism: 1, containerMemoryMb: 64, dockerSocket: '/nonexistent/docker.sock' });
 
 describe('AgentModule', () => {
   let app: INestApplicationContext;

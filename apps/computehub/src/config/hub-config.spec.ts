@@ -1,23 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ConfigSource } from '@gridcore/config';
+import { configErrorMessage as message, envSource as source } from '../../../../test/support/config-source';
 import { HubConfig, loadHubConfig } from './hub-config';
-
-function source(env: Record<string, string>): ConfigSource {
-  const home = mkdtempSync(join(tmpdir(), 'hub-config-'));
-  return { argv: [], env, homeDir: home, systemDirs: [join(home, 'etc')] };
-}
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('hub config: tokens', () => {
   it.each(['ADMIN', 'VIEWER', 'NODE'])('refuses a %s role token shorter than 16 characters, naming the key', (role) => {

@@ -1,19 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '@gridcore/config';
+import { configErrorMessage as message } from '../../../../test/support/config-source';
 import { makeTestPki, TestPki } from '../../../../test/support/tls';
 import { HubConfig } from './hub-config';
 import { loadHubTls } from './hub-tls';
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('hub config: tls_cert and tls_key', () => {
   let pki: TestPki;

@@ -3,20 +3,14 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HubConfig } from '../config/hub-config';
 import { AtomicJsonFile } from '../persistence/atomic-json-file';
+import { GroupCommittedLog } from '../persistence/group-committed-log';
 import { JsonLinesLog } from '../persistence/json-lines-log';
-import { fileStateTarget, StateTarget } from '../persistence/state-target';
 import { StateWriteHealth } from '../persistence/state-write-health';
 import type { PersistedNode } from './node-record';
 import { NodeChange, NodeStore } from './node-store';
 
 /** The log is compacted when it holds this many lines more than twice the live records. */
 const COMPACT_SLACK_LINES = 10_000;
-
-interface PendingWrite {
-  changes: readonly NodeChange[];
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
 
 /**
  * Node records in `state_dir/nodes.log`: one JSON line per change (`{"put": record}` or
@@ -27,28 +21,23 @@ interface PendingWrite {
 @Injectable()
 export class FileNodeStore extends NodeStore {
   private readonly logger = new Logger('NodeStore');
+  private readonly file: GroupCommittedLog<NodeChange>;
   private readonly log: JsonLinesLog;
   private readonly legacyPath: string;
   /** The line holding each live record's latest version: what compaction keeps. */
   private readonly latestLine = new Map<string, number>();
   private lineCount = 0;
-  private queue: PendingWrite[] = [];
-  private flushing: Promise<void> | null = null;
-  private readonly target: StateTarget;
 
-  constructor(
-    config: HubConfig,
-    private readonly writes: StateWriteHealth,
-  ) {
+  constructor(config: HubConfig, writes: StateWriteHealth) {
     super();
-    this.log = new JsonLinesLog(join(config.stateDir, 'nodes.log'));
+    this.file = new GroupCommittedLog(join(config.stateDir, 'nodes.log'), writes, this.logger, (changes) => this.append(changes));
+    this.log = this.file.log;
     this.legacyPath = join(config.stateDir, 'nodes.json');
-    this.target = fileStateTarget(this.log.path);
   }
 
   async load(): Promise<PersistedNode[]> {
     const records = new Map<string, PersistedNode>();
-    const report = await this.log.replay(({ value, lineNo }) => {
+    const report = await this.file.replay(({ value, lineNo }) => {
       const change = value as NodeChange;
       if ('put' in change) {
         records.set(change.put.id, change.put);
@@ -60,41 +49,16 @@ export class FileNodeStore extends NodeStore {
     });
     if (report === null) return this.migrateLegacy();
     this.lineCount = report.lines;
-    if (report.tornBytes > 0) {
-      this.logger.warn(`${this.log.path}: cut an unfinished last line (${report.tornBytes} bytes) left by a crash`);
-    }
-    if (report.badLines.length > 0) {
-      this.logger.warn(`${this.log.path}: left out line(s) ${report.badLines.slice(0, 10).join(', ')} holding no valid JSON`);
-    }
     return [...records.values()];
   }
 
+  /** Group commit: every write that arrived while one was on disk goes out in the next append. */
   write(changes: readonly NodeChange[]): Promise<void> {
-    const written = new Promise<void>((resolve, reject) => {
-      this.queue.push({ changes, resolve, reject });
-      this.flushing ??= this.flush();
-    });
-    return this.writes.track(this.target, written);
+    return this.file.write(changes);
   }
 
   override async close(): Promise<void> {
-    await this.flushing;
-    await this.log.close();
-  }
-
-  /** Group commit: every write that arrived while one was on disk goes out in the next append. */
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await this.append(batch.flatMap((w) => w.changes));
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        for (const w of batch) w.reject(err as Error);
-      }
-    }
-    this.flushing = null;
+    await this.file.close();
   }
 
   private async append(changes: NodeChange[]): Promise<void> {

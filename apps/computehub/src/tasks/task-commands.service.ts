@@ -6,7 +6,7 @@ import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import { RedisServers } from '../queues/redis-servers';
-import { ClearedRun, QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
+import { ClearedRun, QueueRef, queueRefOf, TaskQueues } from '../queues/task-queues';
 import { assertNoScopeOverlap, assertSharedAllowed } from './task-admission';
 import { RunnabilityBoard } from '../runnability/runnability-board';
 import { TaskCompletion } from './task-completion.service';
@@ -90,13 +90,19 @@ export class TaskCommands {
 
   /** `fresh` must not delete what a pending or running task (this name's, or another's) relies on. */
   private assertNoneUses(name: string, ref: QueueRef): void {
-    const lists = (r: QueueRef) => [queueRefKey(r), ...(r.outputQueue ? [`${r.outputRedisUrl}\u0000${r.outputQueue}`] : [])];
-    const ours = new Set(lists(ref));
+    // Lists are compared by the server they live on, not by how its URL is written.
+    const lists = (r: QueueRef) => [{ url: r.redisUrl, list: r.queue }, ...(r.outputQueue ? [{ url: r.outputRedisUrl, list: r.outputQueue }] : [])];
+    const sameServer = (a: string, b: string) => {
+      const [x, y] = [this.servers.identify(a), this.servers.identify(b)];
+      return x && y ? sameRedisServer(x, y) : a === b;
+    };
+    const ours = lists(ref);
+    const sharesOne = (theirs: QueueRef) => lists(theirs).some((t) => ours.some((o) => o.list === t.list && sameServer(o.url, t.url)));
     for (const task of this.tasks.view().state.tasks) {
       if (task.status === 'completed') continue;
       if (task.name === name) throw new ConflictError(`Task ${name} is already ${task.status}`);
       const theirs = queueRefOf(task);
-      if (theirs && lists(theirs).some((key) => ours.has(key))) {
+      if (theirs && sharesOne(theirs)) {
         throw new ConflictError(`fresh would delete the queues of task ${task.name}, which is ${task.status} and uses the same lists`);
       }
     }

@@ -1,24 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ConfigSource } from '@gridcore/config';
+import type { ConfigSource } from '@gridcore/config';
+import { configErrorMessage as failure, envSource } from '../../../../test/support/config-source';
 import { makeTestPki, TestPki } from '../../../../test/support/tls';
 import { loadNodeConfig } from './node-config';
 
-const source = (env: Record<string, string>): ConfigSource => {
-  const home = mkdtempSync(join(tmpdir(), 'gridnode-ca-'));
-  return { argv: [], env: { GRIDNODE_SERVER_URL: 'https://127.0.0.1:8443', ...env }, homeDir: home, systemDirs: [join(home, 'etc')] };
-};
-
-function failure(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const source = (env: Record<string, string>): ConfigSource => envSource({ GRIDNODE_SERVER_URL: 'https://127.0.0.1:8443', ...env });
 
 describe('gridnode ca_file', () => {
   let pki: TestPki;

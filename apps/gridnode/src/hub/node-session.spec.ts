@@ -1,85 +1,63 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import type { HeartbeatDto, InstanceStatusDto } from '@gridcore/contracts/nodes/heartbeat.dto';
+import type { HeartbeatDto, HeartbeatResultDto, InstanceStatusDto } from '@gridcore/contracts/nodes/heartbeat.dto';
 import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dto';
 import { NodeConfig } from '../config/node-config';
+import { testNodeConfig } from '../config/node-config.fixture';
 import { NodeIdentity } from '../config/node-identity';
 import { GpuInventory } from '../host/gpu-inventory';
 import { hostArchitecture } from '../host/host-platform';
 import { StopSignal } from '../lifecycle/stop-signal';
 import { WorkReport } from '../shared/work-report';
 import { TaskStream } from '../task/task-stream';
-import type { HubClient } from './hub-client';
+import { HubClient, RegisterAnswer } from './hub-client';
 import { HubHttpError, TokenRefusedError } from './hub-errors';
 import { MIN_HEARTBEAT_SPACING_MS, NodeSession } from './node-session';
 
-function config(fields: Partial<NodeConfig> = {}): NodeConfig {
-  const stateDir = mkdtempSync(join(tmpdir(), 'node-session-'));
-  return new NodeConfig({
-    serverUrl: 'http://127.0.0.1:9',
-    token: 'node-token-000001',
-    nodeId: 'n-1',
-    hostname: 'h',
-    parallelism: 2,
-    heartbeatIntervalS: 30,
-    stopTimeoutS: 1,
-    containerMemoryMb: 128,
-    networkMode: null,
-    dockerSocket: '/var/run/docker.sock',
-    stateDir,
-    labels: {},
-    pidsLimit: 512,
-    allowedImages: [],
-    requireDigest: false,
-    allowGpus: true,
-    file: null,
-    warnings: [],
-    ...fields,
-  });
-}
+const config = testNodeConfig;
 
 type Answer<T> = () => Promise<T>;
 
 /**
  * The hub's node routes, scripted per call and logging each (a fake: this spec is about the
- * session alone). Each route answers from its queue of scripted answers, then with its default.
+ * session alone). Each route answers from its queue of scripted answers, then with its default;
+ * nothing goes over the network.
  */
-class FakeHub {
-  readonly url = 'http://127.0.0.1:9';
+class FakeHub extends HubClient {
   readonly calls: string[] = [];
   readonly beats: number[] = [];
-  readonly registerAnswers: Answer<{ node_id: string }>[] = [];
-  readonly heartbeatAnswers: Answer<{ stop_requested: boolean }>[] = [];
+  readonly registerAnswers: Answer<RegisterAnswer>[] = [];
+  readonly heartbeatAnswers: Answer<HeartbeatResultDto>[] = [];
   deregisterAnswer: Answer<unknown> = async () => ({});
 
-  constructor(private readonly registerDefault: Answer<unknown> = async () => ({ node_id: 'n-1', current_task: null })) {}
+  constructor(private readonly registerDefault: Answer<RegisterAnswer> = async () => ({ node_id: 'n-1', current_task: null })) {
+    super('http://127.0.0.1:9', 'node-token-000001');
+  }
 
-  async register(body: RegisterNodeDto): Promise<unknown> {
+  override async register(body: RegisterNodeDto): Promise<RegisterAnswer> {
     this.calls.push(`register ${body.node_id}`);
     return (this.registerAnswers.shift() ?? this.registerDefault)();
   }
 
-  async heartbeat(body: HeartbeatDto): Promise<unknown> {
+  override async heartbeat(body: HeartbeatDto): Promise<HeartbeatResultDto> {
     this.calls.push(`heartbeat ${body.node_id} ${body.status}`);
     this.beats.push(Date.now());
     return (this.heartbeatAnswers.shift() ?? (async () => ({ stop_requested: false })))();
   }
 
-  async deregister(id: string): Promise<unknown> {
+  override async deregister(id: string): Promise<unknown> {
     this.calls.push(`deregister ${id}`);
     return this.deregisterAnswer();
   }
 
-  get client(): HubClient {
-    return this as unknown as HubClient;
+  override async pollTask(): Promise<never> {
+    throw new Error('the session does not poll for tasks (TaskWatcher does)');
   }
 }
 
-function fakeHub(register?: Answer<unknown>) {
+function fakeHub(register?: Answer<RegisterAnswer>) {
   const fake = new FakeHub(register);
-  return { hub: fake.client, beats: fake.beats, registers: () => fake.calls.filter((c) => c.startsWith('register')).length };
+  return { hub: fake, beats: fake.beats, registers: () => fake.calls.filter((c) => c.startsWith('register')).length };
 }
 
 const refused = (status: number, route = 'POST /gridnode/heartbeat') => async (): Promise<never> => {
@@ -186,7 +164,7 @@ describe('NodeSession registration paths', () => {
     jest.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter: 1 s, then 2 s
     const fake = new FakeHub();
     fake.registerAnswers.push(refused(503, 'POST /gridnode/register'), unreachable);
-    const s = await session(fake.client, null);
+    const s = await session(fake, null);
     let done: boolean | undefined;
     const registering = s.registerUntilDone().then((ok) => (done = ok));
     const registersAfter = async (ms: number) => {
@@ -206,7 +184,7 @@ describe('NodeSession registration paths', () => {
 
   it('stops retrying, answering false, when the session closes', async () => {
     const fake = new FakeHub(unreachable);
-    const s = await session(fake.client, null);
+    const s = await session(fake, null);
     const registering = s.registerUntilDone();
     await new Promise((r) => setTimeout(r, 50));
     const closedAt = Date.now();
@@ -219,20 +197,20 @@ describe('NodeSession registration paths', () => {
   it('keeps the id the hub assigns, in state_dir, and registers with it from then on', async () => {
     const fake = new FakeHub(async () => ({ node_id: 'assigned-7', current_task: null }));
     const cfg = config({ nodeId: null });
-    const s = await session(fake.client, null, cfg);
+    const s = await session(fake, null, cfg);
     expect(s.registerBody().node_id).toBeNull();
     await s.registerUntilDone();
     expect(readFileSync(join(cfg.stateDir, 'node_id'), 'utf8').trim()).toBe('assigned-7');
     expect(s.registerBody().node_id).toBe('assigned-7');
-    const again = await session(new FakeHub().client, null, cfg);
+    const again = await session(new FakeHub(), null, cfg);
     expect(again.registerBody().node_id).toBe('assigned-7');
   });
 
   it('describes the node as the original does, parallelism only when set', async () => {
-    const body = (await session(new FakeHub().client, null)).registerBody();
+    const body = (await session(new FakeHub(), null)).registerBody();
     expect(body).toMatchObject({ node_id: 'n-1', hostname: 'h', platform: 'linux/amd64', version: '0.1.0', parallelism: 2, gpus: [] });
     expect(body.architecture).toBe(hostArchitecture());
-    expect((await session(new FakeHub().client, null, config({ parallelism: null }))).registerBody()).not.toHaveProperty('parallelism');
+    expect((await session(new FakeHub(), null, config({ parallelism: null }))).registerBody()).not.toHaveProperty('parallelism');
   });
 
   it.each([
@@ -252,7 +230,7 @@ describe('NodeSession heartbeat and stop paths', () => {
     const stop = new StopSignal();
     const stops: string[] = [];
     stop.requested$.subscribe((why) => stops.push(why));
-    return { fake, stops, s: await session(fake.client, null, config(), new TaskStream(), stop) };
+    return { fake, stops, s: await session(fake, null, config(), new TaskStream(), stop) };
   }
 
   const statusFile = (cfg: NodeConfig) => join(cfg.stateDir, 'status.json');
@@ -260,7 +238,7 @@ describe('NodeSession heartbeat and stop paths', () => {
   it('writes status.json after a good heartbeat only', async () => {
     const fake = new FakeHub();
     const cfg = config();
-    const s = await session(fake.client, null, cfg);
+    const s = await session(fake, null, cfg);
     await s.beat();
     const status = JSON.parse(readFileSync(statusFile(cfg), 'utf8'));
     expect(status).toEqual({ last_heartbeat_ok: expect.any(Number), node_id: 'n-1', pid: process.pid });
@@ -275,17 +253,17 @@ describe('NodeSession heartbeat and stop paths', () => {
     const stream = new TaskStream();
     stream.offer(3, { task_name: 'sqrt' } as never);
     const { pool } = fakePool();
-    const busy = await (await session(new FakeHub().client, pool, config(), stream)).heartbeatBody();
+    const busy = await (await session(new FakeHub(), pool, config(), stream)).heartbeatBody();
     expect(busy).toMatchObject({ node_id: 'n-1', status: 'Running', active_containers: 1, task_name: 'sqrt', not_running: null });
     expect(busy.instances).toHaveLength(1);
-    const idle = await (await session(new FakeHub().client, null)).heartbeatBody();
+    const idle = await (await session(new FakeHub(), null)).heartbeatBody();
     expect(idle).toMatchObject({ status: 'Idle', active_containers: 0, task_name: null, instances: [], not_running: null });
   });
 
   it('registers again with the saved id when the hub answers 404, and repeats the heartbeat', async () => {
     const fake = new FakeHub();
     const cfg = config();
-    const s = await session(fake.client, null, cfg);
+    const s = await session(fake, null, cfg);
     await s.registerUntilDone();
     fake.heartbeatAnswers.push(refused(404));
     await s.beat();
@@ -295,7 +273,7 @@ describe('NodeSession heartbeat and stop paths', () => {
 
   it('after a failed heartbeat, asks whether a stop came meanwhile, then registers before the next heartbeat', async () => {
     const fake = new FakeHub();
-    const s = await session(fake.client, null);
+    const s = await session(fake, null);
     await s.registerUntilDone();
     fake.heartbeatAnswers.push(unreachable);
     await s.beat();
@@ -307,7 +285,7 @@ describe('NodeSession heartbeat and stop paths', () => {
 
   it('a node that never registered registers first after a failed heartbeat (there is no stop to ask about)', async () => {
     const fake = new FakeHub();
-    const s = await session(fake.client, null);
+    const s = await session(fake, null);
     fake.heartbeatAnswers.push(unreachable);
     await s.beat();
     await s.beat();
@@ -335,7 +313,7 @@ describe('NodeSession heartbeat and stop paths', () => {
 
   it('close ends the heartbeat loop at once, mid-wait, and nothing beats after it', async () => {
     const fake = new FakeHub();
-    const s = await session(fake.client, null);
+    const s = await session(fake, null);
     s.start();
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.beats).toHaveLength(1);
@@ -348,10 +326,10 @@ describe('NodeSession heartbeat and stop paths', () => {
 
   it('deregisters its id, survives a hub that fails to answer, and asks nothing without an id', async () => {
     const fake = new FakeHub();
-    await (await session(fake.client, null)).deregister();
+    await (await session(fake, null)).deregister();
     fake.deregisterAnswer = unreachable;
-    await expect((await session(fake.client, null)).deregister()).resolves.toBeUndefined();
-    await (await session(fake.client, null, config({ nodeId: null }))).deregister();
+    await expect((await session(fake, null)).deregister()).resolves.toBeUndefined();
+    await (await session(fake, null, config({ nodeId: null }))).deregister();
     expect(fake.calls).toEqual(['deregister n-1', 'deregister n-1']);
   });
 });

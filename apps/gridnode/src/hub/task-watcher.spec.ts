@@ -5,22 +5,28 @@ import { HubClient, PollRequest } from './hub-client';
 import { HubUnreachableError } from './hub-errors';
 import { TaskWatcher } from './task-watcher';
 
-/** A scripted hub: each poll takes the next answer (an envelope or an error). */
+/** A scripted hub: each poll takes the next answer (an envelope or an error); nothing goes over the network. */
+class ScriptedHub extends HubClient {
+  readonly requests: PollRequest[] = [];
+
+  constructor(private readonly answers: (TaskEnvelopeDto | Error)[]) {
+    super('http://hub', null);
+  }
+
+  override async pollTask(req: PollRequest, signal?: AbortSignal): Promise<TaskEnvelopeDto> {
+    this.requests.push(req);
+    const next = this.answers.shift();
+    if (next instanceof Error) throw next;
+    if (next) return next;
+    // Nothing scripted: hang like a long-poll until closed.
+    await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+    throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+  }
+}
+
 function scriptedHub(answers: (TaskEnvelopeDto | Error)[]) {
-  const requests: PollRequest[] = [];
-  const hub = {
-    url: 'http://hub',
-    pollTask: async (req: PollRequest, signal?: AbortSignal) => {
-      requests.push(req);
-      const next = answers.shift();
-      if (next instanceof Error) throw next;
-      if (next) return next;
-      // Nothing scripted: hang like a long-poll until closed.
-      await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
-      throw Object.assign(new Error('aborted'), { name: 'AbortError' });
-    },
-  } as unknown as HubClient;
-  return { hub, requests };
+  const hub = new ScriptedHub(answers);
+  return { hub, requests: hub.requests };
 }
 
 const taskOf = (name: string, revision: number) => ({ task_name: name, revision }) as TaskEnvelopeDto['task'];

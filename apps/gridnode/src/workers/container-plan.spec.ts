@@ -1,26 +1,7 @@
-import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
+import { testTaskConfig } from '../task/task-config.fixture';
 import { containerCount, containerSpec, NodeFacts, queueVisible, refusal } from './container-plan';
 
-function task(over: Partial<TaskConfigDto> = {}): TaskConfigDto {
-  return {
-    task_name: 'sqrt',
-    image: 'img:1',
-    redis_url: null,
-    input_redis: 'redis://127.0.0.1:6379',
-    output_redis: null,
-    input_queue: 'in',
-    output_queue: 'out',
-    env: {},
-    cpus: 1,
-    memory_mb: null,
-    gpus: 0,
-    max_containers_per_node: null,
-    max_attempts: 3,
-    batch_timeout_s: 600,
-    revision: 1,
-    ...over,
-  };
-}
+const task = testTaskConfig;
 
 const open = { allowedImages: [], requireDigest: false, allowGpus: true };
 const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: null, containerMemoryMb: 1024, networkMode: 'host', pidsLimit: 512, admission: open };

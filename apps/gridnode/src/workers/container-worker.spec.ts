@@ -11,6 +11,7 @@ import {
 } from '@gridcore/docker-runtime';
 import { EngineGate } from '../engine/engine-monitor';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
+import { testTaskConfig } from '../task/task-config.fixture';
 import { TaskStream } from '../task/task-stream';
 import { ContainerWorker } from './container-worker';
 import { NodeFacts } from './container-plan';
@@ -135,24 +136,7 @@ class FakeQueue extends SlotQueue {
 }
 
 function task(name: string, revision: number, over: Partial<TaskConfigDto> = {}): TaskConfigDto {
-  return {
-    task_name: name,
-    image: `${name}:1`,
-    redis_url: null,
-    input_redis: 'redis://127.0.0.1:6379',
-    output_redis: null,
-    input_queue: `${name}:in`,
-    output_queue: null,
-    env: {},
-    cpus: 1,
-    memory_mb: null,
-    gpus: 0,
-    max_containers_per_node: null,
-    max_attempts: 3,
-    batch_timeout_s: 600,
-    revision,
-    ...over,
-  };
+  return testTaskConfig({ task_name: name, image: `${name}:1`, input_queue: `${name}:in`, output_queue: null, revision, ...over });
 }
 
 const node: NodeFacts = { nodeId: 'n1', cpuCount: 2, gpuCount: 0, parallelism: 1, containerMemoryMb: 64, networkMode: 'host', pidsLimit: 512, admission: { allowedImages: [], requireDigest: false, allowGpus: true } };

@@ -1,15 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { NODE_RECORD_LIMITS } from '../defaults';
 import { NODE_ID_PATTERN, TASK_NAME_PATTERN } from '../names';
 import { OptionalListOf, OptionalObjectOf } from '../validators';

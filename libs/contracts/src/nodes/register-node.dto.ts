@@ -1,13 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { NODE_RECORD_LIMITS } from '../defaults';
 import { ARCHITECTURE_PATTERN, NODE_ID_PATTERN, PRINTABLE_LINE_PATTERN } from '../names';
 import { IsStringMap, OptionalListOf } from '../validators';
