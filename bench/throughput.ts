@@ -98,6 +98,13 @@ async function evalshaUsec(r: Redis): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+/** redis-server's own CPU time so far (user + sys, µs), from INFO cpu. */
+async function redisCpuUs(r: Redis): Promise<number> {
+  const info = await r.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
 async function main(): Promise<void> {
   server = await startRedis();
   const port = server.port;
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
   compileWorkersFromSource(work, ['examples/node-worker/worker.ts', 'bench/throughput-bullmq-worker.ts']);
   const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules'), GRIDCORE_SCRIPTS_DIR: join(ROOT, 'libs/queue/src/scripts') };
   const scriptUsec: Record<string, number[]> = {};
+  const redisCpu: Record<string, number[]> = {};
 
   /** A list contender: P processes block on the empty input; RENAME starts the clock. */
   async function listContender(name: string, start: (i: number) => ChildProcess, ready: (procs: ChildProcess[]) => Promise<void>): Promise<number> {
@@ -120,10 +128,13 @@ async function main(): Promise<void> {
     try {
       await ready(procs);
       await r.config('RESETSTAT');
+      const cpu0 = await redisCpuUs(r);
       const t = process.hrtime.bigint();
       await r.rename('bench:staging', 'bench:in');
       await waitUntil(async () => (await r.llen('bench:out')) >= N, TIMEOUT_MS, `${name}: all ${N} results`);
       const secs = Number(process.hrtime.bigint() - t) / 1e9;
+      // Redis's CPU per item (the polls for the output length included, alike for every contender).
+      (redisCpu[name] ??= []).push(((await redisCpuUs(r)) - cpu0) / N);
       const usec = await evalshaUsec(r);
       if (usec !== undefined) (scriptUsec[name] ??= []).push(usec);
       await stopAll(procs);
@@ -246,6 +257,7 @@ async function main(): Promise<void> {
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const m = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(median(v))]));
   const usec = Object.fromEntries(Object.entries(scriptUsec).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
+  const cpu = Object.fromEntries(Object.entries(redisCpu).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
   console.log(`\nN=${N} P=${P} runs=${RUNS} (median items/s; all runs: ${JSON.stringify(figures, (_k, v) => (typeof v === 'number' ? Math.round(v) : v))})`);
   console.log('| contender | items/s |\n|---|---|');
   for (const [k, v] of Object.entries(m)) console.log(`| ${k} | ${v.toLocaleString('en-US')} |`);
@@ -254,7 +266,7 @@ async function main(): Promise<void> {
   await server.stop();
   server = undefined;
   console.log(JSON.stringify({
-    n: N, p: P, runs: RUNS, items_per_s: m, sdk_script_usec_per_call: usec,
+    n: N, p: P, runs: RUNS, items_per_s: m, sdk_script_usec_per_call: usec, redis_cpu_us_per_item: cpu,
     ratio_vs_original: ratio(m.ts_sdk_batch100, m.original_consumer),
     ratio_vs_bullmq: ratio(m.ts_sdk_batch100, m.bullmq),
     ratio_vs_redis_ceiling: ratio(m.ts_sdk_batch100, m.redis_ceiling),

@@ -255,6 +255,39 @@ describe('WorkQueue on a real redis-server', () => {
     await redis.del(bad);
   });
 
+  it('a batch-1 take that acks the previous batch costs one LMOVE and no seq read inside Redis', async () => {
+    await pushItems(redis, queue, ['1', '2', '3']);
+    const first = await wq.take({ nodeId: node, lanePrefix: lane(), size: 1 });
+    await redis.config('RESETSTAT');
+    const second = await wq.take({ nodeId: node, lanePrefix: lane(), size: 1, ack: { batchKey: first.batchKey, results: ['a'] } });
+    const calls = (await redis.info('commandstats')).split('\r\n').filter((l) => l.startsWith('cmdstat_'));
+    const count = (cmd: string) => Number(new RegExp(`^cmdstat_${cmd}:calls=(\\d+)`).exec(calls.find((l) => l.startsWith(`cmdstat_${cmd}:`)) ?? '')?.[1] ?? 0);
+    expect({ get: count('get'), lmove: count('lmove'), rpop: count('rpop'), rpush: count('rpush'), incr: count('incr') }).toEqual({ get: 0, lmove: 1, rpop: 0, rpush: 0, incr: 1 });
+    expect(second).toMatchObject({ ack: 'acked', items: ['2'], source: 'input' });
+    expect(await redis.lrange(second.batchKey, 0, -1)).toEqual(['2']);
+    expect(await redis.lrange(output, 0, -1)).toEqual(['a']);
+    // A batch of more than one item still comes in order, oldest first.
+    await pushItems(redis, queue, ['4', '5']);
+    const third = await wq.take({ nodeId: node, lanePrefix: lane(), size: 3, ack: { batchKey: second.batchKey, results: ['b'] } });
+    expect(third.items).toEqual(['3', '4', '5']);
+    expect(await redis.lrange(third.batchKey, 0, -1)).toEqual(['3', '4', '5']);
+  });
+
+  it('refuses a P:seq that is not an integer (or not a string), writing nothing', async () => {
+    await pushItems(redis, queue, ['1', '2']);
+    const first = await wq.take({ nodeId: node, lanePrefix: lane(), size: 1 });
+    for (const spoil of [() => redis.set(wq.keys.seq, 'x'), () => redis.del(wq.keys.seq).then(() => redis.hset(wq.keys.seq, 'f', '1'))]) {
+      await spoil();
+      const err = await wq.take({ nodeId: node, lanePrefix: lane(), size: 1, ack: { batchKey: first.batchKey, results: ['a'] } }).catch((e) => e);
+      expect(err).toBeInstanceOf(WrongKeyTypeError);
+      expect(err.message).toContain(wq.keys.seq);
+      expect(await redis.lrange(first.batchKey, 0, -1)).toEqual(['1']);
+      expect(await redis.lrange(queue, 0, -1)).toEqual(['2']);
+      expect(await redis.llen(output)).toBe(0);
+      expect((await wq.stats()).processed).toBe(0);
+    }
+  });
+
   it('acks by count in at-least-once mode (results pushed by the caller)', async () => {
     const alo = new WorkQueue(client, queue, { exactlyOnce: false });
     await pushItems(redis, queue, ['1', '2']);

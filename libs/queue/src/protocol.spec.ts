@@ -164,6 +164,30 @@ describe('both SDKs call the scripts as the manifest declares', () => {
     expect(take.args).toEqual([batchKey, '1', 'n1', '{proto-q}:batch:n1:i1:r1:0:', '5', '1', '1500', '7', '70', '4', '2', 'a', 'b']);
   });
 
+  it("a lane's take call reads the manifest once; each take then only fills in its ack and from-retry", async () => {
+    const sent: string[][] = [];
+    const client = {
+      evalsha: async (_sha: string, numKeys: number, ...rest: (string | number)[]) => {
+        sent.push(rest.slice(numKeys).map((a) => (typeof a === 'string' ? a : `not a string: ${a}`)));
+        return [1, 'k2', ['x'], 0, 7000, 'input', 0];
+      },
+    } as unknown as RedisClient;
+    const wq = new WorkQueue(client, queue, { outputQueue: output, defaults: { leaseS: 7, batchTimeoutS: 70, maxAttempts: 4 } });
+    const lane = wq.keys.lanePrefix({ nodeId: 'n1', instance: 'i1', runId: 'r1', lane: 0 });
+    const call = wq.laneTakes({ lanePrefix: lane, nodeId: 'n1', size: 1, blockMs: 1500 });
+    const args = jest.spyOn(wq.scripts.protocol, 'args');
+    const first = await call.take(undefined, false);
+    await call.take({ batchKey, results: ['r'] }, true);
+    await call.take({ batchKey, count: 1 }, false);
+    expect(args).not.toHaveBeenCalled();
+    expect(first).toEqual({ ack: 'acked', batchKey: 'k2', items: ['x'], retryLength: 0, leaseMs: 7000, source: 'input', healed: 0 });
+    expect(sent).toEqual([
+      ['', '0', 'n1', lane, '1', '0', '1500', '7', '70', '4', '0'],
+      [batchKey, '1', 'n1', lane, '1', '1', '1500', '7', '70', '4', '1', 'r'],
+      [batchKey, '0', 'n1', lane, '1', '0', '1500', '7', '70', '4', '1'],
+    ]);
+  });
+
   it('refuses a call whose arguments the manifest does not declare', () => {
     const protocol = loadProtocol(DIR);
     expect(() => protocol.args('renew', { batch_key: 'k', lease_s: 1 })).toThrow(/renew: argument batch_timeout_s is missing/);

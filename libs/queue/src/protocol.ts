@@ -77,6 +77,20 @@ export class Protocol {
     return out;
   }
 
+  /** Where a named (not rest) argument sits in ARGV; throws for a name the manifest does not declare. */
+  argPosition(name: string, arg: string): number {
+    const i = this.declaration(name).args.indexOf(arg);
+    if (i < 0) throw new Error(`${name}: argument ${arg} is not declared in manifest.json`);
+    return i;
+  }
+
+  /** Where a reply field sits; throws for a field the manifest does not declare. */
+  replyPosition(name: string, field: string): number {
+    const i = this.declaration(name).reply.indexOf(field);
+    if (i < 0) throw new Error(`${name}: reply field ${field} is not declared in manifest.json`);
+    return i;
+  }
+
   decode(name: string, reply: readonly unknown[]): Record<string, unknown> {
     const fields = this.declaration(name).reply;
     return Object.fromEntries(fields.map((field, i) => [field, reply[i]]));

@@ -6,7 +6,7 @@ import { scriptRedisCommands } from './script-commands';
 describe('scriptRedisCommands', () => {
   it('lists the commands the protocol scripts call, the read helper included', () => {
     const commands = scriptRedisCommands();
-    for (const c of ['TIME', 'LPUSH', 'RPUSH', 'LRANGE', 'HINCRBY', 'ZADD', 'ZRANGEBYSCORE', 'INCR', 'TYPE', 'HLEN', 'ZCARD', 'GET', 'HMGET']) {
+    for (const c of ['TIME', 'LPUSH', 'RPUSH', 'LRANGE', 'HINCRBY', 'ZADD', 'ZRANGEBYSCORE', 'INCR', 'TYPE', 'HLEN', 'ZCARD', 'LMOVE', 'HMGET']) {
       expect(commands).toContain(c);
     }
     expect(commands).not.toContain('EVAL');

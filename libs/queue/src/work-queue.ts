@@ -100,7 +100,8 @@ export class WorkQueue {
   /** Each script's KEYS, built once (the hot path calls take once a batch); never mutated. */
   private readonly keysCache = new Map<string, string[]>();
 
-  private keysOf(name: string): string[] {
+  /** A script's KEYS by the manifest's roles, built once per script; never mutated. */
+  keysOf(name: string): string[] {
     let keys = this.keysCache.get(name);
     if (!keys) {
       const k = this.keys;
@@ -122,7 +123,7 @@ export class WorkQueue {
     return keys;
   }
 
-  private ackArgs(ack: TakeRequest['ack']): { push: string; count: number; results: string[] } {
+  ackArgs(ack: TakeRequest['ack']): { push: string; count: number; results: string[] } {
     if (!ack) return { push: '0', count: 0, results: [] };
     if ('results' in ack) {
       if (!this.exactlyOnce) throw new Error('at-least-once: push results with pushResults(), then ack by count');
@@ -140,36 +141,13 @@ export class WorkQueue {
   }
 
   /** Ack the previous batch (optional), heal a few expired leases, take the next batch. */
-  async take(req: TakeRequest): Promise<TakeReply> {
-    const d = this.defaults;
-    const ack = this.ackArgs(req.ack);
-    const r = await this.call(
-      'take',
-      {
-        prev_batch_key: req.ack?.batchKey ?? '',
-        push: ack.push,
-        node_id: req.nodeId,
-        lane_prefix: req.lanePrefix ?? '',
-        size: req.size ?? QUEUE_DEFAULTS.batchSize,
-        from_retry: req.fromRetry ? '1' : '0',
-        block_ms: Math.round(req.blockMs ?? QUEUE_DEFAULTS.blockS * 1000),
-        lease_s: d.leaseS,
-        batch_timeout_s: d.batchTimeoutS,
-        max_attempts: d.maxAttempts,
-        result_count: ack.count,
-        results: ack.results,
-      },
-      { batchKey: req.ack?.batchKey, given: ack.count },
-    );
-    return {
-      ack: ACK[num(r.ack)],
-      batchKey: r.batch_key as string,
-      items: r.items as string[],
-      retryLength: num(r.retry_len),
-      leaseMs: num(r.lease_ms),
-      source: r.source as TakeReply['source'],
-      healed: num(r.healed),
-    };
+  take(req: TakeRequest): Promise<TakeReply> {
+    return this.laneTakes(req).take(req.ack, req.fromRetry ?? false);
+  }
+
+  /** One lane's take call, for a caller that takes many times with the same lane, node, size and block time. */
+  laneTakes(lane: Omit<TakeRequest, 'ack' | 'fromRetry'>): LaneTakeCall {
+    return new LaneTakeCall(this, lane);
   }
 
   /** Ack one batch: `results` (exactly-once) or `count` after pushResults (at-least-once). */
@@ -305,6 +283,76 @@ export class WorkQueue {
       leaseS: num(lease, this.defaults.leaseS),
       batchTimeoutS: num(timeout, this.defaults.batchTimeoutS),
       maxAttempts: num(attempts, this.defaults.maxAttempts),
+    };
+  }
+}
+
+/**
+ * The take script as one lane calls it, batch after batch: KEYS and every ARGV that stays the same
+ * (node, lane prefix, size, block time, defaults) are built once from the manifest, so a take only
+ * writes its ack and from-retry into a copy, and its reply is read by the manifest's positions.
+ * At batch 1 this runs once per item.
+ */
+export class LaneTakeCall {
+  private readonly keys: string[];
+  private readonly template: string[];
+  private readonly at: { prev: number; push: number; fromRetry: number; count: number; results: number };
+  private readonly reply: { ack: number; batchKey: number; items: number; retryLength: number; leaseMs: number; source: number; healed: number };
+
+  constructor(
+    private readonly wq: WorkQueue,
+    lane: Omit<TakeRequest, 'ack' | 'fromRetry'>,
+  ) {
+    const protocol = wq.scripts.protocol;
+    const d = wq.defaults;
+    this.keys = wq.keysOf('take');
+    // Every name checked against the manifest once, here; the template holds no results.
+    this.template = protocol
+      .args('take', {
+        prev_batch_key: '',
+        push: '0',
+        node_id: lane.nodeId,
+        lane_prefix: lane.lanePrefix ?? '',
+        size: lane.size ?? QUEUE_DEFAULTS.batchSize,
+        from_retry: '0',
+        block_ms: Math.round(lane.blockMs ?? QUEUE_DEFAULTS.blockS * 1000),
+        lease_s: d.leaseS,
+        batch_timeout_s: d.batchTimeoutS,
+        max_attempts: d.maxAttempts,
+        result_count: 0,
+        results: [],
+      })
+      .map(String);
+    const arg = (name: string) => protocol.argPosition('take', name);
+    this.at = { prev: arg('prev_batch_key'), push: arg('push'), fromRetry: arg('from_retry'), count: arg('result_count'), results: arg('results...') };
+    if (this.at.results !== this.template.length) throw new Error('take: results... must be the last argument in manifest.json');
+    const field = (name: string) => protocol.replyPosition('take', name);
+    this.reply = {
+      ack: field('ack'), batchKey: field('batch_key'), items: field('items'), retryLength: field('retry_len'),
+      leaseMs: field('lease_ms'), source: field('source'), healed: field('healed'),
+    };
+  }
+
+  async take(ack: TakeRequest['ack'], fromRetry: boolean): Promise<TakeReply> {
+    const wq = this.wq;
+    const a = wq.ackArgs(ack);
+    const argv = this.template.slice();
+    argv[this.at.prev] = ack?.batchKey ?? '';
+    argv[this.at.push] = a.push;
+    argv[this.at.fromRetry] = fromRetry ? '1' : '0';
+    argv[this.at.count] = String(a.count);
+    for (let i = 0; i < a.results.length; i++) argv.push(a.results[i]);
+    const r = (await wq.scripts.run(wq.client, 'take', this.keys, argv)) as unknown[];
+    if (isScriptError(r)) throw scriptError('take', r, { batchKey: ack?.batchKey, given: a.count }, wq.scripts.protocol);
+    const at = this.reply;
+    return {
+      ack: ACK[r[at.ack] as number],
+      batchKey: r[at.batchKey] as string,
+      items: r[at.items] as string[],
+      retryLength: r[at.retryLength] as number,
+      leaseMs: r[at.leaseMs] as number,
+      source: r[at.source] as TakeReply['source'],
+      healed: r[at.healed] as number,
     };
   }
 }

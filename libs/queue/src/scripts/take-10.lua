@@ -87,13 +87,14 @@ if #expired > 0 then
   _, err = read(E_DEAD, 'LLEN', k.dead)
   if err then return err end
 end
+local seq
 if lane ~= '' then
   _, err = read(E_INPUT, 'LLEN', k.input)
   if err then return err end
-  local seq
-  seq, err = read(E_SEQ, 'GET', k.seq)
+  -- The first write, so it doubles as P:seq's check: INCR refuses a wrong type or a value that
+  -- is not an integer, and then nothing was written.
+  seq, err = read(E_SEQ, 'INCR', k.seq)
   if err then return err end
-  if seq and not tonumber(seq) then return {E_SEQ, k.seq} end
 end
 
 local ack = 0
@@ -111,24 +112,25 @@ end
 
 if lane == '' then return {ack, '', {}, retry_len, 0, 'none', healed} end
 
+-- One item moves with one LMOVE (retry, or a batch of 1: the per-item path); more with RPOP
+-- and one RPUSH.
+local key = lane .. seq
 local items, source = nil, 'input'
 if from_retry and retry_len > 0 then
-  items, source = {redis.call('RPOP', k.retry)}, 'retry'
+  items, source = {redis.call('LMOVE', k.retry, key, 'RIGHT', 'RIGHT')}, 'retry'
   retry_len = retry_len - 1
+elseif size == 1 then
+  local item = redis.call('LMOVE', k.input, key, 'RIGHT', 'RIGHT')
+  if item then items = {item} else items, source = {}, 'wait' end
 else
   items = redis.call('RPOP', k.input, size)
-  if not items then items, source = {}, 'wait' end
+  if items then redis.call('RPUSH', key, unpack(items)) else items, source = {}, 'wait' end
 end
 
-local key = lane .. redis.call('INCR', k.seq)
 local lease_s = positive(cfg[1], ARGV[8])
 local timeout_s = positive(cfg[2], ARGV[9])
 local lease_ms = lease_s * 1000
-if #items > 0 then
-  redis.call('RPUSH', key, unpack(items))
-else
-  lease_ms = lease_ms + block_ms
-end
+if #items == 0 then lease_ms = lease_ms + block_ms end
 if lease_ms > timeout_s * 1000 + block_ms then lease_ms = timeout_s * 1000 + block_ms end
 redis.call('ZADD', k.leases, now + lease_ms, key)
 redis.call('HSET', k.taken, key, now)

@@ -1,4 +1,4 @@
-import type { TakeReply } from '../work-queue';
+import type { LaneTakeCall, TakeReply } from '../work-queue';
 import { WorkQueue } from '../work-queue';
 import { Connections, isConnectionProblem } from './connections';
 import type { Lane } from './lanes';
@@ -23,9 +23,17 @@ export class WorkerScriptRunner {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** Each lane's take call, its constant arguments built once (at batch 1 a take is per item). */
+  private readonly laneTakes = new Map<number, LaneTakeCall>();
+
   take(lane: Lane, pending: PendingAck | undefined, fromRetry: boolean): Promise<TakeReply> {
-    const s = this.s;
-    return this.wq.take({ ack: pending, lanePrefix: lane.prefix, nodeId: s.nodeId, size: s.batch, fromRetry, blockMs: Math.round(s.blockS * 1000) });
+    let call = this.laneTakes.get(lane.index);
+    if (!call) {
+      const s = this.s;
+      call = this.wq.laneTakes({ lanePrefix: lane.prefix, nodeId: s.nodeId, size: s.batch, blockMs: Math.round(s.blockS * 1000) });
+      this.laneTakes.set(lane.index, call);
+    }
+    return call.take(pending, fromRetry);
   }
 
   private ack(pending: PendingAck): Promise<unknown> {
