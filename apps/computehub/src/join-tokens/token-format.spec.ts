@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { issueToken, parseToken, sameDigest, tokenDigest } from './token-format';
 
 describe('token format', () => {
@@ -9,6 +10,12 @@ describe('token format', () => {
     expect(parseToken(node.token)).toEqual({ kind: 'node', id: node.id });
     expect(node.digest).toBe(tokenDigest(node.token));
     expect(node.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('stores the lowercase hex SHA-256 of the UTF-8 token string (the form the data gateway reads)', () => {
+    // FIPS 180-2 test vector, and a non-ASCII string hashed as UTF-8.
+    expect(tokenDigest('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(tokenDigest('é')).toBe(createHash('sha256').update(Buffer.from('é', 'utf8')).digest('hex'));
   });
 
   it('parses nothing else, and compares only whole digests', () => {
