@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { issueToken, parseToken, sameDigest, tokenDigest } from './token-format';
+import { issueToken, parseToken, sameDigest, sameDigestBytes, tokenDigest, tokenDigestBytes } from './token-format';
 
 describe('token format', () => {
   it('issues gcj_/gcn_ tokens whose id leads to the record and whose digest is the hex SHA-256 of the whole string', () => {
@@ -24,5 +24,9 @@ describe('token format', () => {
     expect(sameDigest(d, d)).toBe(true);
     expect(sameDigest(d, tokenDigest('y'))).toBe(false);
     expect(sameDigest(d, d.slice(0, 62))).toBe(false);
+    expect(tokenDigestBytes('x').toString('hex')).toBe(d);
+    expect(sameDigestBytes(Buffer.from(d, 'hex'), tokenDigestBytes('x'))).toBe(true);
+    expect(sameDigestBytes(Buffer.from(d, 'hex'), tokenDigestBytes('y'))).toBe(false);
+    expect(sameDigestBytes(Buffer.from(d.slice(0, 62), 'hex'), tokenDigestBytes('x'))).toBe(false);
   });
 });

@@ -23,6 +23,16 @@ export function tokenDigest(token: string): string {
   return hash('sha256', token, 'hex');
 }
 
+/** The same digest as raw bytes, to compare with a kept digest's bytes without hex round trips. */
+export function tokenDigestBytes(token: string): Buffer {
+  return hash('sha256', token, 'buffer');
+}
+
+/** Compares two raw SHA-256 digests in constant time. */
+export function sameDigestBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === 32 && b.length === 32 && timingSafeEqual(a, b);
+}
+
 /** Compares two hex digests in constant time. */
 export function sameDigest(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
