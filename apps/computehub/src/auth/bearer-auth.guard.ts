@@ -13,6 +13,12 @@ import { TokenRegistry } from './token-registry';
 
 const NODE_ONLY = new Set([Role.Node]);
 
+/** A route's markers, read once: decorators set them when the class loads, and they never change. */
+interface RouteMarkers {
+  access: Access | undefined;
+  joinTokenAllowed: boolean;
+}
+
 /**
  * Global guard: every route wants `Authorization: Bearer <token>` unless marked open. 401 for a
  * missing or unknown token (with `reason: "revoked"` for a revoked node's credential), 403 for a
@@ -28,8 +34,11 @@ export class BearerAuthGuard implements CanActivate {
     private readonly config: HubConfig,
   ) {}
 
+  /** Per controller class, per handler: reflecting the markers on every request cost more than the check. */
+  private readonly markers = new WeakMap<object, WeakMap<object, RouteMarkers>>();
+
   canActivate(context: ExecutionContext): boolean {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, [context.getHandler(), context.getClass()]);
+    const { access, joinTokenAllowed } = this.markersOf(context);
     if (access && 'open' in access) return true;
     if (access && 'metrics' in access && this.config.values.metrics_public) return true;
     const request = context.switchToHttp().getRequest<RequestWithRoles & RequestWithCaller>();
@@ -40,13 +49,29 @@ export class BearerAuthGuard implements CanActivate {
     // A route without a marker wants admin: forgetting one can never open a route.
     const needed = !access ? Role.Admin : 'role' in access ? access.role : Role.Viewer;
     if (!caller.roles.has(needed)) throw new ForbiddenException(`this token lacks the ${needed} role`);
-    if (caller.kind === 'join' && !this.reflector.get<boolean>(JOIN_TOKEN_ALLOWED_KEY, context.getHandler())) {
+    if (caller.kind === 'join' && !joinTokenAllowed) {
       throw new ForbiddenError('a join token can only register (POST /gridnode/register); every later call uses the node_token register answered');
     }
     if (caller.kind === 'node-credential') this.checkOwnNode(caller, request);
     request[CALLER_ROLES] = caller.roles;
     request[CALLER] = caller;
     return true;
+  }
+
+  private markersOf(context: ExecutionContext): RouteMarkers {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let ofClass = this.markers.get(controller);
+    if (!ofClass) this.markers.set(controller, (ofClass = new WeakMap()));
+    let found = ofClass.get(handler);
+    if (!found) {
+      found = {
+        access: this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, [handler, controller]),
+        joinTokenAllowed: !!this.reflector.get<boolean>(JOIN_TOKEN_ALLOWED_KEY, handler),
+      };
+      ofClass.set(handler, found);
+    }
+    return found;
   }
 
   private identify(token: string): Caller {

@@ -58,6 +58,27 @@ describe('cacheValidationMetadata', () => {
     expect((errorsOf(LateChild, { name: 'x' }) as { property: string }[]).map((e) => e.property)).toEqual(['count']);
   });
 
+  it('keeps a nested object\'s lookup under its parent\'s schema name apart from the top-level one', () => {
+    const top = storage.getTargetValidationMetadatas(HeartbeatDto, undefined as unknown as string, false, false);
+    const nested = storage.getTargetValidationMetadatas(HeartbeatDto, 'Parent', undefined as unknown as boolean, undefined as unknown as boolean);
+    expect(storage.getTargetValidationMetadatas(HeartbeatDto, undefined as unknown as string, false, false)).toBe(top);
+    expect(storage.getTargetValidationMetadatas(HeartbeatDto, 'Parent', false, false)).toBe(nested);
+    expect(top.length).toBeGreaterThan(0);
+  });
+
+  it('still honours always and strictGroups', () => {
+    class Marked {
+      @IsString({ groups: ['a'] }) name!: string;
+      @IsInt({ always: true }) count!: number;
+    }
+    const body = { name: 1, count: 'x' };
+    const propertiesOf = (options: object) => validateSync(plainToInstance(Marked, body), { forbidUnknownValues: false, ...options }).map((e) => e.property);
+    // Without groups every rule applies, unless strictGroups leaves out the grouped ones.
+    expect(propertiesOf({})).toEqual(['name', 'count']);
+    expect(propertiesOf({ always: true })).toEqual(['name', 'count']);
+    expect(propertiesOf({ strictGroups: true })).toEqual(['count']);
+  });
+
   it('leaves lookups by validation group to class-validator', () => {
     class Grouped {
       @IsString({ groups: ['a'] }) name!: string;

@@ -19,6 +19,11 @@ export function cacheValidationMetadata(storage: MetadataStorage = getMetadataSt
   marked[INSTALLED] = true;
 
   const byTarget = new Map<unknown, Map<string, ValidationMetadata[]>>();
+  /**
+   * The validator's usual call (no `always`, no strict groups), by class then schema name (the
+   * parent's class name for a nested object, undefined at the top), without building a key.
+   */
+  const plain = new Map<unknown, Map<string | undefined, ValidationMetadata[]>>();
   const grouped = new WeakMap<ValidationMetadata[], Grouped>();
   const lookUp = storage.getTargetValidationMetadatas.bind(storage);
   const group = storage.groupByPropertyName.bind(storage);
@@ -26,21 +31,32 @@ export function cacheValidationMetadata(storage: MetadataStorage = getMetadataSt
   const addSchema = storage.addValidationSchema.bind(storage);
   storage.addValidationSchema = (schema) => {
     byTarget.clear();
+    plain.clear();
     addSchema(schema);
   };
   const addMetadata = storage.addValidationMetadata.bind(storage);
   storage.addValidationMetadata = (metadata) => {
     byTarget.clear();
+    plain.clear();
     addMetadata(metadata);
   };
   const addConstraint = storage.addConstraintMetadata.bind(storage);
   storage.addConstraintMetadata = (metadata) => {
     byTarget.clear();
+    plain.clear();
     addConstraint(metadata);
   };
 
   storage.getTargetValidationMetadatas = (targetConstructor, targetSchema, always, strictGroups, groups) => {
     if (groups && groups.length > 0) return lookUp(targetConstructor, targetSchema, always, strictGroups, groups);
+    // class-validator reads `always` and `strictGroups` only as true or not: undefined and false agree.
+    if (!always && !strictGroups) {
+      let bySchema = plain.get(targetConstructor);
+      if (!bySchema) plain.set(targetConstructor, (bySchema = new Map()));
+      let metadatas = bySchema.get(targetSchema);
+      if (!metadatas) bySchema.set(targetSchema, (metadatas = lookUp(targetConstructor, targetSchema, always, strictGroups, groups)));
+      return metadatas;
+    }
     const key = `${targetSchema}\u0000${always}\u0000${strictGroups}`;
     let kept = byTarget.get(targetConstructor);
     if (!kept) byTarget.set(targetConstructor, (kept = new Map()));

@@ -6,7 +6,7 @@ import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
 import { CredentialChange, JoinTokenRecord, NodeCredentialRecord, RevokedNodeRecord } from './credential-records';
 import { CredentialStore } from './credential-store';
-import { configJoinTokenId, issueToken, parseToken, sameDigest, tokenDigest } from './token-format';
+import { configJoinTokenId, issueToken, parseToken, sameDigest, sameDigestBytes, tokenDigest, tokenDigestBytes } from './token-format';
 
 /** What a bearer token is to the credential book. */
 export type CredentialLookup =
@@ -35,6 +35,8 @@ export class CredentialBook implements OnModuleInit, OnApplicationShutdown {
   /** Live (credential held, not revoked) node ids per join token. */
   private readonly liveNodes = new Map<string, Set<string>>();
   private removals?: Subscription;
+  /** Each record's stored hex digest as bytes, decoded once rather than on every request. */
+  private readonly digestBytes = new WeakMap<{ digest: string }, Buffer>();
 
   constructor(
     private readonly store: CredentialStore,
@@ -80,7 +82,7 @@ export class CredentialBook implements OnModuleInit, OnApplicationShutdown {
     const parsed = parseToken(token);
     if (parsed?.kind === 'node') {
       const credential = this.credentials.get(parsed.id);
-      if (!credential || !sameDigest(credential.digest, tokenDigest(token))) return { kind: 'refused', message: 'unknown node credential' };
+      if (!credential || !this.matches(credential, token)) return { kind: 'refused', message: 'unknown node credential' };
       const revoked = this.revoked.get(credential.node_id);
       if (revoked) return { kind: 'refused', message: `node ${credential.node_id} was revoked at ${revoked.revoked_at}`, reason: 'revoked' };
       return { kind: 'node-credential', nodeId: credential.node_id, joinTokenId: credential.join_token_id };
@@ -88,7 +90,7 @@ export class CredentialBook implements OnModuleInit, OnApplicationShutdown {
     let joinToken: JoinTokenRecord | undefined;
     if (parsed?.kind === 'join') {
       const record = this.joinTokens.get(parsed.id);
-      if (!record || !sameDigest(record.digest, tokenDigest(token))) return { kind: 'refused', message: 'unknown join token' };
+      if (!record || !this.matches(record, token)) return { kind: 'refused', message: 'unknown join token' };
       joinToken = record;
     } else {
       const digest = tokenDigest(token);
@@ -249,6 +251,13 @@ export class CredentialBook implements OnModuleInit, OnApplicationShutdown {
     await this.store.write([{ drop_credential: credential.token_id }]).catch((err: Error) => {
       this.logger.warn(`could not save that node ${nodeId}'s credential is gone: ${err.message}`);
     });
+  }
+
+  /** Whether `token` is the secret whose digest `record` keeps, compared in constant time. */
+  private matches(record: { digest: string }, token: string): boolean {
+    let kept = this.digestBytes.get(record);
+    if (!kept) this.digestBytes.set(record, (kept = Buffer.from(record.digest, 'hex')));
+    return sameDigestBytes(kept, tokenDigestBytes(token));
   }
 
   private putCredential(record: NodeCredentialRecord): void {

@@ -7,7 +7,16 @@ import type { NodeRecord } from './node-record';
  * password: a container's last error often quotes the URL it failed to reach.
  */
 export function publicNode(node: NodeRecord): NodeRecordDto {
-  return maskRedisUrlsDeep({
+  return maskRedisUrlsDeep(nodeView(node));
+}
+
+/**
+ * The same view unmasked, for the event bus only: no listener inside the hub sends a node's
+ * fields anywhere, and the SSE stream masks every event at its edge, so masking here too cost a
+ * walk over the whole record on almost every heartbeat for nothing.
+ */
+export function nodeView(node: NodeRecord): NodeRecordDto {
+  return {
     id: node.id,
     hostname: node.hostname,
     architecture: node.architecture,
@@ -31,5 +40,5 @@ export function publicNode(node: NodeRecord): NodeRecordDto {
     not_running: node.not_running ?? node.derived_not_running ?? null,
     left_at: node.left_at ?? null,
     revoked_at: node.revoked_at ?? null,
-  });
+  };
 }

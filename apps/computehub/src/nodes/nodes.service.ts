@@ -11,7 +11,7 @@ import { EventBus } from '../events/event-bus';
 import { jsonArrayChunks } from '../http/json-array-chunks';
 import { NodeRecord, persistedPart } from './node-record';
 import { NodeChange, NodeStore } from './node-store';
-import { publicNode } from './node-views';
+import { nodeView, publicNode } from './node-views';
 import { sameNotRunning } from '../runnability/node-verdict';
 
 /**
@@ -210,10 +210,10 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
     if (dto.not_running !== undefined) node.not_running = dto.not_running;
     this.dirty.add(node.id);
-    if (wasOffline) this.bus.publish('node.online', publicNode(node));
+    if (wasOffline) this.bus.publish('node.online', nodeView(node));
     if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;
-      this.bus.publish('node.updated', publicNode(node));
+      this.bus.publish('node.updated', nodeView(node));
     }
     return { stop_requested: node.stop_requested };
   }
@@ -223,7 +223,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const node = this.nodes.get(id);
     if (!node || sameNotRunning(node.derived_not_running ?? null, reason)) return;
     node.derived_not_running = reason;
-    this.bus.publish('node.updated', publicNode(node));
+    this.bus.publish('node.updated', nodeView(node));
   }
 
   /** The node leaves: its record stays, Offline, until removed (by `remove` or the sweep). */
