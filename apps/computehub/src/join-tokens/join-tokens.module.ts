@@ -4,6 +4,7 @@ import { NodesModule } from '../nodes/nodes.module';
 import { StateRedis } from '../persistence/state-redis.provider';
 import { StateWriteHealth } from '../persistence/state-write-health';
 import { QueuesModule } from '../queues/queues.module';
+import { RedisUsersModule } from '../redis-users/redis-users.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { CredentialBook } from './credential-book';
 import { CredentialStore } from './credential-store';
@@ -17,7 +18,7 @@ import { RedisCredentialStore } from './redis-credential-store';
 
 /** Volunteer identity: join tokens, the node credentials they lead to, and revocation. */
 @Module({
-  imports: [NodesModule, TasksModule, QueuesModule],
+  imports: [NodesModule, TasksModule, QueuesModule, RedisUsersModule],
   controllers: [JoinTokensController, NodeRevocationController],
   providers: [
     {

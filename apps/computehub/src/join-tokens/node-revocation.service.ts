@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors/not-found.error';
 import { EventBus } from '../events/event-bus';
 import { NodesService } from '../nodes/nodes.service';
 import { QueueRef, queueRefKey, queueRefOf, TaskQueues } from '../queues/task-queues';
+import { RedisUsers } from '../redis-users/redis-users.service';
 import { TasksService } from '../tasks/tasks.service';
 import { CredentialBook } from './credential-book';
 
@@ -28,6 +29,7 @@ export class NodeRevocation {
     private readonly tasks: TasksService,
     private readonly queues: TaskQueues,
     private readonly bus: EventBus,
+    private readonly redisUsers: RedisUsers,
   ) {}
 
   async revoke(nodeId: string, at = new Date().toISOString()): Promise<NodeRevokedDto> {
@@ -39,6 +41,9 @@ export class NodeRevocation {
     // Wakes the node's open long-poll, which then answers 401 "revoked"; listeners get the record as shown.
     if (view) this.bus.publish('node.revoked', view);
     this.logger.log(`node ${nodeId} revoked`);
+    // Its Redis users go first (Redis disconnects their clients), so no container of the node can
+    // take a batch after the hand-back below: one hand-back then finds every batch it holds.
+    await this.redisUsers.dropForNode(nodeId).catch((err: Error) => this.logger.warn(`could not delete node ${nodeId}'s Redis users: ${err.message}`));
     const items = await this.handBack(nodeId);
     setTimeout(() => void this.handBack(nodeId), SECOND_HAND_BACK_MS).unref();
     return { node_id: nodeId, revoked_at: record.revoked_at, items_handed_back: items };

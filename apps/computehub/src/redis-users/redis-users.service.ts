@@ -72,8 +72,8 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.subscription = this.bus.events$.subscribe((event) => {
       const id = (event.data as { id?: string }).id;
-      // A revoked node's containers may still run: its users go at once, the hub hands its batches back.
-      if ((event.type === 'node.removed' || event.type === 'node.revoked') && id) void this.dropForNode(id).catch(() => undefined);
+      // A revoked node's users are dropped by the revocation itself, before its hand-back.
+      if (event.type === 'node.removed' && id) void this.dropForNode(id).catch(() => undefined);
       if (event.type === 'task.started' && id) {
         const task = this.tasks.view().state.tasks.find((t) => t.id === id);
         if (task && needsScopedUsers(task)) void this.serial(() => this.prepare(task)).catch(() => undefined);
