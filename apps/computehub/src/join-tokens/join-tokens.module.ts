@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { HubConfig } from '../config/hub-config';
+import { stateStoreProvider } from '../persistence/state-store.provider';
 import { NodesModule } from '../nodes/nodes.module';
-import { StateRedis } from '../persistence/state-redis.provider';
-import { StateWriteHealth } from '../persistence/state-write-health';
 import { QueuesModule } from '../queues/queues.module';
 import { RedisUsersModule } from '../redis-users/redis-users.module';
 import { TasksModule } from '../tasks/tasks.module';
@@ -21,12 +19,7 @@ import { RedisCredentialStore } from './redis-credential-store';
   imports: [NodesModule, TasksModule, QueuesModule, RedisUsersModule],
   controllers: [JoinTokensController, NodeRevocationController],
   providers: [
-    {
-      provide: CredentialStore,
-      inject: [HubConfig, StateRedis, StateWriteHealth],
-      useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
-        config.values.state_store === 'redis' ? new RedisCredentialStore(redis, writes) : new FileCredentialStore(config, writes),
-    },
+    stateStoreProvider(CredentialStore, { redis: (redis, writes) => new RedisCredentialStore(redis, writes), file: (config, writes) => new FileCredentialStore(config, writes) }),
     CredentialBook,
     JoinTokensService,
     NodeRevocation,

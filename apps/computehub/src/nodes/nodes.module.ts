@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HubConfig } from '../config/hub-config';
-import { StateRedis } from '../persistence/state-redis.provider';
-import { StateWriteHealth } from '../persistence/state-write-health';
+import { stateStoreProvider } from '../persistence/state-store.provider';
 import { FileNodeStore } from './file-node-store';
 import { NodeStore } from './node-store';
 import { NodesController } from './nodes.controller';
@@ -11,12 +9,7 @@ import { RedisNodeStore } from './redis-node-store';
 @Module({
   controllers: [NodesController],
   providers: [
-    {
-      provide: NodeStore,
-      inject: [HubConfig, StateRedis, StateWriteHealth],
-      useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
-        config.values.state_store === 'redis' ? new RedisNodeStore(redis, writes) : new FileNodeStore(config, writes),
-    },
+    stateStoreProvider(NodeStore, { redis: (redis, writes) => new RedisNodeStore(redis, writes), file: (config, writes) => new FileNodeStore(config, writes) }),
     NodesService,
   ],
   exports: [NodesService],

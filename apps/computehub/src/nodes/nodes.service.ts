@@ -230,17 +230,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   async deregister(id: string): Promise<void> {
     const node = this.nodes.get(id);
     if (!node || node.left_at) throw new NotFoundError(`Node ${id} not found`);
-    const departed: NodeRecord = {
-      ...node,
-      online: false,
-      left_at: new Date().toISOString(),
-      stop_requested: false,
-      runtime_status: null,
-      active_containers: 0,
-      instances: [],
-      not_running: null,
-      derived_not_running: null,
-    };
+    const departed = gone(node, { left_at: new Date().toISOString() });
     await this.commit(() => this.put(departed), () => this.put(node), [{ put: persistedPart(departed) }]);
     this.bus.publish('node.deregistered', publicNode(departed));
   }
@@ -252,18 +242,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   async markRevoked(id: string, revokedAt: string): Promise<NodeRecordDto | null> {
     const node = this.nodes.get(id);
     if (!node) return null;
-    const revoked: NodeRecord = {
-      ...node,
-      online: false,
-      left_at: node.left_at ?? revokedAt,
-      revoked_at: revokedAt,
-      stop_requested: false,
-      runtime_status: null,
-      active_containers: 0,
-      instances: [],
-      not_running: null,
-      derived_not_running: null,
-    };
+    const revoked = gone(node, { left_at: node.left_at ?? revokedAt, revoked_at: revokedAt });
     await this.commit(() => this.put(revoked), () => this.put(node), [{ put: persistedPart(revoked) }]);
     return publicNode(revoked);
   }
@@ -368,4 +347,19 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       throw new StateUnavailableError('node records could not be saved; nothing was changed');
     }
   }
+}
+
+/** A node that left or was revoked: Offline, running nothing, asked for nothing. */
+function gone(node: NodeRecord, when: Pick<NodeRecord, 'left_at'> & Partial<Pick<NodeRecord, 'revoked_at'>>): NodeRecord {
+  return {
+    ...node,
+    ...when,
+    online: false,
+    stop_requested: false,
+    runtime_status: null,
+    active_containers: 0,
+    instances: [],
+    not_running: null,
+    derived_not_running: null,
+  };
 }

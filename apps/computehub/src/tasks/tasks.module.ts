@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { HubConfig } from '../config/hub-config';
-import { StateRedis } from '../persistence/state-redis.provider';
-import { StateWriteHealth } from '../persistence/state-write-health';
 import { NodesModule } from '../nodes/nodes.module';
+import { stateStoreProvider } from '../persistence/state-store.provider';
 import { ProgressModule } from '../progress/progress.module';
 import { QueuesModule } from '../queues/queues.module';
 import { RunnabilityModule } from '../runnability/runnability.module';
@@ -21,12 +19,7 @@ import { TasksService } from './tasks.service';
   imports: [QueuesModule, ProgressModule, RunnabilityModule, NodesModule],
   controllers: [TasksController],
   providers: [
-    {
-      provide: TaskStore,
-      inject: [HubConfig, StateRedis, StateWriteHealth],
-      useFactory: (config: HubConfig, redis: StateRedis, writes: StateWriteHealth) =>
-        config.values.state_store === 'redis' ? new RedisTaskStore(redis, writes) : new FileTaskStore(config, writes),
-    },
+    stateStoreProvider(TaskStore, { redis: (redis, writes) => new RedisTaskStore(redis, writes), file: (config, writes) => new FileTaskStore(config, writes) }),
     { provide: RunLeftovers, useClass: QueueRunLeftovers },
     TasksService,
     TaskCompletion,
