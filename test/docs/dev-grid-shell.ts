@@ -147,6 +147,8 @@ export interface ContainerDeath {
   node: string;
   task: string;
   exitCode: number;
+  /** When Docker saw it die (ms since the epoch). */
+  at: number;
   /** The last lines it wrote, when Docker still had them. */
   logs: string;
 }
@@ -181,14 +183,17 @@ export class ContainerDeathWatch {
     return this.ready;
   }
 
-  async crashesOf(nodeIds: Set<string>): Promise<ContainerDeath[]> {
+  /** Deaths of the nodes' containers, up to now: those before `stoppingAt` (the grid's own stop) are crashes. */
+  async deathsOf(nodeIds: Set<string>, stoppingAt: number): Promise<{ crashes: ContainerDeath[]; duringStop: ContainerDeath[] }> {
     await new Promise((r) => setTimeout(r, 500)); // the last events on their way
     this.child.kill('SIGTERM');
-    return (await Promise.all(this.deaths)).filter((d) => nodeIds.has(d.node));
+    const ours = (await Promise.all(this.deaths)).filter((d) => nodeIds.has(d.node));
+    return { crashes: ours.filter((d) => d.at < stoppingAt), duringStop: ours.filter((d) => d.at >= stoppingAt) };
   }
 
   private record(line: string): void {
-    const event = JSON.parse(line) as { id: string; Actor: { Attributes: Record<string, string> } };
+    const event = JSON.parse(line) as { id: string; timeNano?: number; time?: number; Actor: { Attributes: Record<string, string> } };
+    const at = event.timeNano ? Math.floor(event.timeNano / 1e6) : (event.time ?? 0) * 1000 || Date.now();
     const a = event.Actor.Attributes;
     const exitCode = Number(a.exitCode);
     if (STOPPED_EXIT_CODES.includes(exitCode)) return;
@@ -198,7 +203,7 @@ export class ContainerDeathWatch {
         let text = '';
         logs.stdout.on('data', (c: Buffer) => (text += c.toString()));
         logs.stderr.on('data', (c: Buffer) => (text += c.toString()));
-        logs.on('close', () => resolve({ node: a['gridcore.node'], task: a['gridcore.task'], exitCode, logs: text.trim() }));
+        logs.on('close', () => resolve({ node: a['gridcore.node'], task: a['gridcore.task'], exitCode, at, logs: text.trim() }));
       }),
     );
   }
