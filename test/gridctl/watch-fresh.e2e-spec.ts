@@ -143,8 +143,10 @@ describe('gridctl watch trusts only fresh samples', () => {
     await new Promise((r) => setTimeout(r, 4_200));
     sse.close();
     const samples = sse.events.filter((e) => e.type === 'progress').map((e) => Date.parse((e.data as any).data.sampled_at));
-    console.log(`progress events in 4.2 s with one SSE client (interval 6 s): ${samples.length}`);
-    expect(samples.length).toBeGreaterThanOrEqual(4);
-    for (let i = 1; i < samples.length; i++) expect(samples[i] - samples[i - 1]).toBeLessThan(1_600);
+    const gaps = samples.slice(1).map((t, i) => t - samples[i]);
+    console.log(`progress events in 4.2 s with one SSE client (interval 6 s): ${samples.length}, gaps ${gaps.join(', ')} ms`);
+    // 1 s samples, against the 6 s interval without a client: a tick a loaded machine delays stays far below it.
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+    for (const gap of gaps) expect(gap).toBeLessThan(2_500);
   });
 });
