@@ -6,6 +6,7 @@ const moduleNameMapper = {
   '^@gridcore/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@gridcore/docker-runtime(|/.*)$': '<rootDir>/libs/docker-runtime/src$1',
   '^@gridcore/operator(|/.*)$': '<rootDir>/libs/operator/src$1',
+  '^@gridcore/gateway(|/.*)$': '<rootDir>/libs/gateway/src$1',
 };
 module.exports = {
   rootDir: __dirname,

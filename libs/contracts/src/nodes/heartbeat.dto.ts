@@ -11,6 +11,12 @@ export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
 export const INSTANCE_STATES = ['starting', 'running', 'waiting', 'backoff', 'stopping', 'error'] as const;
 export type InstanceState = (typeof INSTANCE_STATES)[number];
 
+/** What one container used so far, cumulative since it started (read by the node from Docker / nvidia-smi). */
+export class InstanceUsageDto {
+  @ApiProperty({ description: 'CPU-seconds the container used since it started' }) @IsNumber() @Min(0) cpu_s: number;
+  @ApiProperty({ description: 'GPU-seconds (GPU busy time summed over its GPUs) since it started' }) @IsNumber() @Min(0) gpu_s: number;
+}
+
 export class InstanceStatusDto {
   @ApiProperty() @IsInt() @Min(0) @Max(4096) instance: number;
   @ApiProperty({ enum: INSTANCE_STATES }) @IsIn(INSTANCE_STATES) state: InstanceState;
@@ -22,6 +28,9 @@ export class InstanceStatusDto {
   @ApiProperty() @IsInt() @Min(0) restarts: number;
   @ApiPropertyOptional({ nullable: true, type: Number }) @IsOptional() @IsInt() last_exit_code?: number | null;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(NODE_RECORD_LIMITS.string_length) last_error?: string | null;
+  @ApiPropertyOptional({ type: InstanceUsageDto })
+  @OptionalObjectOf(InstanceUsageDto, 'usage')
+  usage?: InstanceUsageDto;
 }
 
 export class GpuUsageDto {
@@ -39,6 +48,12 @@ export class HostUsageDto {
   @ApiProperty() @IsNumber() @Min(0) load1: number;
   @ApiProperty() @IsNumber() @Min(0) load5: number;
   @ApiProperty() @IsNumber() @Min(0) load15: number;
+  @ApiPropertyOptional({ description: "The node's load value: max(owner CPU %, memory %), 0..100" })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  load?: number;
   @ApiPropertyOptional({ type: [GpuUsageDto] })
   @OptionalListOf(GpuUsageDto, NODE_RECORD_LIMITS.gpus)
   gpus?: GpuUsageDto[];
