@@ -40,7 +40,7 @@ export async function blockingPop(ctx: GatewayContext, s: ClientSession, args: s
 /** RPOP/LPOP key: one leased item, or nil; a count is refused (one item per pop keeps the ack simple). */
 export async function pop(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
   const command = args[0].toUpperCase();
-  if (args.length !== 2) return notAllowed(`${command} with a count`);
+  if (args.length !== 2) return notAllowed(command, 'with a count');
   const t = await slotFor(ctx, s, command);
   if (isReply(t)) return t;
   if (args[1] !== t.backend.keys.input) return notAllowed(command, 'only the task input');
@@ -50,7 +50,7 @@ export async function pop(ctx: GatewayContext, s: ClientSession, args: string[])
 /** LPUSH/RPUSH output value: acks the oldest held item with the value, exactly once. */
 export async function push(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
   const command = args[0].toUpperCase();
-  if (args.length !== 3) return notAllowed(`${command} of ${args.length < 3 ? 'no' : 'more than one'} value`);
+  if (args.length !== 3) return notAllowed(command, args.length < 3 ? 'without a value' : 'with more than one value');
   const t = await slotFor(ctx, s, command);
   if (isReply(t)) return t;
   if (args[1] !== t.backend.route.output_queue) return notAllowed(command, 'only to the task output');
@@ -58,12 +58,16 @@ export async function push(ctx: GatewayContext, s: ClientSession, args: string[]
   return 1;
 }
 
-/** LLEN of the task input (the consumer's exit test), items leased ahead for it counted as still there. */
+/**
+ * LLEN of the task input (the consumer's exit test): the input, the retried items (this
+ * consumer takes those too) and the item leased ahead for it, all still to be done.
+ */
 export async function llen(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
   const t = await containerBackend(ctx, s, 'LLEN');
   if (!('backend' in (t as object))) return t as Reply;
   const { backend, nodeId, instance } = t as { backend: TaskBackend; nodeId: string; instance: string };
   if (args.length !== 2 || args[1] !== backend.keys.input) return notAllowed('LLEN', 'only the task input');
   const ahead = ctx.backends.existingSlot(nodeId, instance)?.aheadCount ?? 0;
-  return (await backend.cmd.llen(args[1])) + ahead;
+  const [input, retry] = await Promise.all([backend.cmd.llen(args[1]), backend.cmd.llen(backend.keys.retry)]);
+  return input + retry + ahead;
 }

@@ -27,7 +27,11 @@ export class QueueCalls {
     return reply;
   }
 
-  /** take-10 with one item: acks `ack` (pushing `result` when given) and takes into `lanePrefix` ('' takes nothing). */
+  /**
+   * take-10 with one item: acks `ack` (pushing `result` when given) and takes into `lanePrefix`
+   * ('' takes nothing). A retried item comes first: the original consumer has no isolation lane,
+   * and one item per batch already keeps a poison item from failing others.
+   */
   async take(lanePrefix: string, nodeId: string, blockMs: number, ack?: { batchKey: string; result?: string }): Promise<TakeOutcome> {
     const b = this.b;
     const push = ack?.result !== undefined && b.sameServer;
@@ -35,7 +39,7 @@ export class QueueCalls {
     const r = await this.call(
       'take',
       {
-        prev_batch_key: ack?.batchKey ?? '', push: push ? '1' : '0', node_id: nodeId, lane_prefix: lanePrefix, size: 1, from_retry: '0',
+        prev_batch_key: ack?.batchKey ?? '', push: push ? '1' : '0', node_id: nodeId, lane_prefix: lanePrefix, size: 1, from_retry: '1',
         block_ms: blockMs, lease_s: b.leaseS, batch_timeout_s: b.route.batch_timeout_s, max_attempts: b.route.max_attempts,
         result_count: ack ? 1 : 0, results: push ? [ack?.result as string] : [],
       },
