@@ -2,14 +2,18 @@
  * bench/throughput (issue 5 point 6): N items of the seed's workload (n → n:sqrt(n)) through
  * every contender with P = CPU count worker processes, all in one run, median of R runs:
  * the TS SDK at batch 100 and batch 1, the original consumer (Python, unchanged), BullMQ
- * (concurrency 100 per process, removeOnComplete) and the Redis ceiling (redis-cli --pipe).
+ * (concurrency 100 per process, removeOnComplete), the Redis ceiling (redis-cli --pipe), and
+ * through the data gateway (issue 17.6, bench/throughput-gateway.ts in its own process): the TS
+ * SDK at batch 100 and the original consumer, each worker authenticated as its own container.
  * Loading is outside the clock; each list contender's input is loaded into a staging key and
  * RENAMEd into place once every worker is blocked and ready. Every contender's output is
  * checked complete, unrepeated and numerically right. Every wait is bounded; every child is
  * killed on exit. Env: BENCH_N, BENCH_RUNS, BENCH_ONLY (comma list of contenders),
- * BENCH_TIMEOUT_S (per contender run, default 900). The last line is one JSON object.
+ * BENCH_TIMEOUT_S (per contender run, default 900), BENCH_GATEWAY_PROFILE (a directory: the
+ * gateway runs under node --cpu-prof and writes its profile there). The last line is one JSON object.
  */
 import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -171,6 +175,68 @@ async function main(): Promise<void> {
       () => waitUntil(async () => (await blockedClients(r)) >= P, 10_000, 'consumers blocked in BRPOP'),
     );
 
+  /** The gateway for one contender run, in its own process; its URL for worker i. */
+  async function startGateway(): Promise<{ proc: ChildProcess; urlFor: (i: number) => string }> {
+    const credential = 'bench-node-credential';
+    const profile = process.env.BENCH_GATEWAY_PROFILE;
+    const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(ROOT, 'bench/throughput-gateway.ts')];
+    const proc = track(spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), GATEWAY_REDIS_URL: url, GATEWAY_CREDENTIAL: credential, GATEWAY_INPUT: 'bench:in', GATEWAY_OUTPUT: 'bench:out' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }));
+    const gwPort = await new Promise<number>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error('the gateway did not start within 60 s')), 60_000);
+      proc.stdout!.on('data', (d) => {
+        const m = /gateway listening (\d+)/.exec(String(d));
+        if (m) {
+          clearTimeout(timer);
+          res(Number(m[1]));
+        }
+      });
+      proc.once('exit', (code) => rej(new Error(`the gateway exited ${code}`)));
+    });
+    const digest = createHash('sha256').update(credential).digest('hex');
+    const urlFor = (i: number) => `redis://bench.${i}:${createHmac('sha256', digest).update(String(i)).digest('hex')}@127.0.0.1:${gwPort}`;
+    return { proc, urlFor };
+  }
+  /** A contender through the gateway: one gateway process, its waiters queued in it (Redis sees one blocked client). */
+  async function viaGateway(name: string, spawnWorker: (i: number, workerUrl: string) => ChildProcess, ready: (procs: ChildProcess[]) => Promise<void>): Promise<number> {
+    const gw = await startGateway();
+    try {
+      return await listContender(name, (i) => spawnWorker(i, gw.urlFor(i)), async (procs) => {
+        await ready(procs);
+        await waitUntil(async () => (await blockedClients(r)) >= 1, 10_000, `${name}: the gateway's waiting connection blocked`);
+        // The workers' waits queue in the gateway, where Redis cannot count them: a bounded settle.
+        await sleep(1500);
+      });
+    } finally {
+      await stopAll([gw.proc]);
+    }
+  }
+  const sdkViaGateway = () =>
+    viaGateway(
+      'gateway_ts_sdk_batch100',
+      (i, workerUrl) => spawn(process.execPath, [join(work, 'examples/node-worker/worker.js')], {
+        env: { ...env, INPUT_REDIS_URL: workerUrl, INPUT_QUEUE: 'bench:in', OUTPUT_QUEUE: 'bench:out', NODE_ID: 'bench', INSTANCE_ID: String(i),
+          GRIDCORE_BATCH: '100', GRIDCORE_CONCURRENCY: '1', GRIDCORE_BLOCK_S: '30', GRIDCORE_IDLE_EXIT_S: '600' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+      (procs) => Promise.all(procs.map((p) => new Promise<void>((res, rej) => {
+        p.stdout!.on('data', (d) => /gridcore-worker /.test(String(d)) && res());
+        p.once('exit', (code) => rej(new Error(`sdk worker exited ${code} before its start-up line`)));
+      }))).then(() => undefined),
+    );
+  const originalViaGateway = () =>
+    viaGateway(
+      'gateway_original_consumer',
+      (_i, workerUrl) => spawn('/usr/bin/python3', [join(ROOT, 'examples/original-consumer/consumer.py')], {
+        env: { ...env, INPUT_REDIS_URL: workerUrl, OUTPUT_REDIS_URL: workerUrl, INPUT_QUEUE: 'bench:in', OUTPUT_QUEUE: 'bench:out' },
+        stdio: 'inherit',
+      }),
+      async () => undefined,
+    );
+
   async function bullmq(): Promise<number> {
     await r.flushall();
     const q = new Queue('bench', { connection: { host: '127.0.0.1', port } });
@@ -242,6 +308,8 @@ async function main(): Promise<void> {
       ['ts_sdk_batch100', () => sdk(100)],
       ['ts_sdk_batch1', () => sdk(1)],
       ['original_consumer', original],
+      ['gateway_ts_sdk_batch100', sdkViaGateway],
+      ['gateway_original_consumer', originalViaGateway],
       ['bullmq', bullmq],
       ['redis_ceiling', redisCeiling],
     ] as [string, () => Promise<number>][]
@@ -271,6 +339,8 @@ async function main(): Promise<void> {
     ratio_vs_bullmq: ratio(m.ts_sdk_batch100, m.bullmq),
     ratio_vs_redis_ceiling: ratio(m.ts_sdk_batch100, m.redis_ceiling),
     batch1_ratio_vs_original: ratio(m.ts_sdk_batch1, m.original_consumer),
+    gateway_sdk_ratio_vs_direct: ratio(m.gateway_ts_sdk_batch100, m.ts_sdk_batch100),
+    gateway_original_ratio_vs_direct: ratio(m.gateway_original_consumer, m.original_consumer),
   }));
 }
 

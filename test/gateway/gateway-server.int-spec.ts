@@ -65,7 +65,7 @@ async function authReply(user: string, pass: string): Promise<string> {
 /** Every key and its content, to show a refused command changed nothing. */
 async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const key of (await redis.keys('*')).sort()) out[key] = (await redis.dump(key))?.toString('hex') ?? '';
+  for (const key of (await redis.keys('*')).sort()) out[key] = (await redis.dumpBuffer(key))?.toString('hex') ?? '';
   return out;
 }
 
@@ -201,6 +201,8 @@ describe("the seed's original consumer (BRPOP / LPUSH) through the gateway", () 
     await c.lpush(output, 'r1');
     await c.rpush(output, 'r2');
     await expect(c.lpush(output, 'r3')).rejects.toThrow(/no item is held/);
+    // A push is answered once matched to its held item; its ack lands right after.
+    await waitFor(async () => (await redis.llen(output)) === 2, 5000, 'both acks');
     expect(await redis.lrange(output, 0, -1)).toEqual(['r2', 'r1']);
     await expect(c.lpush(output, 'a', 'b')).rejects.toThrow(/is not allowed/);
     // LLEN counts the item the last push leased ahead as still in the input.
@@ -209,6 +211,7 @@ describe("the seed's original consumer (BRPOP / LPUSH) through the gateway", () 
     expect(await c.brpop(queue, 0.3)).toBeNull();
     await c.lpush(output, 'r3');
     expect(await c.llen(queue)).toBe(0);
+    await waitFor(async () => (await redis.llen(output)) === 3, 5000, 'the third ack');
     c.disconnect();
     await waitFor(async () => (await leftovers(redis, queue)).leases === 0, 5000, 'no lease left');
     expect(await leftovers(redis, queue)).toMatchObject({ input: 0, retry: 0, batchKeys: [], dead: [] });

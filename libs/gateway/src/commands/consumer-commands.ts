@@ -54,7 +54,7 @@ export async function push(ctx: GatewayContext, s: ClientSession, args: string[]
   const t = await slotFor(ctx, s, command);
   if (isReply(t)) return t;
   if (args[1] !== t.backend.route.output_queue) return notAllowed(command, 'only to the task output');
-  await t.slot.push(args[2]);
+  t.slot.push(args[2]);
   return 1;
 }
 

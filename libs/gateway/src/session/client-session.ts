@@ -40,6 +40,8 @@ export class ClientSession {
   private barrierSettled = true;
   private everything: Promise<unknown> = Promise.resolve();
   private closeAfterFlush = false;
+  /** Commands started and not finished. */
+  private running = 0;
 
   constructor(
     readonly id: number,
@@ -81,31 +83,60 @@ export class ClientSession {
     if (this.slots.length >= MAX_PENDING_REPLIES) return this.protocolError();
     const args = request as string[];
     const slot: Slot = { done: false };
+    const idle = this.slots.length === 0 && this.barrierSettled && this.running === 0;
     this.slots.push(slot);
     const exec = () => this.execute(slot, args);
-    const command = args[0].toUpperCase();
-    if (this.isOrdered(command)) {
+    const ordered = this.isOrdered(args[0].toUpperCase());
+    if (idle) {
+      // The common case (a client waiting for each reply): nothing before it, run it now.
+      const p = this.execute(slot, args);
+      if (p && ordered) this.raiseBarrier(p);
+      this.track(p);
+    } else if (ordered) {
       const p = this.everything.then(exec, exec);
-      this.barrier = p;
-      this.barrierSettled = false;
-      void p.then(() => {
-        if (this.barrier === p) this.barrierSettled = true;
-      });
-      this.everything = p;
+      this.raiseBarrier(p);
+      this.track(p);
     } else if (this.barrierSettled) {
-      this.everything = Promise.all([this.everything, exec()]);
+      this.track(exec());
     } else {
-      this.everything = Promise.all([this.everything, this.barrier.then(exec, exec)]);
+      this.track(this.barrier.then(exec, exec));
     }
   }
 
-  private async execute(slot: Slot, args: string[]): Promise<void> {
-    let reply: Reply;
+  /** Commands after `p` wait for it. */
+  private raiseBarrier(p: Promise<void>): void {
+    this.barrier = p;
+    this.barrierSettled = false;
+    void p.then(() => {
+      if (this.barrier === p) this.barrierSettled = true;
+    });
+  }
+
+  /** Keeps `everything` (what an ordered command waits for) covering every command started. */
+  private track(p: Promise<void> | void): void {
+    if (!p) return;
+    this.running++;
+    const done = () => void this.running--;
+    p.then(done, done);
+    this.everything = this.running === 1 ? p : Promise.all([this.everything, p]);
+  }
+
+  /** Runs one command; a reply given at once is written at once, without a promise in between. */
+  private execute(slot: Slot, args: string[]): Promise<void> | void {
+    let result: Reply | Promise<Reply>;
     try {
-      reply = await this.run(this, args);
+      result = this.run(this, args);
     } catch (err) {
-      reply = errorReply((err as Error).message || 'ERR gridcore gateway: internal error');
+      result = errorReply((err as Error).message || 'ERR gridcore gateway: internal error');
     }
+    if (!(result instanceof Promise)) return this.complete(slot, result);
+    return result.then(
+      (reply) => this.complete(slot, reply),
+      (err: Error) => this.complete(slot, errorReply(err.message || 'ERR gridcore gateway: internal error')),
+    );
+  }
+
+  private complete(slot: Slot, reply: Reply): void {
     slot.done = true;
     slot.reply = reply;
     this.flush();

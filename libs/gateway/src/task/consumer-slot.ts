@@ -10,6 +10,9 @@ interface Held {
   owner: number;
 }
 
+/** Items a consumer's pushes keep leased ahead of its pops. */
+const AHEAD = 2;
+
 /** A blocking pop waits in chunks of at most this, each on a fresh waiting key. */
 const WAIT_CHUNK_MS = 30_000;
 
@@ -34,11 +37,14 @@ export class ConsumerSlot {
   private pushChain: Promise<unknown> = Promise.resolve();
   /** The node stops this container gracefully: what it holds goes back without an attempt. */
   graceful = false;
+  /** Pushes whose ack has not come back yet. */
+  private acking = 0;
 
   constructor(
     private readonly backend: TaskBackend,
     readonly nodeId: string,
     readonly instance: string,
+    private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     this.calls = new QueueCalls(backend);
     const run = `gw${randomBytes(6).toString('hex')}`;
@@ -79,6 +85,8 @@ export class ConsumerSlot {
   }
 
   private async popNow(connId: number, timeoutMs: number | null): Promise<string | null> {
+    // A push's ack may be bringing the next item ahead: wait for it rather than take another.
+    if (this.ahead.length === 0 && this.acking > 0) await this.pushChain;
     const next = this.ahead.shift();
     if (next) return this.give(connId, next.key, next.item);
     const deadline = timeoutMs === null ? 0 : timeoutMs === 0 ? Infinity : Date.now() + timeoutMs;
@@ -115,20 +123,40 @@ export class ConsumerSlot {
   }
 
   /**
-   * LPUSH/RPUSH of one value to the output: acks the oldest held item with it (exactly once), and
-   * leases the next item ahead when the consumer holds nothing else. Throws a refusal when no item is held.
+   * LPUSH/RPUSH of one value to the output: the oldest held item is acked with it (exactly once:
+   * the take script pushes the value only while that item's lease holds), and the next item is
+   * leased ahead in the same script. The consumer's reply does not wait for Redis: once a held
+   * item is matched nothing can make the push count twice, and a push whose ack finds the lease
+   * lapsed leaves the item to be redone (its value is dropped by the script). Throws the refusal
+   * when no item is held.
    */
-  push(value: string): Promise<void> {
+  push(value: string): void {
     const held = this.held.shift();
-    if (!held) return Promise.reject(new QueueCallError('ERR gridcore gateway: LPUSH is not allowed (no item is held by this container: pop one first)'));
-    return this.serial('push', async () => {
-      const takeAhead = this.held.length === 0 && this.ahead.length === 0 && !this.graceful && this.connections.size > 0;
-      const r = await this.calls.take(takeAhead ? this.lanePrefix : '', this.nodeId, 0, { batchKey: held.key, result: value });
-      if (takeAhead && r.batchKey) {
-        if (r.items.length > 0 && this.connections.size > 0) this.ahead.push({ key: r.batchKey, item: r.items[0] });
-        else void this.calls.handBack([r.batchKey]).catch(() => undefined);
+    if (!held) throw new QueueCallError('ERR gridcore gateway: LPUSH is not allowed (no item is held by this container: pop one first)');
+    this.acking++;
+    void this.serial('push', async () => {
+      try {
+        const wanted = () => this.ahead.length < AHEAD && !this.graceful && this.connections.size > 0;
+        let takeAhead = wanted();
+        const r = await this.calls.take(takeAhead ? this.lanePrefix : '', this.nodeId, 0, { batchKey: held.key, result: value });
+        // The ack's own take tops up one item; takes without an ack fill the rest (at most AHEAD in all).
+        let next: typeof r | undefined = takeAhead ? r : undefined;
+        for (let i = 0; next && i < AHEAD; i++) {
+          if (next.items.length === 0 || this.connections.size === 0) {
+            await this.calls.handBack([next.batchKey]);
+            next = undefined;
+            break;
+          }
+          this.ahead.push({ key: next.batchKey, item: next.items[0] });
+          next = i + 1 < AHEAD && wanted() ? await this.calls.take(this.lanePrefix, this.nodeId, 0) : undefined;
+        }
+        if (next) await this.calls.handBack([next.batchKey]);
+        if (r.ack === 2) this.log(`gridcore gateway: ${this.nodeId}.${this.instance} pushed a result after its item's lease lapsed; the item is redone`);
+      } catch (err) {
+        this.log(`gridcore gateway: acking a push of ${this.nodeId}.${this.instance} failed (${(err as Error).message}); its lease will bring the item back`);
+      } finally {
+        this.acking--;
       }
-      if (r.ack === 2) throw new QueueCallError('ERR gridcore gateway: the item was requeued before this push (its lease lapsed); the result was not stored');
     });
   }
 
