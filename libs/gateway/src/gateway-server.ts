@@ -45,6 +45,8 @@ export class GatewayServer {
   private server?: Server;
   private revocations?: Subscription;
   private readonly log: (line: string) => void;
+  /** What closed connections are still returning (close() waits for it before dropping Redis). */
+  private readonly returning = new Set<Promise<void>>();
 
   constructor(private readonly options: GatewayServerOptions) {
     if (!options.tls && !isLoopback(options.host)) throw new GatewayTlsRequiredError(options.host);
@@ -98,10 +100,14 @@ export class GatewayServer {
     if (wait) void wait.cancel();
     const slot = s.consumerSlot;
     if (slot) {
-      slot
+      const p = slot
         .detach(s.id)
         .catch((err) => this.log(`gridcore gateway: returning what ${slot.nodeId}.${slot.instance} held failed: ${(err as Error).message}`))
-        .finally(() => this.backends.dropSlotIfIdle(slot));
+        .finally(() => {
+          this.backends.dropSlotIfIdle(slot);
+          this.returning.delete(p);
+        });
+      this.returning.add(p);
     }
   }
 
@@ -110,6 +116,11 @@ export class GatewayServer {
     this.revocations?.unsubscribe();
     for (const s of this.sessions.all()) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    for (let i = 0; i < 100 && this.sessions.all().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    // Held items go back now rather than when their leases lapse (bounded: Redis may be gone).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.returning), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     await this.backends.close();
   }
 }
