@@ -357,7 +357,7 @@ describe('refusals: nothing but the protocol, nothing but this task, nothing of 
 });
 
 describe('connections', () => {
-  it('a revocation closes every connection of that node within 1 s (a blocked BRPOP too), and AUTH is refused from then on', async () => {
+  it('a revocation closes every connection of that node within 1 s (a blocked BRPOP too), hands back what it held, and AUTH is refused from then on', async () => {
     const [queue, output] = [randomQueue('gw-revoke'), randomQueue('out')];
     route(queue, output);
     directory.addNode('node-r', 'cred-r', gatewayRoute(server.url, queue, output));
@@ -367,6 +367,8 @@ describe('connections', () => {
     const node = client(`redis://node-r:cred-r@127.0.0.1:${port}`);
     const other = client(containerUrl('node-a', CRED_A, '9'));
     await Promise.all([blocked.connect(), idle.connect(), node.connect(), other.connect()]);
+    await redis.lpush(queue, '5');
+    expect(await idle.rpop(queue)).toBe('5');
     const waiting = blocked.brpop(queue, 30).catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, 200));
     const closed = (c: Redis) => new Promise<number>((r) => c.once('end', () => r(Date.now())));
@@ -380,7 +382,10 @@ describe('connections', () => {
     expect(await other.ping()).toBe('PONG');
     expect(await authReply('node-r.0', containerSecret(credentialDigestOf('cred-r'), '0'))).toMatch(/^WRONGPASS/);
     expect(await authReply('node-r', 'cred-r')).toMatch(/^WRONGPASS/);
-    await waitFor(async () => (await redis.zcard(new QueueKeys(queue).leases)) === 0, 5000, 'the waiting key handed back');
+    const keys = new QueueKeys(queue);
+    await waitFor(async () => (await redis.zcard(keys.leases)) === 0, 5000, 'the held item and the waiting key handed back');
+    expect(await redis.lrange(queue, 0, -1)).toEqual(['5']);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
     await cleanupQueue(redis, queue, output);
   });
 

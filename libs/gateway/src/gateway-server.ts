@@ -81,11 +81,18 @@ export class GatewayServer {
     return this.server?.address() as AddressInfo;
   }
 
-  /** A revoked node: forgotten by the caches, every connection of it closed now. */
+  /**
+   * A revoked node: forgotten by the caches, every connection of it closed now. What its
+   * containers held goes back without an attempt, as the hub hands back a revoked node's batches
+   * (issue 16.3): the node did not fail those items, it was stopped.
+   */
   revoke(nodeId: string): void {
     this.auth.forget(nodeId);
     this.backends.forget(nodeId);
-    for (const s of this.sessions.ofNode(nodeId)) s.destroy();
+    for (const s of this.sessions.ofNode(nodeId)) {
+      if (s.consumerSlot) s.consumerSlot.graceful = true;
+      s.destroy();
+    }
   }
 
   private accept(socket: Socket): void {
