@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
 import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withHistory, withSnapshot } from './dashboard-state';
 import { JoinTokensPanel } from './join-tokens-panel';
+import { NodeLogsView } from './node-logs-view';
 import { NodesTable } from './nodes-table';
 import { TaskForm } from './task-form';
 import { TasksPanel } from './tasks-panel';
@@ -34,6 +35,7 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
   const [link, setLink] = useState<Link>('connecting');
   const [notice, setNotice] = useState<Notice | null>(null);
   const [, setTick] = useState(0);
+  const [logsOf, setLogsOf] = useState<string | null>(null);
 
   const refreshTasks = async () => {
     const tasks = await api.get<TaskListDto>('/api/tasks');
@@ -173,7 +175,8 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
         <h2>Throughput</h2>
         <ThroughputChart samples={state.throughput} />
       </section>
-      <NodesTable nodes={nodes} perNode={perNode} admin={props.admin} actions={actions} />
+      <NodesTable nodes={nodes} perNode={perNode} admin={props.admin} actions={actions} onLogs={setLogsOf} />
+      {logsOf && state.nodes[logsOf] && <NodeLogsView key={logsOf} api={api} node={state.nodes[logsOf]} onClose={() => setLogsOf(null)} />}
       {props.admin && <TaskForm onSubmit={actions.register} />}
       {props.admin && <JoinTokensPanel api={api} />}
     </div>
