@@ -9,6 +9,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { GridnodeModule } from './gridnode/gridnode.module';
 import { NodeLogsModule } from './node-logs/node-logs.module';
+import { TaskReportsModule } from './task-reports/task-reports.module';
 import { HealthModule } from './health/health.module';
 import { NoBodyGuard } from './http/no-body.guard';
 import { MetricsModule } from './metrics/metrics.module';
@@ -34,6 +35,7 @@ export class AppModule {
         NodesModule,
         GridnodeModule,
         NodeLogsModule,
+        TaskReportsModule,
         CleanupModule,
         ProgressModule,
         RunnabilityModule,

@@ -26,6 +26,8 @@ export interface Actions {
   /** Revokes a node for good: its credential stops working and its batches go back. */
   revokeNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
+  /** Saves the task's report as a CSV file. */
+  downloadReport(task: string): Promise<void>;
   register(body: Record<string, unknown>): Promise<string | null>;
 }
 
@@ -131,6 +133,18 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
       run(async () => {
         const r = await api.post<{ requeued: number }>(`/api/tasks/${encodeURIComponent(task)}/dead/requeue`);
         return `Requeued ${r.requeued} dead items of ${task}`;
+      }),
+    downloadReport: (task) =>
+      run(async () => {
+        const blob = await api.download(`/api/tasks/${encodeURIComponent(task)}/report`, 'text/csv');
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = `${task}-report.csv`;
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+        return `Downloaded the report of ${task}`;
       }),
     register: async (body) => {
       try {

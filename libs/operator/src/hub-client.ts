@@ -7,6 +7,7 @@ import type {
   JoinTokenRevokedDto,
   NodeLogsDto,
   NodeRevokedDto,
+  TaskReportDto,
   NodeRecordDto,
   TaskCreateDto,
   TaskListDto,
@@ -115,6 +116,16 @@ export class HubClient {
     return res.ok && (await res.text()).trim() === 'OK';
   }
 
+  /** A task's report (its latest run): duration, items, dead items, per-node items and CPU-seconds, switch times. */
+  taskReport(name: string): Promise<TaskReportDto> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}/report`);
+  }
+
+  /** The same report as CSV (one row per node). */
+  taskReportCsv(name: string): Promise<string> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}/report`, undefined, 'text/csv');
+  }
+
   /** A node's container logs (`GET /api/nodes/:id/logs`), fetched over the node's own connection. */
   nodeLogs(id: string, options: { instance?: number; tail?: number } = {}): Promise<NodeLogsDto> {
     return this.request('GET', `/api/nodes/${encodeURIComponent(id)}/logs${logsQuery(options)}`);
@@ -131,7 +142,7 @@ export class HubClient {
     return readEvents(`${this.baseUrl}/api/events`, this.token, { ...options, send: this.send });
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     let res: Response;
     try {
@@ -139,7 +150,7 @@ export class HubClient {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
-          accept: 'application/json',
+          accept,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
