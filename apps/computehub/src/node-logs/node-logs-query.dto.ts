@@ -1,30 +1,34 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 import { CONTAINER_LOG_LIMITS, NODE_ID_PATTERN } from '@gridcore/contracts';
+import { InvalidRequestError } from '../errors/invalid-request.error';
 
-/** Query of `GET /api/nodes/:id/logs`. */
+/** Query of `GET /api/nodes/:id/logs` (numbers as the query's text: one clear message each; ranges checked by {@link logsWant}). */
 export class NodeLogsQueryDto {
-  @ApiPropertyOptional({ description: 'One instance (INSTANCE_ID); omitted: every instance' })
+  @ApiPropertyOptional({ description: 'One instance (INSTANCE_ID, 0 to 4096); omitted: every instance' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'instance must be an integer from 0 to 4096' })
-  @Min(0, { message: 'instance must be an integer from 0 to 4096' })
-  @Max(4096, { message: 'instance must be an integer from 0 to 4096' })
-  instance?: number;
+  @Matches(/^\d{1,4}$/, { message: 'instance must be an integer from 0 to 4096' })
+  instance?: string;
 
-  @ApiPropertyOptional({ description: `Last lines per container (default 200, at most ${CONTAINER_LOG_LIMITS.max_tail_lines})` })
+  @ApiPropertyOptional({ description: `Last lines per container (default 200, 1 to ${CONTAINER_LOG_LIMITS.max_tail_lines})` })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: `tail must be an integer from 1 to ${CONTAINER_LOG_LIMITS.max_tail_lines}` })
-  @Min(1, { message: `tail must be an integer from 1 to ${CONTAINER_LOG_LIMITS.max_tail_lines}` })
-  @Max(CONTAINER_LOG_LIMITS.max_tail_lines, { message: `tail must be an integer from 1 to ${CONTAINER_LOG_LIMITS.max_tail_lines}` })
-  tail?: number;
+  @Matches(/^\d{1,5}$/, { message: `tail must be an integer from 1 to ${CONTAINER_LOG_LIMITS.max_tail_lines}` })
+  tail?: string;
 
   @ApiPropertyOptional({ enum: ['1', '0', 'true', 'false'], description: '1: stream the output as server-sent events until the caller leaves' })
   @IsOptional()
   @IsIn(['1', '0', 'true', 'false'], { message: 'follow must be 1, 0, true or false' })
   follow?: string;
+}
+
+/** The instance and tail a query asks for, in range, or the error that names the field. */
+export function logsWant(query: NodeLogsQueryDto, defaultTail: number): { instance: number | null; tail: number } {
+  const instance = query.instance === undefined ? null : Number(query.instance);
+  if (instance !== null && instance > 4096) throw new InvalidRequestError('instance must be an integer from 0 to 4096');
+  const tail = query.tail === undefined ? defaultTail : Number(query.tail);
+  if (tail < 1 || tail > CONTAINER_LOG_LIMITS.max_tail_lines) throw new InvalidRequestError(`tail must be an integer from 1 to ${CONTAINER_LOG_LIMITS.max_tail_lines}`);
+  return { instance, tail };
 }
 
 /** Query of `GET /gridnode/logs/requests`. */

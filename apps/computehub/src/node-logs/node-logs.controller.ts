@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { NodeLogsDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../access/access.decorator';
 import { NodeIdPipe } from '../nodes/node-id.pipe';
-import { NodeLogsQueryDto } from './node-logs-query.dto';
+import { logsWant, NodeLogsQueryDto } from './node-logs-query.dto';
 import { DEFAULT_TAIL_LINES, NodeLogs } from './node-logs.service';
 
 /** Proxies close idle streams: a ping keeps a quiet follow open. */
@@ -30,7 +30,7 @@ export class NodeLogsController {
   @ApiConflictResponse({ description: 'The node is offline, left, was revoked, or does not relay logs (the original GridNode)' })
   @ApiGatewayTimeoutResponse({ description: 'The node is online but did not answer within 5 s' })
   async get(@Param('id', NodeIdPipe) id: string, @Query() query: NodeLogsQueryDto, @Res() res: Response): Promise<void> {
-    const want = { instance: query.instance ?? null, tail: query.tail ?? DEFAULT_TAIL_LINES };
+    const want = logsWant(query, DEFAULT_TAIL_LINES);
     if (query.follow !== '1' && query.follow !== 'true') {
       res.status(200).json(await this.logs.fetch(id, want));
       return;
