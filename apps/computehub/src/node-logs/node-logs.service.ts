@@ -133,6 +133,9 @@ export class NodeLogs {
     if (node.left_at) return `node ${nodeId} left the grid at ${node.left_at}; its logs went with it`;
     const offlineAfterS = this.config.values.node_offline_after_s;
     const silentS = (now - node.last_seen_ms) / 1000;
+    if (!node.online && silentS < offlineAfterS) {
+      return `node ${nodeId} is offline (no heartbeat since the hub started, or it was marked offline): its logs cannot be fetched until it is back`;
+    }
     if (!node.online || silentS >= offlineAfterS) {
       return `node ${nodeId} is offline (no heartbeat for ${Math.round(silentS)} s; node_offline_after_s is ${offlineAfterS}): its logs cannot be fetched until it is back`;
     }
