@@ -12,6 +12,7 @@ interface Route {
 function concrete(route: Route): string {
   const removing = route.method === 'delete';
   const path = route.path.replace('{name}', removing ? 'no-such-task' : 'running-task').replace('{id}', removing ? 'no-such-node' : 'known-node');
+  if (path.endsWith('/logs/requests')) return `${path}?node_id=known-node&wait=0`;
   return path.endsWith('/task') ? `${path}?wait=0` : path;
 }
 
@@ -75,7 +76,8 @@ describe('routes that take no body refuse one (SPEC §2.1)', () => {
       const bare = await call(route.method, path);
       const empty = await call(route.method, path, '{}');
       // The dashboard answers 503 when its assets are not built: still not about the body.
-      const expected = route.method === 'delete' ? 404 : path === '/' && bare.status === 503 ? 503 : 200;
+      // A node's logs: 409, this registered node relays none (it never polled for log requests).
+      const expected = route.method === 'delete' ? 404 : path === '/' && bare.status === 503 ? 503 : path.endsWith('/logs') ? 409 : 200;
       expect({ path, status: bare.status }).toEqual({ path, status: expected });
       expect({ path, status: empty.status }).toEqual({ path, status: bare.status });
     }

@@ -8,6 +8,8 @@ import { HubConfigModule } from './config/hub-config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { GridnodeModule } from './gridnode/gridnode.module';
+import { NodeLogsModule } from './node-logs/node-logs.module';
+import { TaskReportsModule } from './task-reports/task-reports.module';
 import { HealthModule } from './health/health.module';
 import { NoBodyGuard } from './http/no-body.guard';
 import { MetricsModule } from './metrics/metrics.module';
@@ -32,6 +34,8 @@ export class AppModule {
         TasksModule,
         NodesModule,
         GridnodeModule,
+        NodeLogsModule,
+        TaskReportsModule,
         CleanupModule,
         ProgressModule,
         RunnabilityModule,

@@ -69,6 +69,35 @@ export class ApiClient {
     }
   }
 
+  /**
+   * Reads any server-sent event stream of the hub (a node's logs with follow=1) until it ends or
+   * `signal` aborts, calling `onMessage` with each event's name and parsed data.
+   */
+  async streamOf(path: string, onMessage: (event: string, data: any) => void, signal: AbortSignal): Promise<void> {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${this.token}`, Accept: 'text/event-stream' }, cache: 'no-store', signal });
+    if (!res.ok || !res.body) throw await this.failure(res);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parser = new SseParser();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      for (const message of parser.push(value)) {
+        try {
+          onMessage(message.event, JSON.parse(message.data));
+        } catch {
+          // A malformed event is skipped.
+        }
+      }
+    }
+  }
+
+  /** Text of a hub answer as a download (the report's CSV). */
+  async download(path: string, accept: string): Promise<Blob> {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${this.token}`, Accept: accept }, cache: 'no-store' });
+    if (!res.ok) throw await this.failure(res);
+    return res.blob();
+  }
+
   private async failure(res: Response): Promise<ApiError> {
     let message = `${res.status} ${res.statusText}`;
     try {

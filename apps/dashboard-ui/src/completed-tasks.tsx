@@ -11,8 +11,12 @@ export function shortRunId(id: string): string {
  * Completed runs, newest first, collapsed behind their count so a long history does not push the
  * nodes off the screen. Each row: the run (name, run id), when it ran, and what it left.
  */
-export function CompletedTasks(props: { state: DashboardState; tasks: TaskRecordDto[] }) {
+export function CompletedTasks(props: { state: DashboardState; tasks: TaskRecordDto[]; onReport?: (task: string) => void }) {
   const completed = [...props.tasks].sort((a, b) => (b.completed_at ?? '').localeCompare(a.completed_at ?? ''));
+  // The report is of a name's latest run: offered on that run's row only, while no newer run of the name is pending or running.
+  const active = new Set((props.state.tasks?.tasks ?? []).filter((t) => t.status !== 'completed').map((t) => t.name));
+  const latestRun = new Map<string, string>();
+  for (const t of completed) if (!latestRun.has(t.name)) latestRun.set(t.name, t.id);
   if (completed.length === 0) {
     return (
       <>
@@ -29,7 +33,7 @@ export function CompletedTasks(props: { state: DashboardState; tasks: TaskRecord
       </summary>
       <table class="list" data-testid="completed-table">
         <thead>
-          <tr><th>Task</th><th>Ran</th><th>Results</th><th>Ended by</th></tr>
+          <tr><th>Task</th><th>Ran</th><th>Results</th><th>Ended by</th><th /></tr>
         </thead>
         <tbody>
           {completed.map((t) => {
@@ -48,6 +52,13 @@ export function CompletedTasks(props: { state: DashboardState; tasks: TaskRecord
                   done {formatCount(p?.done)} · dead {formatCount(p?.dead)} · left {formatCount(left)}
                 </div></td>
                 <td data-label="Ended by"><div>{t.completed_by ?? '–'}</div></td>
+                <td class="row-actions">
+                  {props.onReport && latestRun.get(t.name) === t.id && !active.has(t.name) && (
+                    <button class="quiet" data-testid="report-download" onClick={() => props.onReport!(t.name)}>
+                      Report (CSV)
+                    </button>
+                  )}
+                </td>
               </tr>
             );
           })}

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
 import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withHistory, withSnapshot } from './dashboard-state';
 import { JoinTokensPanel } from './join-tokens-panel';
+import { NodeLogsView } from './node-logs-view';
 import { NodesTable } from './nodes-table';
 import { TaskForm } from './task-form';
 import { TasksPanel } from './tasks-panel';
@@ -25,6 +26,8 @@ export interface Actions {
   /** Revokes a node for good: its credential stops working and its batches go back. */
   revokeNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
+  /** Saves the task's report as a CSV file. */
+  downloadReport(task: string): Promise<void>;
   register(body: Record<string, unknown>): Promise<string | null>;
 }
 
@@ -34,6 +37,7 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
   const [link, setLink] = useState<Link>('connecting');
   const [notice, setNotice] = useState<Notice | null>(null);
   const [, setTick] = useState(0);
+  const [logsOf, setLogsOf] = useState<string | null>(null);
 
   const refreshTasks = async () => {
     const tasks = await api.get<TaskListDto>('/api/tasks');
@@ -130,6 +134,18 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
         const r = await api.post<{ requeued: number }>(`/api/tasks/${encodeURIComponent(task)}/dead/requeue`);
         return `Requeued ${r.requeued} dead items of ${task}`;
       }),
+    downloadReport: (task) =>
+      run(async () => {
+        const blob = await api.download(`/api/tasks/${encodeURIComponent(task)}/report`, 'text/csv');
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = `${task}-report.csv`;
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+        return `Downloaded the report of ${task}`;
+      }),
     register: async (body) => {
       try {
         const t = await api.post<{ name: string; status: string }>('/api/tasks', body);
@@ -173,7 +189,8 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
         <h2>Throughput</h2>
         <ThroughputChart samples={state.throughput} />
       </section>
-      <NodesTable nodes={nodes} perNode={perNode} admin={props.admin} actions={actions} />
+      <NodesTable nodes={nodes} perNode={perNode} admin={props.admin} actions={actions} onLogs={setLogsOf} />
+      {logsOf && state.nodes[logsOf] && <NodeLogsView key={logsOf} api={api} node={state.nodes[logsOf]} onClose={() => setLogsOf(null)} />}
       {props.admin && <TaskForm onSubmit={actions.register} />}
       {props.admin && <JoinTokensPanel api={api} />}
     </div>

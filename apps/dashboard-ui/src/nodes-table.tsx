@@ -45,7 +45,7 @@ function State(props: { node: NodeRecordDto }) {
   );
 }
 
-export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<string, number>; admin: boolean; actions: Actions }) {
+export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<string, number>; admin: boolean; actions: Actions; onLogs: (id: string) => void }) {
   const online = props.nodes.filter((n) => n.status === 'Online').length;
   return (
     <section class="card">
@@ -58,7 +58,7 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
         <table class="list nodes" data-testid="nodes">
           <thead>
             <tr>
-              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>GPU</th><th>Items</th>
+              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>GPU</th><th>Items</th><th />
               {props.admin && <th />}
             </tr>
           </thead>
@@ -77,6 +77,11 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                 <td data-label="Memory"><div>{formatPct(n.usage?.mem_pct)}</div></td>
                 <td data-label="GPU"><div><Gpus node={n} /></div></td>
                 <td data-label="Items" data-testid="node-items"><div>{formatCount(props.perNode[n.id] ?? 0)}</div></td>
+                <td class="row-actions">
+                  <button class="quiet" data-testid="node-logs-open" onClick={() => props.onLogs(n.id)}>
+                    Logs
+                  </button>
+                </td>
                 {props.admin && (
                   <td class="row-actions">
                     {n.status === 'Online' && !n.stopping && (

@@ -115,7 +115,7 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
           ))}
         </ol>
       )}
-      <CompletedTasks state={state} tasks={completed} />
+      <CompletedTasks state={state} tasks={completed} onReport={(task) => void props.actions.downloadReport(task)} />
     </section>
   );
 }

@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { OperatorError } from '@gridcore/operator';
 import { clusterCommand } from './commands/cluster.command';
 import { deadCommand } from './commands/dead.command';
+import { logsCommand } from './commands/logs.command';
+import { reportCommand } from './commands/report.command';
 import { finishCommand, nodeCommand, nodesCommand } from './commands/grid.command';
 import { pushCommand } from './commands/push.command';
 import { resultsCommand } from './commands/results.command';
@@ -18,7 +20,7 @@ export function program(): Command {
     .option('--ca-file <file>', "PEM file of the CA that signed an https:// hub's certificate (or GRIDCTL_CA_FILE; default: the profile's ca_file, else the system CAs)")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [taskCommand(), pushCommand(), watchCommand(), resultsCommand(), deadCommand(), finishCommand(), nodesCommand(), nodeCommand(), tokenCommand(), clusterCommand()]) {
+  for (const command of [taskCommand(), pushCommand(), watchCommand(), resultsCommand(), reportCommand(), deadCommand(), finishCommand(), nodesCommand(), nodeCommand(), logsCommand(), tokenCommand(), clusterCommand()]) {
     root.addCommand(command);
   }
   const override = (c: Command) => {

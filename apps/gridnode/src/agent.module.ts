@@ -9,6 +9,9 @@ import { HostPlatform } from './host/host-platform';
 import { HubClient } from './hub/hub-client';
 import { NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
+import { LogRelay } from './hub/log-relay';
+import { ContainerLogBook } from './logs/container-log-book';
+import { LogSource } from './shared/log-source';
 import { StopSignal } from './lifecycle/stop-signal';
 import { RedisSlotQueue } from './queue/redis-slot-queue';
 import { SlotQueue } from './queue/slot-queue';
@@ -44,11 +47,13 @@ export class AgentModule {
           useFactory: (r: ContainerRuntime, q: SlotQueue, c: NodeConfig) => new OrphanReconciler(r, q, c.stopTimeoutS),
           inject: [ContainerRuntime, SlotQueue, NodeConfig],
         },
+        { provide: ContainerLogBook, useFactory: () => new ContainerLogBook() },
+        { provide: LogSource, useExisting: ContainerLogBook },
         {
           provide: WorkerPool,
-          useFactory: (runtime: ContainerRuntime, engine: EngineMonitor, queue: SlotQueue, stream: TaskStream, c: NodeConfig, id: NodeIdentity, gpus: GpuInventory, host: HostPlatform) =>
-            new WorkerPool({ runtime, engine, queue, stream, node: nodeFactsReader(c, id, gpus, host), stopTimeoutS: c.stopTimeoutS }),
-          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform],
+          useFactory: (runtime: ContainerRuntime, engine: EngineMonitor, queue: SlotQueue, stream: TaskStream, c: NodeConfig, id: NodeIdentity, gpus: GpuInventory, host: HostPlatform, logs: ContainerLogBook) =>
+            new WorkerPool({ runtime, engine, queue, stream, node: nodeFactsReader(c, id, gpus, host), stopTimeoutS: c.stopTimeoutS, logs, gpuBusy: () => gpus.busy() }),
+          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform, ContainerLogBook],
         },
         { provide: WorkReport, useExisting: WorkerPool },
         {
@@ -61,6 +66,11 @@ export class AgentModule {
           provide: TaskWatcher,
           useFactory: (hub: HubClient, stream: TaskStream, stop: StopSignal, host: HostPlatform, id: NodeIdentity) => new TaskWatcher(hub, stream, stop, host.name, () => id.id),
           inject: [HubClient, TaskStream, StopSignal, HostPlatform, NodeIdentity],
+        },
+        {
+          provide: LogRelay,
+          useFactory: (hub: HubClient, logs: LogSource, id: NodeIdentity) => new LogRelay(hub, logs, () => id.id),
+          inject: [HubClient, LogSource, NodeIdentity],
         },
         AgentService,
       ],

@@ -8,6 +8,7 @@ import { HubClient } from './hub/hub-client';
 import { NodeRevokedError } from './hub/hub-errors';
 import { NodeSession } from './hub/node-session';
 import { TaskWatcher } from './hub/task-watcher';
+import { LogRelay } from './hub/log-relay';
 import { StopSignal } from './lifecycle/stop-signal';
 import { SlotQueue } from './queue/slot-queue';
 import { OrphanReconciler } from './workers/orphan-reconciler';
@@ -47,6 +48,7 @@ export class AgentService {
     private readonly queue: SlotQueue,
     private readonly hub: HubClient,
     private readonly stopSignal: StopSignal,
+    private readonly logRelay: LogRelay,
   ) {}
 
   /** Runs until the agent has stopped. */
@@ -68,6 +70,7 @@ export class AgentService {
     this.pool.start();
     this.session.start();
     this.watcher.start();
+    this.logRelay.start();
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
     this.logger.log(`running on ${this.host.name} with ${this.host.cpuCount} CPUs${this.config.parallelism ? `, parallelism ${this.config.parallelism}` : ''}`);
     await stopRequested;
@@ -98,7 +101,7 @@ export class AgentService {
     clearInterval(this.reconcileTimer);
     this.engineReturns?.unsubscribe();
     this.stopped = (async () => {
-      await Promise.all([this.watcher.close(), this.session.close()]);
+      await Promise.all([this.watcher.close(), this.session.close(), this.logRelay.close()]);
       await this.pool.shutdown();
       await this.engine.close();
       // A revoked or refused node has no credential left to deregister with.

@@ -10,9 +10,10 @@ const madge = require('madge') as Madge;
  * `shared/` ports (and the other way round), and `shared/` stands on nothing of the app.
  */
 const FORBIDDEN: Record<string, string[]> = {
-  hub: ['workers'],
+  hub: ['workers', 'logs'],
   workers: ['hub'],
-  shared: ['hub', 'workers', 'engine', 'host', 'config', 'queue', 'task', 'lifecycle'],
+  logs: ['hub', 'workers'],
+  shared: ['hub', 'workers', 'logs', 'engine', 'host', 'config', 'queue', 'task', 'lifecycle'],
 };
 
 function folderOf(file: string): string {

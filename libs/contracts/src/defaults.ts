@@ -14,6 +14,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
  * memory and on disk for every node, so one node cannot make it large.
  */
 export const NODE_REPORT_MAX_BYTES = 16 * 1024;
+/** A node's answer to a log request: the kept output of its containers (the node keeps it under 900 KiB of text). */
+export const LOG_ANSWER_MAX_BYTES = 1024 * 1024;
 
 /** Caps on what one node record holds (SPEC §2.6). */
 export const NODE_RECORD_LIMITS = {

@@ -17,3 +17,5 @@ export * from './config-keys';
 export * from './auth/whoami.dto';
 export * from './tls-problem';
 export * from './auth/join-token.dto';
+export * from './logs/container-logs.dto';
+export * from './tasks/task-report.dto';

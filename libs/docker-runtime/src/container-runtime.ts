@@ -106,4 +106,20 @@ export abstract class ContainerRuntime {
   abstract inspect(id: string): Promise<ContainerDetails>;
   /** Containers (running or not) that carry every one of `labels`. */
   abstract listManaged(labels: Record<string, string>): Promise<ManagedContainer[]>;
+  /**
+   * Follows a container's stdout and stderr from its start, calling `onOutput` with each piece
+   * as written (the two interleaved); resolves once the stream ends (the container exited) or
+   * `signal` aborts. An engine that offers no logs resolves at once (the default).
+   */
+  followOutput(id: string, onOutput: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
+    void id;
+    void onOutput;
+    void signal;
+    return Promise.resolve();
+  }
+  /** CPU-seconds a running container used since it started, or null when the engine cannot say (the default). */
+  cpuSeconds(id: string): Promise<number | null> {
+    void id;
+    return Promise.resolve(null);
+  }
 }

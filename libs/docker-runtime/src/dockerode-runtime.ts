@@ -10,6 +10,7 @@ import {
   ManagedContainer,
 } from './container-runtime';
 import { dockerDetail, mapDockerError } from './docker-errors';
+import { DockerLogFrames } from './docker-log-frames';
 import { ContainerNotFoundError } from './errors/container-not-found.error';
 import { DockerUnreachableError } from './errors/docker-unreachable.error';
 import { ImageNotFoundError } from './errors/image-not-found.error';
@@ -363,6 +364,43 @@ export class DockerodeRuntime extends ContainerRuntime {
       this.docker.listContainers({ all: true, filters: JSON.stringify(filters), abortSignal } as Docker.ContainerListOptions),
     );
     return list.map((c) => ({ id: c.Id, labels: { ...(c.Labels ?? {}) }, state: c.State as ContainerState }));
+  }
+  override async followOutput(id: string, onOutput: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    // A watch, not a call: no deadline; it ends with the container (or the caller's abort).
+    let stream: NodeJS.ReadableStream & { destroy?(): void };
+    try {
+      stream = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, abortSignal: signal } as never)) as unknown as NodeJS.ReadableStream;
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw mapDockerError(err, { what: `logs ${id.slice(0, 12)}`, socket: this.socket, timeoutMs: 0, notFound: () => new ContainerNotFoundError(id) });
+    }
+    const frames = new DockerLogFrames(onOutput);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        stream.destroy?.();
+        done();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (chunk: Buffer) => frames.push(chunk));
+      stream.on('end', done);
+      stream.on('close', done);
+      stream.on('error', done);
+    });
+  }
+
+  override async cpuSeconds(id: string): Promise<number | null> {
+    // one-shot: the engine answers from one reading instead of waiting a second for a second one.
+    const stats = (await this.call(`stats ${id.slice(0, 12)}`, (abortSignal) =>
+      this.docker.getContainer(id).stats({ stream: false, 'one-shot': true, abortSignal } as never) as unknown as Promise<unknown>,
+      { notFound: () => new ContainerNotFoundError(id) },
+    )) as { cpu_stats?: { cpu_usage?: { total_usage?: number } } };
+    const ns = stats?.cpu_stats?.cpu_usage?.total_usage;
+    return typeof ns === 'number' && Number.isFinite(ns) && ns > 0 ? ns / 1e9 : null;
   }
 }
 

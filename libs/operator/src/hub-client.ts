@@ -5,7 +5,9 @@ import type {
   JoinTokenCreatedDto,
   JoinTokenDto,
   JoinTokenRevokedDto,
+  NodeLogsDto,
   NodeRevokedDto,
+  TaskReportDto,
   NodeRecordDto,
   TaskCreateDto,
   TaskListDto,
@@ -114,12 +116,33 @@ export class HubClient {
     return res.ok && (await res.text()).trim() === 'OK';
   }
 
+  /** A task's report (its latest run): duration, items, dead items, per-node items and CPU-seconds, switch times. */
+  taskReport(name: string): Promise<TaskReportDto> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}/report`);
+  }
+
+  /** The same report as CSV (one row per node). */
+  taskReportCsv(name: string): Promise<string> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}/report`, undefined, 'text/csv');
+  }
+
+  /** A node's container logs (`GET /api/nodes/:id/logs`), fetched over the node's own connection. */
+  nodeLogs(id: string, options: { instance?: number; tail?: number } = {}): Promise<NodeLogsDto> {
+    return this.request('GET', `/api/nodes/${encodeURIComponent(id)}/logs${logsQuery(options)}`);
+  }
+
+  /** The node's container logs as they are written: `containers` first, then `chunk` events, `end` when the node goes. */
+  followNodeLogs(id: string, options: { instance?: number; tail?: number; signal?: AbortSignal } = {}): AsyncGenerator<HubEvent> {
+    const path = `/api/nodes/${encodeURIComponent(id)}/logs${logsQuery({ ...options, follow: true })}`;
+    return readEvents(`${this.baseUrl}${path}`, this.token, { signal: options.signal, send: this.send, route: `GET ${path}` });
+  }
+
   /** The hub's SSE stream (`GET /api/events`), parsed. */
   events(options: ReadEventsOptions = {}): AsyncGenerator<HubEvent> {
     return readEvents(`${this.baseUrl}/api/events`, this.token, { ...options, send: this.send });
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     let res: Response;
     try {
@@ -127,7 +150,7 @@ export class HubClient {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
-          accept: 'application/json',
+          accept,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -146,4 +169,13 @@ export class HubClient {
     if (!res.ok) throw httpError(res.status, parsed, `${method} ${path}`);
     return parsed as T;
   }
+}
+
+function logsQuery(options: { instance?: number; tail?: number; follow?: boolean }): string {
+  const query = new URLSearchParams();
+  if (options.instance !== undefined) query.set('instance', String(options.instance));
+  if (options.tail !== undefined) query.set('tail', String(options.tail));
+  if (options.follow) query.set('follow', '1');
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }

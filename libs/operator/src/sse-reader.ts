@@ -12,6 +12,8 @@ export interface ReadEventsOptions {
   signal?: AbortSignal;
   /** How to reach the hub (default: fetch); HubClient passes its own, which may trust a CA. */
   send?: HubFetch;
+  /** The route named in an error (default `GET /api/events`). */
+  route?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function* readEvents(url: string, token: string, options: ReadEvent
     } catch {
       // plain text
     }
-    throw httpError(res.status, body, 'GET /api/events');
+    throw httpError(res.status, body, options.route ?? 'GET /api/events');
   }
   if (!res.body) return;
   const parser = new SseParser();

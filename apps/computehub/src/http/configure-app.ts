@@ -1,20 +1,28 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { MAX_BODY_BYTES, NODE_REPORT_MAX_BYTES } from '@gridcore/contracts';
+import { LOG_ANSWER_MAX_BYTES, MAX_BODY_BYTES, NODE_REPORT_MAX_BYTES } from '@gridcore/contracts';
 import { HttpErrorFilter } from '../errors/http-error.filter';
 import { bodyParsersByPath, hubBodyParsers } from './body-parsers';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** Where the node protocol is served (GridnodeController). */
 const NODE_PROTOCOL_PATHS = ['/gridnode', '/agent'];
+/** Where nodes send their containers' logs (LogRelayController): up to 1 MiB an answer. */
+const LOG_RELAY_PATHS = ['/gridnode/logs', '/agent/logs'];
 
 /** Body parsing, validation, errors and Swagger: shared by main and the e2e tests. */
 export function configureHubApp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // The node protocol's bodies become node records kept for every node: a smaller limit there.
-  app.use(bodyParsersByPath(NODE_PROTOCOL_PATHS, hubBodyParsers(NODE_REPORT_MAX_BYTES), hubBodyParsers(MAX_BODY_BYTES)));
+  app.use(
+    bodyParsersByPath(
+      LOG_RELAY_PATHS,
+      hubBodyParsers(LOG_ANSWER_MAX_BYTES),
+      bodyParsersByPath(NODE_PROTOCOL_PATHS, hubBodyParsers(NODE_REPORT_MAX_BYTES), hubBodyParsers(MAX_BODY_BYTES)),
+    ),
+  );
   cacheValidationMetadata();
   app.useGlobalPipes(
     new ValidationPipe({

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Subject } from 'rxjs';
 import { architectureToPlatform, HeartbeatDto, NodeRecordDto, NotRunningDto, RegisterNodeDto } from '@gridcore/contracts';
 import { HubConfig } from '../config/hub-config';
 import { ConflictError } from '../errors/conflict.error';
@@ -21,6 +22,13 @@ import { sameNotRunning } from '../runnability/node-verdict';
 export const PER_NODE_FIGURES_MAX = 1_000;
 
 /** One page of `GET /api/nodes?limit=N&after=ID`: the id to continue after, if more follow. */
+/** A heartbeat as it was heard (the usage ledger reads them all). */
+export interface HeartbeatHeard {
+  nodeId: string;
+  beat: HeartbeatDto;
+  atMs: number;
+}
+
 export interface NodePage {
   nodes: NodeRecordDto[];
   next: string | null;
@@ -48,6 +56,9 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   private lastSaveMs = Date.now();
   /** Ids in order for paging; rebuilt when a node comes or goes. */
   private sortedIds: string[] | null = null;
+  private readonly heard = new Subject<HeartbeatHeard>();
+  /** Every accepted heartbeat, as it is recorded. */
+  readonly heartbeats$ = this.heard.asObservable();
 
   constructor(
     private readonly store: NodeStore,
@@ -210,6 +221,7 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
     if (dto.not_running !== undefined) node.not_running = dto.not_running;
     this.dirty.add(node.id);
+    this.heard.next({ nodeId: node.id, beat: dto, atMs: now });
     if (wasOffline) this.bus.publish('node.online', nodeView(node));
     if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;

@@ -60,6 +60,13 @@ export class RedisUsers implements OnApplicationBootstrap, OnModuleDestroy {
   private queue: Promise<unknown> = Promise.resolve();
   private subscription?: Subscription;
 
+  /** The plaintext passwords this hub handed to `nodeId`'s containers (masked in what they print). */
+  passwordsOf(nodeId: string): string[] {
+    const out: string[] = [];
+    for (const user of this.users.values()) if (user.nodeId === nodeId && user.password) out.push(user.password);
+    return out;
+  }
+
   constructor(
     private readonly acl: RedisAcl,
     private readonly tasks: TasksService,

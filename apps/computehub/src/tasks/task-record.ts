@@ -55,6 +55,16 @@ export interface TaskRecord {
   node_credentials?: NodeCredentials;
   /** Whether the hub could create its scoped Redis users, as it last found. */
   scoped_users?: TaskScopedUsersDto | null;
+  /** What each node's containers used for this run (issue 19.5), saved as it runs and as it ends. */
+  usage?: Record<string, NodeRunUsage>;
+}
+
+/** What one node's containers used for a run: per container (cumulative readings), kept with the record. */
+export interface NodeRunUsage {
+  /** Container id (or `instance:N` when the node named none) → its last cumulative reading. */
+  containers: Record<string, { cpu_s: number; gpu_s: number }>;
+  switched_in_ms: number | null;
+  switched_out_ms: number | null;
 }
 
 /** Everything that must survive a hub restart: records in registration order, current, revision. */

@@ -40,7 +40,7 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
  * `env`, an error in its progress), since users put URLs wherever their workers read them.
  */
 export function publicTask(record: TaskRecord, progress: TaskProgressDto | null = null): TaskRecordDto {
-  const { final_progress: finalProgress, queue_config_at: _internal, ...shown } = record;
+  const { final_progress: finalProgress, queue_config_at: _internal, usage: _usage, ...shown } = record;
   return maskRedisUrlsDeep({
     ...shown,
     data_loss: record.data_loss ?? null,

@@ -114,7 +114,7 @@ export class TasksService implements OnModuleInit {
   }
 
   /** Records extra facts about a task (what it left behind, ...) without a lifecycle change. */
-  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress' | 'queue_config_at' | 'data_loss' | 'scoped_users'>>): Promise<void> {
+  annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress' | 'queue_config_at' | 'data_loss' | 'scoped_users' | 'usage'>>): Promise<void> {
     return this.change((lc) => {
       const record = lc.state.tasks.find((t) => t.id === id);
       if (record) Object.assign(record, patch);

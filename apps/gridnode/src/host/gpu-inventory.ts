@@ -6,6 +6,7 @@ import { GpuSample, probeGpus } from './nvidia-smi';
  */
 export class GpuInventory {
   private listed: GpuSample[] = [];
+  private latest: GpuSample[] = [];
 
   constructor(private readonly probe: () => Promise<GpuSample[]> = () => probeGpus()) {}
 
@@ -21,6 +22,13 @@ export class GpuInventory {
 
   /** Current usage of the listed GPUs; none asked for when the node has none. */
   async sample(): Promise<GpuSample[]> {
-    return this.listed.length ? this.probe() : [];
+    if (!this.listed.length) return [];
+    this.latest = await this.probe();
+    return this.latest;
+  }
+
+  /** The GPUs' busy fraction at the last sample, summed over them (2 GPUs at 50 %: 1). */
+  busy(): number {
+    return this.latest.reduce((sum, g) => sum + Math.max(0, Math.min(100, g.util_pct)) / 100, 0);
   }
 }

@@ -5,6 +5,7 @@ import { tlsProblem } from '@gridcore/contracts/tls-problem';
 import type { HeartbeatDto, HeartbeatResultDto } from '@gridcore/contracts/nodes/heartbeat.dto';
 import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dto';
 import type { TaskConfigDto, TaskEnvelopeDto } from '@gridcore/contracts/tasks/task-config.dto';
+import type { LogAnswerDto, LogAnswerResultDto, LogRequestsEnvelopeDto } from '@gridcore/contracts/logs/container-logs.dto';
 import { HubCertificateError, HubHttpError, HubUnreachableError } from './hub-errors';
 
 export interface RegisterAnswer {
@@ -79,6 +80,17 @@ export class HubClient {
     if (req.revision !== null) query.set('revision', String(req.revision));
     if (req.nodeId) query.set('node_id', req.nodeId);
     return this.send<TaskEnvelopeDto>('GET', `gridnode/task?${query}`, undefined, req.waitS * 1000 + this.timeoutMs, signal);
+  }
+
+  /** The log relay's long-poll: log requests the hub holds for this node (SPEC: node protocol, logs). */
+  pollLogRequests(nodeId: string, waitS: number, signal?: AbortSignal): Promise<LogRequestsEnvelopeDto> {
+    const query = new URLSearchParams({ node_id: nodeId, wait: String(waitS) });
+    return this.send<LogRequestsEnvelopeDto>('GET', `gridnode/logs/requests?${query}`, undefined, waitS * 1000 + this.timeoutMs, signal);
+  }
+
+  /** Answers a log request, or sends a follow's new output; `continue: false` ends a follow. */
+  sendLogAnswer(body: LogAnswerDto): Promise<LogAnswerResultDto> {
+    return this.send<LogAnswerResultDto>('POST', 'gridnode/logs/answers', body);
   }
 
   close(): void {

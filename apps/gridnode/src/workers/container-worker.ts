@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import type { InstanceState, InstanceStatusDto } from '@gridcore/contracts/nodes/heartbeat.dto';
+import type { InstanceState, InstanceStatusDto, InstanceUsageDto } from '@gridcore/contracts/nodes/heartbeat.dto';
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 import { ContainerExit, ContainerNotFoundError, ContainerRuntime, RuntimeError } from '@gridcore/docker-runtime';
 import { EngineGate, isEngineLoss } from '../engine/engine-monitor';
@@ -12,6 +12,9 @@ import { containerCount, containerSpec, NodeFacts, queueVisible, refusal, setupF
 import type { NotRunningCause } from './not-running-cause';
 import { clampReason } from '../shared/reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
+import type { ContainerLogBook } from '../logs/container-log-book';
+import { ContainerUsageMeter } from './container-usage';
+import { OutputCapture } from './output-capture';
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
@@ -23,6 +26,14 @@ export interface WorkerDeps {
   tracker?: RestartTracker;
   /** How often a waiting worker looks at LLEN input + retry. */
   pendingPollMs?: number;
+  /** Where the containers' output is kept (absent: not kept). */
+  logs?: ContainerLogBook;
+  /** The node's GPUs' busy fraction now, summed over them (nvidia-smi's last reading). */
+  gpuBusy?: () => number;
+  /** How many running containers share the GPUs now. */
+  gpuContainers?: () => number;
+  /** How often a running container's CPU use is read. */
+  usageSampleMs?: number;
 }
 
 /** How long a slot pauses after a call failed as if the engine were gone, before it looks again. */
@@ -58,6 +69,11 @@ export class ContainerWorker {
   taskName: string | null = null;
   /** Why this slot runs none of its task's containers (a refusal, a failed pull or start), or null. */
   notRunning: NotRunningCause | null = null;
+  /** The task's containers want GPUs. */
+  holdsGpus = false;
+  /** The usage of the running container, or of the last one until the next starts. */
+  private meter: ContainerUsageMeter | null = null;
+  private lastUsage: InstanceUsageDto | null = null;
 
   constructor(
     readonly instance: number,
@@ -98,6 +114,8 @@ export class ContainerWorker {
       last_error: clampReason(this.lastError),
     };
     if (this.containerId) status.container_id = this.containerId;
+    const usage = this.meter?.usage ?? this.lastUsage;
+    if (usage) status.usage = usage;
     return status;
   }
 
@@ -137,6 +155,8 @@ export class ContainerWorker {
     this.lastError = null;
     this.taskName = task.task_name;
     this.notRunning = null;
+    this.lastUsage = null;
+    this.holdsGpus = (task.gpus ?? 0) > 0;
     const why = refusal(task, this.deps.node());
     if (why) {
       this.notRunning = why;
@@ -175,16 +195,23 @@ export class ContainerWorker {
       if (started++ > 0) this.restarts++;
       this.containerId = id;
       this.state = 'running';
+      const capture = this.deps.logs ? new OutputCapture(this.deps.runtime, this.deps.logs.open(this.instance, id, task.task_name), this.logger) : null;
+      this.meter = new ContainerUsageMeter(this.deps.runtime, id, () => this.gpuShare(), this.deps.usageSampleMs);
       const slot: SlotRef = { nodeId: this.deps.node().nodeId, instance: this.instance, runId };
       const t0 = Date.now();
       const exit = await this.watchContainer(id, signal);
       if (exit === null) {
         // A task change or shutdown: the node stops the container, so nothing gets an attempt.
         this.state = 'stopping';
+        await this.stopMeter();
         await this.stopContainer(id);
+        await capture?.ended(null);
         await this.finishContainer(task, slot, 'hand-back');
         return;
       }
+      await this.stopMeter();
+      // Its last words (a traceback) are read before the container is removed.
+      await capture?.ended(exit.exitCode);
       this.lastExitCode = exit.exitCode;
       const decision = this.tracker.onExit(
         { exitCode: exit.exitCode, oomKilled: exit.oomKilled, ranForMs: Date.now() - t0, lostWithEngine: exit.lostWithEngine },
@@ -204,6 +231,19 @@ export class ContainerWorker {
         await this.waitForItems(task, signal);
       }
     }
+  }
+
+  /** GPU-seconds per second charged to this slot's container: the GPUs' busy time shared by the containers holding them. */
+  private gpuShare(): number {
+    if (!this.holdsGpus || !this.deps.gpuBusy) return 0;
+    return this.deps.gpuBusy() / Math.max(1, this.deps.gpuContainers?.() ?? 1);
+  }
+
+  private async stopMeter(): Promise<void> {
+    const meter = this.meter;
+    if (!meter) return;
+    this.lastUsage = await meter.stop();
+    this.meter = null;
   }
 
   /** Tells the monitor, shows why, and pauses a moment so a slot never spins while the monitor looks. */

@@ -16,6 +16,7 @@ export class WorkerPool extends WorkReport {
 
   constructor(private readonly deps: WorkerDeps) {
     super();
+    this.deps = { gpuContainers: () => this.workers.filter((w) => w.holdsGpus && w.state === 'running').length, ...deps };
   }
 
   start(): void {
