@@ -7,6 +7,7 @@ import { HubConfig } from './config/hub-config';
 import { HubConfigModule } from './config/hub-config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { GridnodeModule } from './gridnode/gridnode.module';
 import { HealthModule } from './health/health.module';
 import { NoBodyGuard } from './http/no-body.guard';
@@ -32,6 +33,7 @@ export class AppModule {
         TasksModule,
         NodesModule,
         GridnodeModule,
+        GatewayModule,
         CleanupModule,
         ProgressModule,
         RunnabilityModule,

@@ -17,3 +17,4 @@ export * from './config-keys';
 export * from './auth/whoami.dto';
 export * from './tls-problem';
 export * from './auth/join-token.dto';
+export * from './gateway/gateway-directory.dto';
