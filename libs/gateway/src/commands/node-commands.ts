@@ -1,0 +1,73 @@
+import { errorReply, notAllowed, Reply } from '../resp/reply';
+import type { ClientSession } from '../session/client-session';
+import { QueueCalls } from '../task/queue-calls';
+import type { GatewayContext } from './gateway-context';
+
+const PART = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * GRIDCORE <sub> ...: what GridNode does to its own slots, on a connection authenticated with
+ * the node's own credential, touching only `P:batch:<that node>:...` (libs/gateway/README.md).
+ */
+export async function gridcore(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
+  const sub = (args[1] ?? '').toUpperCase();
+  const id = s.identity;
+  if (!id || id.kind !== 'node') return notAllowed(`GRIDCORE ${sub}`.trim(), 'only a node connection may');
+  const backend = await ctx.backends.backendFor(id.nodeId);
+  if (!backend) return errorReply(`ERR gridcore gateway: node ${id.nodeId} runs no gateway task now`);
+  const calls = new QueueCalls(backend);
+  const keys = backend.keys;
+  const instanceArg = (): string | Reply => {
+    if (args.length < 3 || args.length > 4 || !PART.test(args[2]) || (args[3] !== undefined && !PART.test(args[3]))) {
+      return errorReply(`ERR gridcore gateway: GRIDCORE ${sub} <instance> [<run>]`);
+    }
+    return keys.slotPrefix(id.nodeId, args[2], args[3]);
+  };
+  switch (sub) {
+    case 'HANDBACK': {
+      const prefix = instanceArg();
+      if (typeof prefix !== 'string') return prefix;
+      ctx.backends.markGraceful(id.nodeId, args[2]);
+      const r = await calls.returnSlot(prefix, 'hand-back');
+      return [r.batches, r.items];
+    }
+    case 'REQUEUE': {
+      const prefix = instanceArg();
+      if (typeof prefix !== 'string') return prefix;
+      const r = await calls.returnSlot(prefix, 'requeue');
+      return [r.batches, r.items, r.dead];
+    }
+    case 'RENEW': {
+      const prefix = instanceArg();
+      if (typeof prefix !== 'string') return prefix;
+      const found = await calls.batchKeysUnder(prefix, 10_000);
+      const alive = await Promise.all(found.map((k) => calls.renew(k).catch(() => false)));
+      return alive.filter(Boolean).length;
+    }
+    case 'ORPHANS': {
+      if (args.length !== 3) return errorReply('ERR gridcore gateway: GRIDCORE ORPHANS <live instance,...> (an empty string for none)');
+      const live = new Set(args[2].split(',').filter((x) => x !== ''));
+      if ([...live].some((x) => !PART.test(x))) return errorReply('ERR gridcore gateway: instance ids match [A-Za-z0-9._-]{1,128}');
+      const nodePrefix = keys.nodePrefix(id.nodeId);
+      const instances = new Set<string>();
+      for (const key of await calls.batchKeysUnder(nodePrefix)) {
+        const instance = key.slice(nodePrefix.length).split(':')[0];
+        if (PART.test(instance) && !live.has(instance)) instances.add(instance);
+      }
+      const total = { batches: 0, items: 0, dead: 0 };
+      for (const instance of instances) {
+        const r = await calls.returnSlot(keys.slotPrefix(id.nodeId, instance), 'requeue');
+        total.batches += r.batches;
+        total.items += r.items;
+        total.dead += r.dead;
+      }
+      return [total.batches, total.items, total.dead];
+    }
+    case 'PENDING': {
+      const [input, retry] = await Promise.all([backend.cmd.llen(keys.input), backend.cmd.llen(keys.retry)]);
+      return input + retry;
+    }
+    default:
+      return notAllowed(`GRIDCORE ${sub}`.trim(), 'HANDBACK, REQUEUE, RENEW, ORPHANS or PENDING');
+  }
+}

@@ -1,0 +1,93 @@
+import type { ArgValue } from '@gridcore/queue';
+import type { TaskBackend } from './task-backend';
+
+/** A script reply that is an error: `{negative code, detail}` (nothing written) or Redis's own error. */
+export class QueueCallError extends Error {}
+
+export interface TakeOutcome {
+  ack: number;
+  batchKey: string;
+  items: string[];
+  source: string;
+}
+
+/**
+ * The scripts the gateway calls on its own behalf (the original consumer's leases, the node's
+ * control commands): arguments built by the manifest, the task's own limits as defaults.
+ */
+export class QueueCalls {
+  constructor(private readonly b: TaskBackend) {}
+
+  private async call(name: string, args: Record<string, ArgValue>, output?: string): Promise<unknown[]> {
+    const b = this.b;
+    const outcome = await b.run(name, b.keysOf(name, output), b.protocol.args(name, args));
+    if ('error' in outcome) throw new QueueCallError(outcome.error);
+    const reply = outcome.reply as unknown[];
+    if (typeof reply[0] === 'number' && reply[0] < 0) throw new QueueCallError(`ERR gridcore gateway: ${name} refused: ${String(reply[1])}`);
+    return reply;
+  }
+
+  /**
+   * take-10 with one item: acks `ack` (pushing `result` when given) and takes into `lanePrefix`
+   * ('' takes nothing). A retried item comes first: the original consumer has no isolation lane,
+   * and one item per batch already keeps a poison item from failing others.
+   */
+  async take(lanePrefix: string, nodeId: string, blockMs: number, ack?: { batchKey: string; result?: string }): Promise<TakeOutcome> {
+    const b = this.b;
+    const push = ack?.result !== undefined && b.sameServer;
+    if (ack?.result !== undefined && !b.sameServer) await b.out.lpush(b.route.output_queue, ack.result);
+    const r = await this.call(
+      'take',
+      {
+        prev_batch_key: ack?.batchKey ?? '', push: push ? '1' : '0', node_id: nodeId, lane_prefix: lanePrefix, size: 1, from_retry: '1',
+        block_ms: blockMs, lease_s: b.leaseS, batch_timeout_s: b.route.batch_timeout_s, max_attempts: b.route.max_attempts,
+        result_count: ack ? 1 : 0, results: push ? [ack?.result as string] : [],
+      },
+      push ? b.route.output_queue : b.keys.input,
+    );
+    const at = (f: string) => r[b.protocol.replyPosition('take', f)];
+    return { ack: at('ack') as number, batchKey: at('batch_key') as string, items: at('items') as string[], source: at('source') as string };
+  }
+
+  async renew(batchKey: string): Promise<boolean> {
+    const r = await this.call('renew', { batch_key: batchKey, lease_s: this.b.leaseS, batch_timeout_s: this.b.route.batch_timeout_s });
+    return r[0] === 1;
+  }
+
+  async requeue(batchKeys: string[]): Promise<number> {
+    if (batchKeys.length === 0) return 0;
+    return (await this.call('requeue', { max_attempts: this.b.route.max_attempts, batch_keys: batchKeys }))[1] as number;
+  }
+
+  async handBack(batchKeys: string[]): Promise<number> {
+    if (batchKeys.length === 0) return 0;
+    return (await this.call('hand-back', { batch_keys: batchKeys }))[1] as number;
+  }
+
+  /** Every batch under a slot prefix, back with an attempt (`requeue`) or without (`hand-back`); loops past the 1000-item cap. */
+  async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back'): Promise<{ batches: number; items: number; dead: number }> {
+    const total = { batches: 0, items: 0, dead: 0 };
+    for (let i = 0; i < 1000; i++) {
+      const r = await this.call('requeue-by-slot', { slot_prefix: slotPrefix, mode, max_attempts: this.b.route.max_attempts });
+      total.batches += r[0] as number;
+      total.items += r[1] as number;
+      total.dead += r[2] as number;
+      if (r[3] !== 1) break;
+    }
+    return total;
+  }
+
+  /** Batch keys under `prefix` (SCAN MATCH, bounded). */
+  async batchKeysUnder(prefix: string, max = 100_000): Promise<string[]> {
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    const found: string[] = [];
+    let cursor = '0';
+    for (let i = 0; i < 100_000; i++) {
+      const [next, keys] = await this.b.cmd.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+      if (cursor === '0' || found.length >= max) break;
+    }
+    return found;
+  }
+}
