@@ -65,7 +65,7 @@ async function authReply(user: string, pass: string): Promise<string> {
 /** Every key and its content, to show a refused command changed nothing. */
 async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const key of (await redis.keys('*')).sort()) out[key] = (await redis.dump(key))?.toString('hex') ?? '';
+  for (const key of (await redis.keys('*')).sort()) out[key] = (await redis.dumpBuffer(key))?.toString('hex') ?? '';
   return out;
 }
 

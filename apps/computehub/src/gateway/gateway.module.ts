@@ -4,6 +4,7 @@ import { JoinTokensModule } from '../join-tokens/join-tokens.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { GatewayDirectoryController } from './gateway-directory.controller';
 import { HubGatewayDirectory } from './hub-gateway-directory';
+import { InProcessGateway } from './in-process-gateway';
 import { RevocationFeed } from './revocation-feed';
 
 /**
@@ -13,7 +14,7 @@ import { RevocationFeed } from './revocation-feed';
 @Module({
   imports: [JoinTokensModule, TasksModule],
   controllers: [GatewayDirectoryController],
-  providers: [{ provide: GatewayDirectory, useClass: HubGatewayDirectory }, RevocationFeed],
+  providers: [{ provide: GatewayDirectory, useClass: HubGatewayDirectory }, RevocationFeed, InProcessGateway],
   exports: [GatewayDirectory],
 })
 export class GatewayModule {}

@@ -48,8 +48,9 @@ export class GatewaySlotQueue extends SlotQueue {
 
   private async command(queue: QueueRef, nodeId: string, ...args: string[]): Promise<number> {
     const redis = await this.client(queue, nodeId);
+    // HANDBACK answers [batches, items], REQUEUE and ORPHANS [batches, items, dead].
     const answer = await redis.call('GRIDCORE', ...args);
-    return typeof answer === 'number' ? answer : Number(answer) || 0;
+    return Array.isArray(answer) ? Number(answer[1]) || 0 : Number(answer) || 0;
   }
 
   requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
@@ -64,11 +65,10 @@ export class GatewaySlotQueue extends SlotQueue {
     return this.command(queue, nodeId, 'ORPHANS', liveInstances.map(String).join(','));
   }
 
-  /** The input's length as the gateway answers it (LLEN of the task's input, what the consumer itself asks). */
+  /** Items waiting in the task's input and retry lists, as the gateway answers this node (`GRIDCORE PENDING`). */
   async pending(queue: QueueRef, nodeId?: string): Promise<number> {
     if (!nodeId) throw new Error(`the gateway answers a node by its id: pending() of ${queue.queue} needs one`);
-    const redis = await this.client(queue, nodeId);
-    return Number(await redis.llen(queue.queue));
+    return this.command(queue, nodeId, 'PENDING');
   }
 
   async close(): Promise<void> {
