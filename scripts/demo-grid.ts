@@ -84,12 +84,16 @@ export interface LocalGridOptions {
   parallelism: number;
   redisPort?: number;
   hubPort?: number;
+  /** The hub's in-process data gateway (gateway_bind on loopback); a free one when taken. */
+  gatewayPort?: number;
   /** Prefix of every line it prints. */
   say: (line: string) => void;
 }
 
 export class LocalGrid {
   redisUrl = '';
+  /** The hub's data gateway, as volunteer nodes' containers reach it. */
+  gatewayUrl = '';
   hub!: HubClient;
   nodeId = '';
   private redis?: ChildProcess;
@@ -146,6 +150,7 @@ export class LocalGrid {
 
   async startHub(env: Record<string, string> = {}): Promise<HubClient> {
     const port = await freePort(this.options.hubPort);
+    const gatewayPort = await freePort(this.options.gatewayPort ?? 6390);
     const entry = join(ROOT, 'dist', 'apps', 'computehub', 'apps', 'computehub', 'src', 'main.js');
     const child = (this.hubProcess = this.start('hub', process.execPath, [entry], {
       PATH: process.env.PATH,
@@ -153,16 +158,19 @@ export class LocalGrid {
       COMPUTEHUB_TOKEN: this.options.token,
       COMPUTEHUB_BIND: `127.0.0.1:${port}`,
       COMPUTEHUB_STATE_DIR: join(this.options.dir, 'hub'),
+      // Volunteer nodes' gateway tasks go through it; the local node (legacy token) stays direct.
+      COMPUTEHUB_GATEWAY_BIND: `127.0.0.1:${gatewayPort}`,
       NO_COLOR: '1',
       ...env,
     }));
+    this.gatewayUrl = `redis://127.0.0.1:${gatewayPort}`;
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => {
       if (!alive(child)) throw new Error(`the hub exited (see ${this.options.dir}/hub.log)`);
       return (await fetch(`${url}/health`)).ok;
     }, 60_000, 'the hub');
     this.hub = new HubClient(url, this.options.token);
-    this.options.say(`hub on ${url} (pid ${child.pid})`);
+    this.options.say(`hub on ${url} (pid ${child.pid}), data gateway on ${this.gatewayUrl}`);
     return this.hub;
   }
 

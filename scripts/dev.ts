@@ -40,6 +40,7 @@ runWithCleanup(
         `  Swagger     ${hub.baseUrl}/docs`,
         `  token       ${token}`,
         `  Redis       ${redisUrl}`,
+        `  gateway     ${grid.gatewayUrl}   (volunteer nodes' containers reach gateway tasks here)`,
         `  logs        ${grid.dir}/{hub,gridnode,redis}.log`,
         '',
         "In another terminal, set what the READMEs' commands use:",

@@ -104,6 +104,8 @@ describe('dashboard in headless Chromium', () => {
     expect(workerRow).toMatch(/38%/);
     expect(workerRow).toMatch(/#0 93%/);
     await expect(page.getByTestId('running-name').textContent()).resolves.toBe('sweep-a');
+    // This hub has no data gateway: its tasks reach Redis directly (issue 17.5).
+    await expect(page.getByTestId('running-data-plane').textContent()).resolves.toMatch(/data plane direct$/);
     await expect(page.getByTestId('pending').textContent()).resolves.toContain('sweep-b');
     await page.getByTestId('link').filter({ hasText: 'live' }).waitFor();
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
-import { configEnvName, HUB_CONFIG_KEYS, HUB_ENV_PREFIX, NODE_CONFIG_KEYS, NODE_ENV_PREFIX } from '@gridcore/contracts/config-keys';
+import { configEnvName, GATEWAY_CONFIG_KEYS, GATEWAY_ENV_PREFIX, HUB_CONFIG_KEYS, HUB_ENV_PREFIX, NODE_CONFIG_KEYS, NODE_ENV_PREFIX } from '@gridcore/contracts/config-keys';
 
 /**
  * deploy/k8s: every manifest parses, validates against the Kubernetes schemas (kubernetes-models),
@@ -26,6 +26,7 @@ const MODELS: Record<string, { validate(data: Manifest): void }> = {
 
 const HUB_ENV = new Set(HUB_CONFIG_KEYS.map((k) => configEnvName(HUB_ENV_PREFIX, k)));
 const NODE_ENV = new Set(NODE_CONFIG_KEYS.map((k) => configEnvName(NODE_ENV_PREFIX, k)));
+const GATEWAY_ENV = new Set(GATEWAY_CONFIG_KEYS.map((k) => configEnvName(GATEWAY_ENV_PREFIX, k)));
 
 function parseFile(file: string): Manifest[] {
   const docs = parseAllDocuments(readFileSync(file, 'utf8'));
@@ -66,8 +67,9 @@ function podSpec(m: Manifest): any {
 }
 
 /** Which app a container runs, from its image. */
-function appOf(image: string): 'hub' | 'node' | undefined {
+function appOf(image: string): 'hub' | 'node' | 'gateway' | undefined {
   if (/(^|\/)computehub(:|$)/.test(image)) return 'hub';
+  if (/(^|\/)gateway(:|$)/.test(image)) return 'gateway';
   if (/(^|\/)gridnode(:|$)/.test(image)) return 'node';
   return undefined;
 }
@@ -97,10 +99,10 @@ function consistencyProblems(manifests: Manifest[]): string[] {
     for (const c of spec.containers ?? []) {
       const app = appOf(c.image);
       if (!app) {
-        problems.push(`${where}: container ${c.name} runs ${c.image}, neither computehub nor gridnode`);
+        problems.push(`${where}: container ${c.name} runs ${c.image}, not computehub, gridnode or gateway`);
         continue;
       }
-      const allowed = app === 'hub' ? HUB_ENV : NODE_ENV;
+      const allowed = app === 'hub' ? HUB_ENV : app === 'gateway' ? GATEWAY_ENV : NODE_ENV;
       for (const e of c.env ?? []) {
         if (!allowed.has(e.name)) problems.push(`${where}: env ${e.name} is not a ${app} config key of SPEC §8`);
         const ref = e.valueFrom?.secretKeyRef;
@@ -161,7 +163,7 @@ describe('deploy/k8s manifests', () => {
 
   it('validates every object against the Kubernetes schemas', () => {
     expect(manifests.map((m) => m.kind).sort()).toEqual(
-      ['DaemonSet', 'Deployment', 'Namespace', 'PersistentVolumeClaim', 'Secret', 'Service'].sort(),
+      ['DaemonSet', 'Deployment', 'Deployment', 'Namespace', 'PersistentVolumeClaim', 'Secret', 'Service', 'Service'].sort(),
     );
     expect(schemaProblems(manifests)).toEqual([]);
   });
@@ -229,9 +231,28 @@ describe('deploy/k8s manifests', () => {
     expect(Array.isArray(spec.tolerations)).toBe(true);
   });
 
-  it('keeps the node token among the hub node tokens', () => {
+  it('keeps the node token among the hub node tokens, and the gateway token among its gateway tokens', () => {
     const secret = find(manifests, 'Secret', 'gridcore-tokens');
     expect(secret.stringData['node-tokens'].split(',')).toContain(secret.stringData['node-token']);
+    expect(secret.stringData['gateway-tokens'].split(',')).toContain(secret.stringData['gateway-token']);
+  });
+
+  it('runs the data gateway as replicas behind one Service, with TLS off loopback, at the address the hub hands out', () => {
+    const gateway = find(manifests, 'Deployment', 'gridcore-gateway');
+    const spec = podSpec(gateway);
+    const c = spec.containers[0];
+    expect(gateway.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(spec.securityContext.runAsNonRoot).toBe(true);
+    expect(envValue(c, 'GATEWAY_BIND')).toBe('0.0.0.0:6390');
+    const mountOf = (file: string | undefined) => c.volumeMounts.find((m: any) => file?.startsWith(`${m.mountPath}/`));
+    for (const key of ['GATEWAY_TLS_CERT', 'GATEWAY_TLS_KEY']) expect(spec.volumes.find((v: any) => v.name === mountOf(envValue(c, key))?.name)?.secret).toBeDefined();
+    expect(envValue(c, 'GATEWAY_HUB_URL')).toBe('http://computehub:8080');
+    const service = find(manifests, 'Service', 'gridcore-gateway');
+    const hub = podSpec(find(manifests, 'Deployment', 'computehub')).containers[0];
+    expect(envValue(hub, 'COMPUTEHUB_GATEWAY_URL')).toBe(`rediss://${service.metadata.name}:${service.spec.ports[0].port}`);
+    const dockerfile = readFileSync(join(REPO, 'Dockerfile.gateway'), 'utf8');
+    expect(dockerfile).toMatch(/dist\/apps\/gateway\/apps\/gateway\/src\/main\.js/);
+    expect(String(spec.securityContext.runAsUser)).toBe(/^USER\s+(\d+)/m.exec(dockerfile)?.[1]);
   });
 
   // The checks above must be able to fail: broken copies of the real manifests are caught.

@@ -36,7 +36,9 @@ describe('routes that take no body refuse one (SPEC §2.1)', () => {
   afterAll(() => hub.close());
 
   async function call(method: string, path: string, body?: string, contentType = 'application/json') {
-    const headers = body === undefined ? admin : { ...admin, 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)) };
+    // The data gateway's routes answer gateway tokens only.
+    const auth = path.startsWith('/gateway/') ? bearer(TOKENS.gateway) : admin;
+    const headers = body === undefined ? auth : { ...auth, 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)) };
     const res = await rawRequest(`${hub.url}${path}`, method.toUpperCase(), headers, body);
     return { status: res.status, message: res.json?.message as string | undefined };
   }

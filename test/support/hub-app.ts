@@ -13,6 +13,8 @@ export const TOKENS = {
   admin: 'admin-token-0001',
   viewer: 'viewer-token-0001',
   node: 'node-token-000001',
+  /** A standalone data gateway's token (issue 17): the /gateway routes only. */
+  gateway: 'gateway-token-000001',
 } as const;
 
 export type HubValues = Parameters<typeof HubConfig.fromValues>[0];
@@ -38,6 +40,7 @@ export async function startTestHub(values: HubValues = {}, options: { logger?: L
     admin_tokens: [TOKENS.admin],
     viewer_tokens: [TOKENS.viewer],
     node_tokens: [TOKENS.node],
+    gateway_tokens: [TOKENS.gateway],
     state_dir: stateDir,
     ...values,
   });

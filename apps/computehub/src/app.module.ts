@@ -7,6 +7,7 @@ import { HubConfig } from './config/hub-config';
 import { HubConfigModule } from './config/hub-config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { GridnodeModule } from './gridnode/gridnode.module';
 import { NodeLogsModule } from './node-logs/node-logs.module';
 import { TaskReportsModule } from './task-reports/task-reports.module';
@@ -36,6 +37,7 @@ export class AppModule {
         GridnodeModule,
         NodeLogsModule,
         TaskReportsModule,
+        GatewayModule,
         CleanupModule,
         ProgressModule,
         RunnabilityModule,

@@ -30,6 +30,13 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
           <span data-testid="running-name">{task.name}</span> <span class="muted">{imageOf(task)}</span>
         </h3>
         <span class="muted small" data-testid="running-run" title={task.id}>run {shortRunId(task.id)} · started {formatWhen(task.started_at)}</span>
+        <span
+          class="muted small"
+          data-testid="running-data-plane"
+          title={task.data_plane === 'gateway' ? 'Volunteer nodes reach its queues through the data gateway only' : 'Volunteer nodes reach its Redis directly'}
+        >
+          {' '}· data plane {task.data_plane ?? 'direct'}
+        </span>
         {props.admin && (
           <span class="actions">
             {p && p.dead > 0 && (

@@ -13,7 +13,9 @@ import { LogRelay } from './hub/log-relay';
 import { ContainerLogBook } from './logs/container-log-book';
 import { LogSource } from './shared/log-source';
 import { StopSignal } from './lifecycle/stop-signal';
+import { GatewaySlotQueue } from './queue/gateway-slot-queue';
 import { RedisSlotQueue } from './queue/redis-slot-queue';
+import { RoutingSlotQueue } from './queue/routing-slot-queue';
 import { SlotQueue } from './queue/slot-queue';
 import { WorkReport } from './shared/work-report';
 import { TaskStream } from './task/task-stream';
@@ -34,7 +36,11 @@ export class AgentModule {
       providers: [
         { provide: NodeConfig, useValue: config },
         { provide: ContainerRuntime, useFactory: (c: NodeConfig) => new DockerodeRuntime({ socketPath: c.dockerSocket }), inject: [NodeConfig] },
-        { provide: SlotQueue, useClass: RedisSlotQueue },
+        {
+          provide: SlotQueue,
+          useFactory: (id: NodeIdentity) => new RoutingSlotQueue(new RedisSlotQueue(), new GatewaySlotQueue(() => id.nodeToken)),
+          inject: [NodeIdentity],
+        },
         { provide: HubClient, useFactory: (c: NodeConfig) => new HubClient(c.serverUrl, c.token, undefined, c.hubCa ?? null), inject: [NodeConfig] },
         TaskStream,
         StopSignal,

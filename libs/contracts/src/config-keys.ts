@@ -23,7 +23,15 @@ export const HUB_CONFIG_KEYS = [
   'max_nodes',
   'tls_cert',
   'tls_key',
+  'gateway_bind',
+  'gateway_tls_cert',
+  'gateway_tls_key',
+  'gateway_url',
+  'gateway_tokens',
 ] as const;
+
+/** The standalone data gateway's keys (apps/gateway), env only: `GATEWAY_<KEY>`. */
+export const GATEWAY_CONFIG_KEYS = ['bind', 'hub_url', 'hub_token', 'tls_cert', 'tls_key', 'hub_ca_file'] as const;
 
 export const NODE_CONFIG_KEYS = [
   'server_url',
@@ -46,6 +54,7 @@ export type NodeConfigKey = (typeof NODE_CONFIG_KEYS)[number];
 
 export const HUB_ENV_PREFIX = 'COMPUTEHUB_';
 export const NODE_ENV_PREFIX = 'GRIDNODE_';
+export const GATEWAY_ENV_PREFIX = 'GATEWAY_';
 
 /** The env variable of a config key: `configEnvName('GRIDNODE_', 'server_url')` → `GRIDNODE_SERVER_URL`. */
 export function configEnvName(prefix: string, key: string): string {

@@ -19,3 +19,4 @@ export * from './tls-problem';
 export * from './auth/join-token.dto';
 export * from './logs/container-logs.dto';
 export * from './tasks/task-report.dto';
+export * from './gateway/gateway-directory.dto';

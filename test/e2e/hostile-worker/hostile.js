@@ -19,7 +19,9 @@ async function redisAttempt(attempt, run) {
   } catch (err) {
     const message = String(err && err.message).split('\n')[0];
     // NOPERM is the ACL's answer; Redis refuses DEBUG before the ACL is even asked (enable-debug-command).
-    const refused = /^NOPERM/.test(message) || /^ERR DEBUG command not allowed/.test(message);
+    // Through the data gateway (issue 17) a refusal is the gateway's own error, or a refused AUTH.
+    const refused =
+      /^NOPERM/.test(message) || /^ERR DEBUG command not allowed/.test(message) || /^ERR gridcore gateway:/.test(message) || /^WRONGPASS/.test(message);
     results.push({ attempt, outcome: refused ? 'refused' : 'error', detail: message.slice(0, 200) });
   }
 }
@@ -57,6 +59,7 @@ async function main() {
   await redisAttempt('DEBUG SLEEP', () => redis.call('DEBUG', 'SLEEP', '5'));
   await redisAttempt('SELECT 1', () => redis.select(1));
   await redisAttempt('SHUTDOWN', () => redis.call('SHUTDOWN', 'NOSAVE'));
+  if (env.HOSTILE_MODE === 'gateway') return gatewayAttempts();
 
   localAttempt('write under /', () => {
     fs.writeFileSync('/hostile-was-here', 'x');
@@ -84,6 +87,48 @@ async function main() {
   await redis.lpush(env.OUTPUT_QUEUE, ...results.map((r) => JSON.stringify(r)));
   await redis.lpush(env.OUTPUT_QUEUE, JSON.stringify({ attempt: 'done', outcome: 'done', detail: `${results.length} attempts` }));
   // Idle until stopped, so the node does not run the attempts again.
+  setInterval(() => undefined, 60_000);
+}
+
+/** Attempts only a gateway can refuse (issue 17.7): the task's own keys misused, and speaking as another. */
+async function gatewayAttempts() {
+  const input = env.INPUT_QUEUE;
+  const output = env.OUTPUT_QUEUE;
+  const url = new URL(env.INPUT_REDIS_URL);
+  const asUser = async (user) => {
+    const other = new Redis({ host: url.hostname, port: Number(url.port), username: user, password: decodeURIComponent(url.password), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // A refused AUTH closes the connection: the 'error' event carries the server's answer.
+    let lastError = null;
+    other.on('error', (err) => (lastError = err));
+    try {
+      await other.connect();
+      return await other.ping();
+    } catch (err) {
+      throw lastError || err;
+    } finally {
+      other.disconnect();
+    }
+  };
+  await redisAttempt('LPUSH forged result without a held item', () => redis.lpush(output, 'forged:1'));
+  await redisAttempt('RPUSH input', () => redis.rpush(input, 'hostile'));
+  await redisAttempt('DEL input', () => redis.del(input));
+  await redisAttempt('LRANGE input', () => redis.lrange(input, 0, -1));
+  await redisAttempt('LLEN other queue', () => redis.llen(env.OTHER_QUEUE));
+  await redisAttempt('BLMOVE to another node\'s batch key', () => redis.blmove(input, env.FOREIGN_BATCH_KEY, 'RIGHT', 'LEFT', 1));
+  await redisAttempt('BLMOVE to another instance\'s batch key', () => redis.blmove(input, env.SIBLING_BATCH_KEY, 'RIGHT', 'LEFT', 1));
+  await redisAttempt('EVALSHA of a script not in the manifest', () => redis.evalsha('0123456789abcdef0123456789abcdef01234567', 0));
+  await redisAttempt('EVAL', () => redis.eval('return 1', 0));
+  await redisAttempt('AUTH as another instance', () => asUser(`${env.NODE_ID}.${Number(env.INSTANCE_ID) + 1}`));
+  await redisAttempt('AUTH as the node itself', () => asUser(env.NODE_ID));
+  // Allowed on purpose: one pop holds one leased item, and the report pushed next is its result.
+  let popped = null;
+  try {
+    popped = await redis.lpop(input);
+  } catch (err) {
+    popped = `error ${String(err && err.message).split('\n')[0]}`;
+  }
+  results.push({ attempt: 'LPOP input', outcome: popped && !String(popped).startsWith('error') ? 'leased' : 'error', detail: String(popped) });
+  await redis.lpush(output, JSON.stringify({ attempt: 'report', outcome: 'done', results }));
   setInterval(() => undefined, 60_000);
 }
 

@@ -18,6 +18,7 @@ import { WhoamiController } from './whoami.controller';
           legacy: config.values.token,
           admin: config.values.admin_tokens,
           viewer: config.values.viewer_tokens,
+          gateway: config.values.gateway_tokens,
           // node_tokens are join tokens now: the credential book knows them.
         }),
     },

@@ -18,7 +18,7 @@ export class TokenRegistry {
   private readonly entries: Entry[] = [];
   private readonly legacyDigest: Buffer | null;
 
-  constructor(tokens: { legacy?: string | null; admin?: readonly string[]; viewer?: readonly string[]; node?: readonly string[] }) {
+  constructor(tokens: { legacy?: string | null; admin?: readonly string[]; viewer?: readonly string[]; node?: readonly string[]; gateway?: readonly string[] }) {
     const add = (token: string, roles: Role[]) => {
       const d = digest(token);
       const existing = this.entries.find((e) => timingSafeEqual(e.digest, d));
@@ -34,6 +34,8 @@ export class TokenRegistry {
     for (const t of tokens.admin ?? []) add(t, [Role.Admin, Role.Viewer]);
     for (const t of tokens.viewer ?? []) add(t, [Role.Viewer]);
     for (const t of tokens.node ?? []) add(t, [Role.Node]);
+    // A gateway token reads node digests and routes: it never implies admin, viewer or node.
+    for (const t of tokens.gateway ?? []) add(t, [Role.Gateway]);
   }
 
   /** Whether `token` is the original's shared token (a trusted-lab node: any node id, the task's Redis as registered). */

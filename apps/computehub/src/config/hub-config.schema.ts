@@ -38,6 +38,25 @@ export const HUB_CONFIG_SCHEMA = {
   /** PEM private key file of tls_cert (unencrypted; keep it mode 0600). */
   tls_key: { type: 'string' },
   /** Registrations a second per join token (a burst of ten seconds' worth), so a flood cannot grow the hub's memory without bound. */
+  /** Tokens of standalone gateways (apps/gateway): the `gateway` role only, never admin or node. */
+  gateway_tokens: { type: 'string[]', default: [], secret: true, items: ROLE_TOKEN },
+  /** Where the hub runs its in-process data gateway (issue 17); unset: no gateway in this process. */
+  gateway_bind: {
+    type: 'string',
+    format: { pattern: /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/, expected: 'an address host:port such as 127.0.0.1:6390' },
+  },
+  /** PEM certificate and key of the gateway; required for a gateway_bind other than loopback. */
+  gateway_tls_cert: { type: 'string' },
+  gateway_tls_key: { type: 'string' },
+  /**
+   * The gateway's address as volunteer nodes reach it (`redis://host:port` or `rediss://`, no user
+   * or password): a standalone gateway's Service, or a public name of gateway_bind. Unset with
+   * gateway_bind: derived from it.
+   */
+  gateway_url: {
+    type: 'string',
+    format: { pattern: /^rediss?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s:@\/\[\]]+):\d{1,5}\/?$/, expected: 'redis://host:port or rediss://host:port, without user or password' },
+  },
   join_rate_per_s: { type: 'number', default: 5, min: 0.01, max: 1_000_000 },
 } as const satisfies ConfigSchema;
 

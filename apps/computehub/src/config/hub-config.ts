@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coerceFileValue, ConfigError, ConfigSource, ConfigValues, defaultStateDir, FieldSpec, loadConfig, userConfigDirs } from '@gridcore/config';
 import { HUB_CONFIG_SCHEMA, HUB_IGNORED_KEYS } from './hub-config.schema';
+import { HubGateway, loadHubGateway } from './hub-gateway';
 import { HubTls, loadHubTls } from './hub-tls';
 
 type HubValues = ConfigValues<typeof HUB_CONFIG_SCHEMA>;
@@ -17,6 +18,8 @@ export class HubConfig {
   readonly stateDir: string;
   /** Set when tls_cert and tls_key are: the hub then serves HTTPS. */
   readonly tls: HubTls | null;
+  /** Set when gateway_bind or gateway_url is: gateway tasks are then handed to volunteer nodes. */
+  readonly gateway: HubGateway | null;
 
   constructor(
     readonly values: HubValues,
@@ -35,6 +38,7 @@ export class HubConfig {
       throw new ConfigError('config: no token configured (set token, admin_tokens or COMPUTEHUB_TOKEN)');
     }
     this.tls = loadHubTls(values.tls_cert, values.tls_key);
+    this.gateway = loadHubGateway(values);
     Object.freeze(this);
   }
 

@@ -24,29 +24,30 @@ function read(key: string, path: string): Buffer {
  * Reads and checks `tls_cert` / `tls_key` once at start, so a wrong file is one config line now
  * rather than a failed handshake for every node later. Both or neither; null: plain HTTP.
  */
-export function loadHubTls(certPath: string | null, keyPath: string | null, now = new Date()): HubTls | null {
+export function loadHubTls(certPath: string | null, keyPath: string | null, now = new Date(), certKey = 'tls_cert', keyKey = 'tls_key'): HubTls | null {
   if (!certPath && !keyPath) return null;
-  if (!certPath) throw new ConfigError('config: tls_key is set but tls_cert is not (HTTPS needs both)');
-  if (!keyPath) throw new ConfigError('config: tls_cert is set but tls_key is not (HTTPS needs both)');
-  const cert = read('tls_cert', certPath);
-  const key = read('tls_key', keyPath);
+  const needs = certKey === 'tls_cert' ? 'HTTPS needs both' : 'TLS needs both';
+  if (!certPath) throw new ConfigError(`config: ${keyKey} is set but ${certKey} is not (${needs})`);
+  if (!keyPath) throw new ConfigError(`config: ${certKey} is set but ${keyKey} is not (${needs})`);
+  const cert = read(certKey, certPath);
+  const key = read(keyKey, keyPath);
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);
   } catch {
-    throw new ConfigError(`config: tls_cert ${certPath} is not a PEM certificate`);
+    throw new ConfigError(`config: ${certKey} ${certPath} is not a PEM certificate`);
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);
   } catch {
-    throw new ConfigError(`config: tls_key ${keyPath} is not a PEM private key (or it is encrypted)`);
+    throw new ConfigError(`config: ${keyKey} ${keyPath} is not a PEM private key (or it is encrypted)`);
   }
   if (!leaf.checkPrivateKey(privateKey)) {
-    throw new ConfigError(`config: tls_key ${keyPath} does not match the certificate in tls_cert ${certPath}`);
+    throw new ConfigError(`config: ${keyKey} ${keyPath} does not match the certificate in ${certKey} ${certPath}`);
   }
   if (new Date(leaf.validTo).getTime() < now.getTime()) {
-    throw new ConfigError(`config: tls_cert ${certPath} expired on ${new Date(leaf.validTo).toISOString()}`);
+    throw new ConfigError(`config: ${certKey} ${certPath} expired on ${new Date(leaf.validTo).toISOString()}`);
   }
   return { cert, key, subject: leaf.subject.replace(/\n/g, ', '), validTo: new Date(leaf.validTo).toISOString() };
 }

@@ -125,6 +125,13 @@ export class CredentialBook implements OnModuleInit, OnApplicationShutdown {
     return this.credentialOfNode.has(nodeId);
   }
 
+  /** The lowercase hex SHA-256 of the node's live credential; null when it holds none or was revoked. */
+  digestOf(nodeId: string): string | null {
+    if (this.revoked.has(nodeId)) return null;
+    const tokenId = this.credentialOfNode.get(nodeId);
+    return (tokenId && this.credentials.get(tokenId)?.digest) || null;
+  }
+
   liveCount(joinTokenId: string): number {
     return this.liveNodes.get(joinTokenId)?.size ?? 0;
   }

@@ -38,9 +38,9 @@ export interface ScopedUrls {
   output: string;
 }
 
-/** Task needs scoped users: it has a queue the hub can see, and was not registered `shared`. */
+/** Task needs scoped users: it has a queue the hub can see, was not registered `shared`, and volunteers reach it directly (not through the gateway). */
 export function needsScopedUsers(task: TaskRecord): boolean {
-  return !!task.input_redis && task.node_credentials !== 'shared';
+  return !!task.input_redis && task.node_credentials !== 'shared' && task.data_plane !== 'gateway';
 }
 
 const PROBE_USER = `${SCOPED_USER_PREFIX}probe`;

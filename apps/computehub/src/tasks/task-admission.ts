@@ -1,5 +1,6 @@
 import { RedisServerIdentity } from '@gridcore/queue';
 import { ConflictError } from '../errors/conflict.error';
+import { InvalidRequestError } from '../errors/invalid-request.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import type { TaskRecord } from './task-record';
 import { overlapBetween, sameKeyspace, serverScopesOf } from '../queues/key-scope-overlap';
@@ -43,5 +44,22 @@ export function assertSharedAllowed(task: TaskRecord, stateRedisUrl: string | nu
           'give the task a Redis server of its own, or leave node_credentials at "scoped"',
       );
     }
+  }
+}
+
+/**
+ * A gateway task needs a gateway (gateway_bind or gateway_url) and queues the gateway can serve:
+ * it hands out leased items of one input list and takes results for one output list.
+ */
+export function assertDataPlaneServable(task: TaskRecord, gatewayConfigured: boolean): void {
+  if (task.data_plane !== 'gateway') return;
+  if (!gatewayConfigured) {
+    throw new InvalidRequestError('data_plane "gateway" needs a data gateway: set gateway_bind (in-process) or gateway_url (standalone) in the hub config, or use data_plane "direct"');
+  }
+  if (!task.input_redis || !task.input_queue || !task.output_queue) {
+    throw new InvalidRequestError('data_plane "gateway" needs input_redis, input_queue and output_queue: the gateway serves one input list and one output list');
+  }
+  if (task.node_credentials === 'shared') {
+    throw new InvalidRequestError('node_credentials "shared" hands volunteers the Redis password, which data_plane "gateway" exists to keep from them: use one or the other');
   }
 }

@@ -7,7 +7,7 @@ import { InvalidRequestError } from '../errors/invalid-request.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import { RedisServers } from '../queues/redis-servers';
 import { ClearedRun, QueueRef, queueRefOf, TaskQueues } from '../queues/task-queues';
-import { assertNoScopeOverlap, assertSharedAllowed } from './task-admission';
+import { assertDataPlaneServable, assertNoScopeOverlap, assertSharedAllowed } from './task-admission';
 import { RunnabilityBoard } from '../runnability/runnability-board';
 import { TaskCompletion } from './task-completion.service';
 import type { RunExpectation } from './task-lifecycle';
@@ -44,7 +44,8 @@ export class TaskCommands {
       assertSharedAllowed(task, stateUrl, identify);
     };
     this.tasks.assertImage(create);
-    const probe = recordFromDto(create, 'probe', new Date().toISOString());
+    const probe = recordFromDto(create, 'probe', new Date().toISOString(), !!this.config.gateway);
+    assertDataPlaneServable(probe, !!this.config.gateway);
     const ref = queueRefOf(probe);
     let cleared: ClearedRun | null = null;
     if (fresh) {
@@ -59,6 +60,7 @@ export class TaskCommands {
     const record = await this.tasks.register(create, admit, {
       existing,
       cleared: cleared && { output: cleared.output, protocol_keys: cleared.protocolKeys },
+      data_plane: probe.data_plane,
     });
     // A task that started at once says in its answer whether any online node can run it.
     return { ...publicTask(record), runnable: this.runnability.forTask(record.id) };

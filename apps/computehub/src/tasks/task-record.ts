@@ -1,4 +1,5 @@
 import type {
+  DataPlane,
   NodeCredentials,
   TaskClearedDto,
   TaskDataLossDto,
@@ -53,6 +54,8 @@ export interface TaskRecord {
   cleared?: TaskClearedDto | null;
   /** How volunteer nodes reach its Redis (absent on records of older hubs: `scoped`). */
   node_credentials?: NodeCredentials;
+  /** How volunteer nodes reach its queues (absent on records of older hubs: `direct`). */
+  data_plane?: DataPlane;
   /** Whether the hub could create its scoped Redis users, as it last found. */
   scoped_users?: TaskScopedUsersDto | null;
   /** What each node's containers used for this run (issue 19.5), saved as it runs and as it ends. */

@@ -1,10 +1,14 @@
-import { TaskConfigDto, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
+import { DataPlane, TaskConfigDto, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
 import { maskRedisUrl, maskRedisUrlsDeep } from '../redaction/redis-urls';
 import type { TaskRecord } from './task-record';
 
-/** Builds a new pending record from a validated create body. */
-export function recordFromDto(dto: TaskCreateDto, id: string, now: string): TaskRecord {
+/**
+ * Builds a new pending record from a validated create body. `gateway`: whether the hub has a data
+ * gateway, which is then the default data plane of a task whose queues it can serve.
+ */
+export function recordFromDto(dto: TaskCreateDto, id: string, now: string, gateway = false): TaskRecord {
   const inputRedis = dto.input_redis ?? dto.redis_url ?? null;
+  const servable = !!inputRedis && !!dto.input_queue && !!dto.output_queue && dto.node_credentials !== 'shared';
   return {
     id,
     name: dto.name,
@@ -32,6 +36,7 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string): Task
     completed_by: null,
     left: null,
     node_credentials: dto.node_credentials ?? 'scoped',
+    data_plane: dto.data_plane ?? (gateway && servable ? 'gateway' : 'direct'),
   };
 }
 
@@ -45,6 +50,7 @@ export function publicTask(record: TaskRecord, progress: TaskProgressDto | null 
     ...shown,
     data_loss: record.data_loss ?? null,
     redis_tls_ca: record.redis_tls_ca ?? null,
+    data_plane: dataPlaneOf(record),
     input_redis: maskRedisUrl(record.input_redis),
     output_redis: maskRedisUrl(record.output_redis),
     progress: progress ?? finalProgress ?? null,
@@ -84,4 +90,9 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
     ...(record.writable_rootfs ? { writable_rootfs: true as const } : {}),
     revision,
   };
+}
+
+/** The record's data plane; records of hubs before the gateway are direct. */
+export function dataPlaneOf(record: Pick<TaskRecord, 'data_plane'>): DataPlane {
+  return record.data_plane ?? 'direct';
 }

@@ -73,7 +73,7 @@ export class TasksService implements OnModuleInit {
   register(
     dto: TaskCreateDto,
     admit?: (record: TaskRecord, held: readonly TaskRecord[]) => void,
-    facts: Pick<TaskRecord, 'existing' | 'cleared'> = {},
+    facts: Pick<TaskRecord, 'existing' | 'cleared' | 'data_plane'> = {},
   ): Promise<TaskRecord> {
     this.assertImage(dto);
     const now = new Date().toISOString();

@@ -41,6 +41,11 @@ export class RedisSlotQueue extends SlotQueue {
     return input + retry;
   }
 
+  /** A direct node's orphans are found by their containers (OrphanReconciler): nothing to do by slot. */
+  async requeueOrphans(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     const admins = [...this.admins.values()];
     this.admins.clear();

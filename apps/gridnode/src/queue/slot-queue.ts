@@ -4,6 +4,8 @@ export interface QueueRef {
   queue: string;
   /** The task's `redis_tls_ca`: a CA (PEM) trusted beside the system CAs for a rediss:// URL. */
   tlsCa?: string | null;
+  /** `gateway`: redisUrl is the data gateway's address, and the node acts through it with its own credential. */
+  dataPlane?: 'gateway' | 'direct';
 }
 
 /** One container's worker slot: node, instance, run (SPEC §4 batch key prefix). */
@@ -22,7 +24,13 @@ export abstract class SlotQueue {
   abstract requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
   /** After a stop the node made: items go back without an attempt. Returns the items moved. */
   abstract handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
-  /** Items waiting in the input and retry lists. */
-  abstract pending(queue: QueueRef): Promise<number>;
+  /** Items waiting in the input and retry lists (through the gateway: its input, as `nodeId` may see it). */
+  abstract pending(queue: QueueRef, nodeId?: string): Promise<number>;
+  /**
+   * At start, before any container runs: requeues (with an attempt) what this node's slots other
+   * than `liveInstances` hold, as a crashed agent left it. Only the gateway path needs it (a
+   * direct node finds its orphans by their containers' env); returns the items moved.
+   */
+  abstract requeueOrphans(queue: QueueRef, nodeId: string, liveInstances: readonly (number | string)[]): Promise<number>;
   abstract close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { testTaskConfig } from '../task/task-config.fixture';
-import { containerCount, containerSpec, NodeFacts, queueVisible, refusal } from './container-plan';
+import { containerSecret } from '../queue/gateway-secrets';
+import { containerCount, containerSpec, LABEL_DATA_PLANE, NodeFacts, queueRefOf, queueVisible, refusal } from './container-plan';
 
 const task = testTaskConfig;
 
@@ -82,5 +83,31 @@ describe('refusal and queue visibility', () => {
     expect(queueVisible(task())).toBe(true);
     expect(queueVisible(task({ input_queue: null }))).toBe(false);
     expect(queueVisible(task({ input_redis: null }))).toBe(false);
+  });
+});
+
+describe('a gateway task', () => {
+  const credential = 'gcn_0123456789abcdef_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
+  const gatewayTask = () => task({ input_redis: 'redis://127.0.0.1:6390', output_redis: 'redis://127.0.0.1:6390', data_plane: 'gateway' });
+
+  it('hands each container the gateway with its own slot user and secret, and labels it', () => {
+    const spec = containerSpec(gatewayTask(), { ...node, credential }, 2, 'run-1');
+    const expected = `redis://n1.2:${containerSecret(credential, 2)}@127.0.0.1:6390`;
+    expect(spec.env.INPUT_REDIS_URL).toBe(expected);
+    expect(spec.env.OUTPUT_REDIS_URL).toBe(expected);
+    expect(JSON.stringify(spec.env)).not.toContain(credential);
+    expect(spec.labels[LABEL_DATA_PLANE]).toBe('gateway');
+    expect(containerSpec(gatewayTask(), { ...node, credential }, 3, 'run-1').env.INPUT_REDIS_URL).not.toBe(expected);
+  });
+
+  it('is refused by a node without a credential (the legacy token)', () => {
+    expect(refusal(gatewayTask(), { ...node, credential: null })).toMatchObject({ reason: 'refused' });
+    expect(refusal(gatewayTask(), { ...node, credential })).toBeNull();
+  });
+
+  it('is acted on through the gateway; a direct task (or one without data_plane, as the original sends) through Redis', () => {
+    expect(queueRefOf(gatewayTask()).dataPlane).toBe('gateway');
+    expect(queueRefOf(task()).dataPlane).toBe('direct');
+    expect(containerSpec(task(), { ...node, credential }, 0, 'r').labels[LABEL_DATA_PLANE]).toBeUndefined();
   });
 });

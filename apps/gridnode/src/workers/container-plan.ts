@@ -2,12 +2,16 @@ import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 import { ContainerSpec, DockerUnreachableError } from '@gridcore/docker-runtime';
 import { AdmissionPolicy, admissionRefusal } from './admission';
 import type { NotRunningCause } from './not-running-cause';
+import { containerGatewayUrl } from '../queue/gateway-secrets';
+import type { QueueRef } from '../queue/slot-queue';
 
 /** Labels every container of ours carries (SPEC §3), plus the run id for the reconciler. */
 export const LABEL_TASK = 'gridcore.task';
 export const LABEL_NODE = 'gridcore.node';
 export const LABEL_INSTANCE = 'gridcore.instance';
 export const LABEL_RUN = 'gridcore.run';
+/** `gateway` on a container of a gateway task: its orphan is requeued through the gateway. */
+export const LABEL_DATA_PLANE = 'gridcore.data_plane';
 
 export interface NodeFacts {
   nodeId: string;
@@ -20,6 +24,8 @@ export interface NodeFacts {
   pidsLimit: number;
   /** What the volunteer lets run here. */
   admission: AdmissionPolicy;
+  /** The node credential the hub issued (null with the legacy token): container secrets of a gateway task derive from it. */
+  credential?: string | null;
 }
 
 /**
@@ -37,9 +43,12 @@ export function containerCount(task: TaskConfigDto | null, node: Pick<NodeFacts,
 
 
 /** Why this node runs none of the task's containers, or null when it can. */
-export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount' | 'admission'>): NotRunningCause | null {
+export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount' | 'admission' | 'credential'>): NotRunningCause | null {
   const refused = admissionRefusal(task, node.admission);
   if (refused) return refused;
+  if (throughGateway(task) && !node.credential) {
+    return { reason: 'refused', detail: `task ${task.task_name} runs through the data gateway and this node holds no node credential (join with a join token)` };
+  }
   const gpus = task.gpus ?? 0;
   if (gpus > node.gpuCount) {
     return {
@@ -62,16 +71,39 @@ export function queueVisible(task: TaskConfigDto): boolean {
   return Boolean(task.input_redis && task.input_queue);
 }
 
+/** Whether the hub said this task's queues are reached through the data gateway. */
+export function throughGateway(task: TaskConfigDto): boolean {
+  return task.data_plane === 'gateway';
+}
+
+/** The task's input queue as the node acts on it: Redis itself, or the gateway's bare address. */
+export function queueRefOf(task: TaskConfigDto): QueueRef {
+  return { redisUrl: task.input_redis!, queue: task.input_queue!, tlsCa: task.redis_tls_ca, dataPlane: throughGateway(task) ? 'gateway' : 'direct' };
+}
+
+/**
+ * The Redis URLs one container gets: the task's own, or for a gateway task the gateway with this
+ * slot's user and secret (`<node id>.<instance>`), so the container holds nothing of the node's.
+ */
+function containerUrls(task: TaskConfigDto, node: NodeFacts, instance: number): { input: string; output: string } {
+  if (throughGateway(task) && task.input_redis && node.credential) {
+    const url = containerGatewayUrl(task.input_redis, node.nodeId, instance, node.credential);
+    return { input: url, output: url };
+  }
+  return { input: task.input_redis ?? '', output: task.output_redis ?? task.input_redis ?? '' };
+}
+
 /** The container for slot `instance` of `task`: image, sizes, labels and the env of SPEC §3. */
 export function containerSpec(task: TaskConfigDto, node: NodeFacts, instance: number, runId: string): ContainerSpec {
+  const urls = containerUrls(task, node, instance);
   const env: Record<string, string> = {
     // The task's own env first: ours win, so a task cannot forge its slot.
     ...(task.env ?? {}),
     TASK_NAME: task.task_name,
     NODE_ID: node.nodeId,
     INSTANCE_ID: String(instance),
-    INPUT_REDIS_URL: task.input_redis ?? '',
-    OUTPUT_REDIS_URL: task.output_redis ?? task.input_redis ?? '',
+    INPUT_REDIS_URL: urls.input,
+    OUTPUT_REDIS_URL: urls.output,
     INPUT_QUEUE: task.input_queue ?? '',
     OUTPUT_QUEUE: task.output_queue ?? '',
     RUN_ID: runId,
@@ -87,6 +119,7 @@ export function containerSpec(task: TaskConfigDto, node: NodeFacts, instance: nu
       [LABEL_NODE]: node.nodeId,
       [LABEL_INSTANCE]: String(instance),
       [LABEL_RUN]: runId,
+      ...(throughGateway(task) ? { [LABEL_DATA_PLANE]: 'gateway' } : {}),
     },
     cpus: task.cpus > 0 ? task.cpus : 1,
     memoryMb: task.memory_mb ?? node.containerMemoryMb,

@@ -132,6 +132,10 @@ class FakeQueue extends SlotQueue {
   async pending() {
     return this.pendingItems;
   }
+  async requeueOrphans(q: QueueRef, node: string, live: readonly (number | string)[]) {
+    this.log.push(`orphans ${q.queue} ${node} [${live.join(',')}]`);
+    return 0;
+  }
   async close() {}
 }
 

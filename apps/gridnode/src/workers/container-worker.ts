@@ -8,7 +8,7 @@ import { EngineGate, isEngineLoss } from '../engine/engine-monitor';
 import { QueueRef, SlotQueue, SlotRef } from '../queue/slot-queue';
 import { TaskStream } from '../task/task-stream';
 import { aborted, sleep } from '../shared/backoff';
-import { containerCount, containerSpec, NodeFacts, queueVisible, refusal, setupFailureCause } from './container-plan';
+import { containerCount, containerSpec, NodeFacts, queueRefOf, queueVisible, refusal, setupFailureCause } from './container-plan';
 import type { NotRunningCause } from './not-running-cause';
 import { clampReason } from '../shared/reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
@@ -325,7 +325,7 @@ export class ContainerWorker {
     this.containerId = null;
     this.runId = null;
     if (!queueVisible(task)) return;
-    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue!, tlsCa: task.redis_tls_ca };
+    const queue: QueueRef = queueRefOf(task);
     try {
       const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot) : await this.deps.queue.handBackSlot(queue, slot);
       if (items > 0) this.logger.log(`${recovery === 'requeue' ? 'requeued' : 'handed back'} ${items} item(s) of run ${slot.runId}`);
@@ -342,11 +342,11 @@ export class ContainerWorker {
   }
 
   private async waitForItems(task: TaskConfigDto, signal: AbortSignal): Promise<void> {
-    const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue!, tlsCa: task.redis_tls_ca };
+    const queue: QueueRef = queueRefOf(task);
     const every = this.deps.pendingPollMs ?? 1_000;
     while (!signal.aborted) {
       try {
-        if ((await this.deps.queue.pending(queue)) > 0) return;
+        if ((await this.deps.queue.pending(queue, this.deps.node().nodeId)) > 0) return;
       } catch (err) {
         this.lastError = `cannot read the queue: ${(err as Error).message}`;
       }

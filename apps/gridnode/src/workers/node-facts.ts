@@ -15,5 +15,6 @@ export function nodeFactsReader(config: NodeConfig, identity: NodeIdentity, gpus
     networkMode: config.networkMode,
     pidsLimit: config.pidsLimit,
     admission: { allowedImages: config.allowedImages, requireDigest: config.requireDigest, allowGpus: config.allowGpus },
+    credential: identity.nodeToken,
   });
 }

@@ -38,6 +38,9 @@ class Queue extends SlotQueue {
   async pending() {
     return 0;
   }
+  async requeueOrphans() {
+    return 0;
+  }
   async close() {}
 }
 

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { ContainerRuntime } from '@gridcore/docker-runtime';
 import { SlotQueue } from '../queue/slot-queue';
-import { LABEL_NODE, LABEL_RUN } from './container-plan';
+import { bareGatewayUrl } from '../queue/gateway-secrets';
+import { LABEL_DATA_PLANE, LABEL_NODE, LABEL_RUN } from './container-plan';
 
 /** What the workers hold right now: their containers and the runs they are starting. */
 export interface TrackedContainers {
@@ -57,8 +58,12 @@ export class OrphanReconciler {
         continue;
       }
       try {
+        // A gateway container's URL carries its own slot secret: the node asks the gateway as itself.
+        const gateway = c.labels[LABEL_DATA_PLANE] === 'gateway';
         const items = await this.queue.requeueSlot(
-          { redisUrl: env.INPUT_REDIS_URL, queue: env.INPUT_QUEUE, tlsCa: env.REDIS_TLS_CA },
+          gateway
+            ? { redisUrl: bareGatewayUrl(env.INPUT_REDIS_URL), queue: env.INPUT_QUEUE, tlsCa: env.REDIS_TLS_CA, dataPlane: 'gateway' }
+            : { redisUrl: env.INPUT_REDIS_URL, queue: env.INPUT_QUEUE, tlsCa: env.REDIS_TLS_CA },
           { nodeId: env.NODE_ID || nodeId, instance: env.INSTANCE_ID, runId: env.RUN_ID },
         );
         this.logger.log(`removed ${label}; requeued ${items} in-flight item(s)`);

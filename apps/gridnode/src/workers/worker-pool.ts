@@ -1,18 +1,28 @@
 import { Subscription } from 'rxjs';
 import type { InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts/nodes/heartbeat.dto';
 import { NotRunningDto } from '@gridcore/contracts/nodes/not-running.dto';
+import { Logger } from '@nestjs/common';
+import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 import { ContainerWorker, WorkerDeps } from './container-worker';
-import { containerCount } from './container-plan';
+import { containerCount, queueRefOf, throughGateway } from './container-plan';
 import { clampReason, oneLineReason } from '../shared/reason-text';
 import { WorkReport } from '../shared/work-report';
 
+/** How long the first start of a gateway task waits for the gateway's orphan requeue before it runs anyway (leases cover the rest). */
+const ORPHANS_TIMEOUT_MS = 5_000;
+
 /**
  * Holds the ContainerWorkers. It grows to the largest N any task has needed (a worker beyond the
- * current task's N stays idle); each worker follows `task$` on its own.
+ * current task's N stays idle); each worker follows `task$` on its own. Before the first
+ * container of a gateway task starts, the gateway requeues what a crashed agent's slots of this
+ * node left (`GRIDCORE ORPHANS`), as the reconciler does from containers' env on the direct path.
  */
 export class WorkerPool extends WorkReport {
+  private readonly logger = new Logger('Workers');
   readonly workers: ContainerWorker[] = [];
   private subscription?: Subscription;
+  private growing: Promise<void> = Promise.resolve();
+  private readonly orphansAsked = new Set<string>();
 
   constructor(private readonly deps: WorkerDeps) {
     super();
@@ -21,13 +31,37 @@ export class WorkerPool extends WorkReport {
 
   start(): void {
     this.subscription = this.deps.stream.task$.subscribe((task) => {
-      const n = containerCount(task, this.deps.node());
-      while (this.workers.length < n) {
-        const worker = new ContainerWorker(this.workers.length, this.deps);
-        this.workers.push(worker);
-        worker.start();
-      }
+      this.growing = this.growing.then(() => this.grow(task));
     });
+  }
+
+  private async grow(task: TaskConfigDto | null): Promise<void> {
+    if (task && throughGateway(task) && task.input_queue && !this.orphansAsked.has(task.task_name)) {
+      this.orphansAsked.add(task.task_name);
+      await this.requeueOrphans(task);
+    }
+    const n = containerCount(task, this.deps.node());
+    while (this.workers.length < n) {
+      const worker = new ContainerWorker(this.workers.length, this.deps);
+      this.workers.push(worker);
+      worker.start();
+    }
+  }
+
+  private async requeueOrphans(task: TaskConfigDto): Promise<void> {
+    const live = this.workers.filter((w) => w.runId).map((w) => w.instance);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ORPHANS_TIMEOUT_MS / 1000} s`)), ORPHANS_TIMEOUT_MS);
+    });
+    try {
+      const items = await Promise.race([this.deps.queue.requeueOrphans(queueRefOf(task), this.deps.node().nodeId, live), timeout]);
+      if (items > 0) this.logger.log(`the gateway requeued ${items} item(s) an earlier run of this node held (task ${task.task_name})`);
+    } catch (err) {
+      this.logger.warn(`could not requeue this node's orphaned batches of ${task.task_name} through the gateway (their leases will): ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Every container stopped gracefully and handed back, in parallel. */

@@ -33,6 +33,13 @@ export class TaskConfigDto extends TaskRunSpecDto {
   @ApiProperty() image: string;
   @ApiProperty({ nullable: true, type: String, description: 'Always null (the original\'s field)' }) redis_url: null;
   @ApiProperty({ description: 'Grid-wide task revision this config belongs to' }) revision: number;
+  @ApiPropertyOptional({
+    enum: ['gateway', 'direct'],
+    description:
+      'Only in the answers to volunteer nodes (absent for the legacy token, as in the original). `gateway`: input_redis and output_redis ' +
+      'are the data gateway\'s address without user or password; the node hands each container redis://<node id>.<instance>:<secret>@<gateway>',
+  })
+  data_plane?: 'gateway' | 'direct';
 }
 
 /** The long-poll answer of `GET /gridnode/task?wait=S`. */

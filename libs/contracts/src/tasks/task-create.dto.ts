@@ -7,6 +7,10 @@ import { IsPemCertificates, IsRedisUrl, IsStringMap } from '../validators';
 export const NODE_CREDENTIALS = ['scoped', 'shared'] as const;
 export type NodeCredentials = (typeof NODE_CREDENTIALS)[number];
 
+/** How volunteer nodes' containers reach a task's queues: through the hub's data gateway, or Redis itself. */
+export const DATA_PLANES = ['gateway', 'direct'] as const;
+export type DataPlane = (typeof DATA_PLANES)[number];
+
 const QUEUE_NAME_PATTERN = /^[^\s]{1,200}$/;
 const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 /** A Docker image reference: registry/repo:tag or @digest, no spaces or control characters. */
@@ -166,4 +170,15 @@ export class TaskCreateDto {
   @IsOptional()
   @IsIn(NODE_CREDENTIALS, { message: 'node_credentials must be "scoped" or "shared"' })
   node_credentials?: NodeCredentials;
+
+  @ApiPropertyOptional({
+    enum: DATA_PLANES,
+    description:
+      'How volunteer nodes reach the task\'s queues. `gateway`: through the data gateway (volunteers never touch Redis; the default ' +
+      'when the hub has a gateway, gateway_bind or gateway_url, and the task has input_redis and input_queue). `direct`: Redis itself, ' +
+      'as node_credentials says. Trusted-lab nodes (the legacy token) always get the Redis URLs as registered',
+  })
+  @IsOptional()
+  @IsIn(DATA_PLANES, { message: 'data_plane must be "gateway" or "direct"' })
+  data_plane?: DataPlane;
 }

@@ -94,6 +94,11 @@ export class TaskRecordDto extends TaskRunSpecDto {
     description: '`shared`: volunteer nodes get the registered Redis URLs, password included; `scoped`: each gets its own ACL user',
   })
   node_credentials?: 'scoped' | 'shared';
+  @ApiPropertyOptional({
+    enum: ['gateway', 'direct'],
+    description: '`gateway`: volunteer nodes reach its queues through the data gateway only; `direct`: through Redis (node_credentials)',
+  })
+  data_plane?: 'gateway' | 'direct';
   @ApiPropertyOptional({ type: TaskScopedUsersDto, nullable: true, description: 'For a scoped task with a queue: whether the hub can create its Redis users' })
   scoped_users?: TaskScopedUsersDto | null;
 }
