@@ -58,6 +58,8 @@ export interface ContainerDetails {
   running: boolean;
   exitCode: number | null;
   oomKilled: boolean;
+  /** The image's id (`sha256:...`) the container runs, when the engine says. */
+  imageId?: string;
 }
 
 /** A labelled container as listed. */
@@ -106,4 +108,11 @@ export abstract class ContainerRuntime {
   abstract inspect(id: string): Promise<ContainerDetails>;
   /** Containers (running or not) that carry every one of `labels`. */
   abstract listManaged(labels: Record<string, string>): Promise<ManagedContainer[]>;
+  /**
+   * The last `lines` lines a container wrote (stdout and stderr interleaved), read before it is
+   * removed so a crash shows why (issue 19). An engine that cannot tell answers ''.
+   */
+  lastLogLines(_id: string, _lines: number): Promise<string> {
+    return Promise.resolve('');
+  }
 }

@@ -12,6 +12,8 @@ import { containerCount, containerSpec, NodeFacts, queueVisible, refusal, setupF
 import type { NotRunningCause } from './not-running-cause';
 import { clampReason } from '../shared/reason-text';
 import { Recovery, RestartTracker } from './restart-tracker';
+import { EXIT_LOG_LINES, exitCause } from './exit-cause';
+import type { FailureCause } from '@gridcore/queue';
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
@@ -194,8 +196,10 @@ export class ContainerWorker {
         this.lastError = exit.oomKilled ? 'killed by the OOM killer' : `exited with code ${exit.exitCode}${exit.error ? `: ${exit.error}` : ''}`;
       }
       this.logger.log(`container ${id.slice(0, 12)} of ${task.task_name}: ${decision.reason}`);
+      // Its last lines and image are read before it is removed: they go with its items' cause.
+      const cause = decision.recovery === 'requeue' && exit.exitCode !== 0 ? await this.exitCauseOf(id, exit) : undefined;
       await this.deps.runtime.remove(id).catch((err: Error) => this.logger.warn(`remove ${id.slice(0, 12)}: ${err.message}`));
-      await this.finishContainer(task, slot, decision.recovery);
+      await this.finishContainer(task, slot, decision.recovery, cause);
       if (decision.action === 'restart') {
         this.state = 'backoff';
         await sleep(decision.delayMs, signal);
@@ -281,13 +285,22 @@ export class ContainerWorker {
   }
 
   /** Returns the slot's in-flight batches (SPEC §3/§4) before any replacement starts. */
-  private async finishContainer(task: TaskConfigDto, slot: SlotRef, recovery: Recovery): Promise<void> {
+  /** The cause recorded for the items a container held when it ended on its own (never throws). */
+  private async exitCauseOf(id: string, exit: ContainerExit & { lostWithEngine: boolean }): Promise<FailureCause> {
+    const [logs, details] = await Promise.all([
+      this.deps.runtime.lastLogLines(id, EXIT_LOG_LINES).catch(() => ''),
+      this.deps.runtime.inspect(id).catch(() => null),
+    ]);
+    return exitCause(exit, logs, details?.imageId);
+  }
+
+  private async finishContainer(task: TaskConfigDto, slot: SlotRef, recovery: Recovery, cause?: FailureCause): Promise<void> {
     this.containerId = null;
     this.runId = null;
     if (!queueVisible(task)) return;
     const queue: QueueRef = { redisUrl: task.input_redis!, queue: task.input_queue!, tlsCa: task.redis_tls_ca };
     try {
-      const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot) : await this.deps.queue.handBackSlot(queue, slot);
+      const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot, cause) : await this.deps.queue.handBackSlot(queue, slot);
       if (items > 0) this.logger.log(`${recovery === 'requeue' ? 'requeued' : 'handed back'} ${items} item(s) of run ${slot.runId}`);
     } catch (err) {
       // The leases still run out and the protocol heals itself; say so and go on.
