@@ -42,6 +42,8 @@ export interface ContainerExit {
   oomKilled: boolean;
   /** The engine's own error text, if any (e.g. a failed start). */
   error?: string;
+  /** The image's id (`sha256:...`) it ran, when the engine says. */
+  imageId?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

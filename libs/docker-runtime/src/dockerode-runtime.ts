@@ -253,6 +253,7 @@ export class DockerodeRuntime extends ContainerRuntime {
           exitCode: result.StatusCode,
           oomKilled: details?.oomKilled ?? false,
           error: result.Error?.Message || undefined,
+          imageId: details?.imageId,
         };
       } catch (err) {
         if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${short} aborted`, true, { cause: err });
@@ -262,7 +263,7 @@ export class DockerodeRuntime extends ContainerRuntime {
         // makes inspect fail, and the caller hears that the engine is gone.
         const details = await this.inspect(id);
         if (!details.running && details.state !== 'created') {
-          return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled };
+          return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled, imageId: details.imageId };
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connectRedis, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
+import { connectRedis, FailureRecord, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
 import { QueueUnavailableError } from '../errors/queue-unavailable.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import { ClearedRun, QueueHoldings, QueueRef, QueueSnapshot, QueueTuning, TaskQueues } from './task-queues';
@@ -81,6 +81,14 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
 
   requeueDead(ref: QueueRef): Promise<number> {
     return this.call(ref, ref.redisUrl, (admin) => admin.requeueDead(ref.queue), 30_000);
+  }
+
+  deadWithCauses(ref: QueueRef, maxItems: number): Promise<{ total: number; items: { item: string; cause: FailureRecord | null }[] }> {
+    return this.call(ref, ref.redisUrl, (admin) => admin.deadWithCauses(ref.queue, maxItems), 30_000);
+  }
+
+  requeueDeadItems(ref: QueueRef, items: readonly string[]): Promise<number> {
+    return this.call(ref, ref.redisUrl, (admin) => admin.requeueDeadItems(ref.queue, items), 30_000);
   }
 
   async handBackNode(ref: QueueRef, nodeId: string): Promise<number> {

@@ -287,11 +287,8 @@ export class ContainerWorker {
   /** Returns the slot's in-flight batches (SPEC §3/§4) before any replacement starts. */
   /** The cause recorded for the items a container held when it ended on its own (never throws). */
   private async exitCauseOf(id: string, exit: ContainerExit & { lostWithEngine: boolean }): Promise<FailureCause> {
-    const [logs, details] = await Promise.all([
-      this.deps.runtime.lastLogLines(id, EXIT_LOG_LINES).catch(() => ''),
-      this.deps.runtime.inspect(id).catch(() => null),
-    ]);
-    return exitCause(exit, logs, details?.imageId);
+    const logs = await this.deps.runtime.lastLogLines(id, EXIT_LOG_LINES).catch(() => '');
+    return exitCause(exit, logs, exit.imageId);
   }
 
   private async finishContainer(task: TaskConfigDto, slot: SlotRef, recovery: Recovery, cause?: FailureCause): Promise<void> {
