@@ -19,7 +19,7 @@ export type ErrorClass = 'connection' | 'transient' | 'briefly' | 'known' | 'unk
 /** How long NOAUTH/WRONGPASS/NOSCRIPT may last before the worker gives up. */
 export const GRACE_MS = 30_000;
 
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)\b/;
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|UNBLOCKED)\b/;
 const BRIEF_REPLY = /^(NOAUTH|WRONGPASS|NOSCRIPT)\b/;
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 // What ioredis says when a command cannot reach the server (no reply code of Redis's own).
