@@ -16,7 +16,8 @@ export function exitCause(exit: ContainerExit & { lostWithEngine?: boolean }, lo
   else if (code < 0) message = `container ended: ${exit.error ?? 'unknown'}`;
   else message = `container exited with code ${code}`;
   const cause: FailureCause = { kind: 'exit', message, exit_code: code, oom_killed: exit.oomKilled };
-  const trimmed = logs.replace(/\s+$/, '');
+  // A worker may print its Redis URL: the password never leaves the node in a cause.
+  const trimmed = logs.replace(/\s+$/, '').replace(/(rediss?:\/\/[^:@\s/]*:)[^@\s]+@/g, '$1***@');
   if (trimmed) cause.logs = trimmed;
   if (imageId) cause.image = imageId;
   return cause;
