@@ -16,8 +16,11 @@ export class TaskFailures {
     private readonly queues: TaskQueues,
   ) {}
 
+  /** A task whose queue the hub cannot see (an image that hard-codes it) has no failures to show. */
   async list(name: string): Promise<FailuresDto> {
-    const dead = await this.queues.deadWithCauses(this.refOf(name), MAX_DEAD_SCANNED);
+    const ref = queueRefOf(this.tasks.get(name));
+    if (!ref) return { task: name, dead: 0, scanned: 0, groups: [] };
+    const dead = await this.queues.deadWithCauses(ref, MAX_DEAD_SCANNED);
     return { task: name, dead: dead.total, scanned: dead.items.length, groups: groupFailures(dead.items) };
   }
 
