@@ -103,6 +103,30 @@ describe('failure causes (P:causes) on a real redis-server', () => {
     expect(await redis.exists(keys.causes)).toBe(0);
   });
 
+  it('the causes of items that succeeded after a failed attempt are pruned; a dead item keeps its cause', async () => {
+    await pushItems(redis, queue, ['ok-later', 'dies']);
+    const q = wq(2);
+    const t = await q.take({ nodeId: 'n1', lanePrefix: lane(), size: 2 });
+    await q.requeue([t.batchKey], { kind: 'error', message: 'flaky' });
+    // 'dies' fails again (dead), 'ok-later' succeeds: its ack clears its attempts, not its cause.
+    const a = await q.take({ nodeId: 'n1', lanePrefix: lane(), size: 1, fromRetry: true });
+    const b = await q.take({ nodeId: 'n1', lanePrefix: lane('n1', 'r2'), size: 1, fromRetry: true });
+    const [okKey, dieKey] = a.items[0] === 'ok-later' ? [a.batchKey, b.batchKey] : [b.batchKey, a.batchKey];
+    await q.ack(okKey, 'n1', { results: ['done'] });
+    await q.requeue([dieKey], { kind: 'error', message: 'still bad' });
+    expect(await redis.hlen(keys.causes)).toBe(2);
+    let cursor = '0';
+    let pruned = 0;
+    do {
+      const step = await admin.pruneCauses(queue, cursor);
+      cursor = step.cursor;
+      pruned += step.pruned;
+    } while (cursor !== '0');
+    expect(pruned).toBe(1);
+    expect(await redis.hkeys(keys.causes)).toEqual(['dies']);
+    expect(await causeOf('dies')).toMatchObject({ message: 'still bad' });
+  });
+
   it('a cause is cut at 4 KiB by the sender and refused above it by the scripts; a wrong key type writes nothing', async () => {
     const long = encodeCause({ kind: 'exit', message: 'm'.repeat(3000), logs: `${'old line\n'.repeat(1000)}the last line` });
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(MAX_CAUSE_BYTES);

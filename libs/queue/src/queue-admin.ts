@@ -115,6 +115,11 @@ export class QueueAdmin {
     return { total, items };
   }
 
+  /** One step of dropping the causes of items that succeeded since (WorkQueue.pruneCauses). */
+  pruneCauses(queue: string, cursor = '0'): Promise<{ cursor: string; pruned: number }> {
+    return this.queue(queue).pruneCauses(cursor);
+  }
+
   /** Move these dead items (one group of failures) back to the input; returns how many moved. */
   requeueDeadItems(queue: string, items: readonly string[]): Promise<number> {
     return this.queue(queue).requeueDeadItems(items);

@@ -238,6 +238,18 @@ export class WorkQueue {
     return moved;
   }
 
+  /**
+   * One step of the causes' housekeeping: HSCAN P:causes from `cursor` and drop the causes of
+   * items that succeeded since (no attempts entry). Returns the next cursor ('0': a round is done).
+   */
+  async pruneCauses(cursor = '0', count = 500): Promise<{ cursor: string; pruned: number }> {
+    const [next, flat] = await this.client.hscan(this.keys.causes, cursor, 'COUNT', count);
+    const fields = flat.filter((_, i) => i % 2 === 0).slice(0, 1000);
+    if (fields.length === 0) return { cursor: next, pruned: 0 };
+    const r = await this.call('prune-causes', { fields });
+    return { cursor: next, pruned: num(r.pruned) };
+  }
+
   /** Move every dead item back to the input (1000 per call) and clear their attempts and causes. */
   async requeueDead(maxCalls = 10_000): Promise<number> {
     let moved = 0;

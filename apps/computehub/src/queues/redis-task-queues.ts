@@ -50,8 +50,16 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
     };
   }
 
+  /** Where each queue's causes housekeeping goes on from (one HSCAN step per reap). */
+  private readonly causeCursors = new Map<string, string>();
+
   async reapExpired(ref: QueueRef): Promise<number> {
-    return (await this.call(ref, ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
+    const reaped = (await this.call(ref, ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
+    // Causes of items that succeeded after a failed attempt are dropped a step at a time (issue 19.1).
+    const key = `${ref.redisUrl} ${ref.queue}`;
+    const step = await this.call(ref, ref.redisUrl, (admin) => admin.pruneCauses(ref.queue, this.causeCursors.get(key) ?? '0')).catch(() => null);
+    if (step) this.causeCursors.set(key, step.cursor);
+    return reaped;
   }
 
   async requeueOrphanBatches(ref: QueueRef): Promise<number> {
