@@ -19,8 +19,9 @@ const noBodyRoutes: [string, string][] = [
   ['post', '/api/tasks/running-task/finish'],
   ['delete', '/api/tasks/running-task'],
   ['post', '/api/nodes/known-node/stop'],
-  ['post', '/api/tasks/running-task/dead/requeue'],
 ];
+/** Takes none, {} or {group} (issue 19.2). */
+const DEAD_REQUEUE = '/api/tasks/running-task/dead/requeue';
 
 /** Every route that reads no body, with parameters that reach its handler. */
 const readRoutes: [string, string][] = [
@@ -176,10 +177,10 @@ describe('bad input never changes state and never gets a 5xx', () => {
   const everyRoute: [string, string, fc.Arbitrary<unknown>][] = [
     ...Object.keys(validBodies).map((path): [string, string, fc.Arbitrary<unknown>] => ['post', path, invalidBody(validBodies[path])]),
     // finish and next take {name}: any other field is refused, so no encoded body may name a task.
-    ...[...noBodyRoutes, ...readRoutes, ['post', '/api/tasks/finish'], ['post', '/api/tasks/next']].map(([method, path]): [string, string, fc.Arbitrary<unknown>] => [
+    ...[...noBodyRoutes, ...readRoutes, ['post', '/api/tasks/finish'], ['post', '/api/tasks/next'], ['post', DEAD_REQUEUE]].map(([method, path]): [string, string, fc.Arbitrary<unknown>] => [
       method,
       path,
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'name'), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'name' && k !== 'group'), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
     ]),
   ];
 
@@ -223,6 +224,28 @@ describe('bad input never changes state and never gets a 5xx', () => {
     expect(text.status).toBe(400);
     const other = await request(hub.url).post(path).set(legacy).send({ name: 'pending-task' });
     expect([other.status, other.body.message]).toEqual([409, 'Task pending-task is not the running task: running-task is running']);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('POST dead/requeue: any body but none, {} or {group: <16 hex digits>} is refused', async () => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== 'group'), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }),
+          fc.array(fc.jsonValue(), { minLength: 1, maxLength: 2 }),
+          wrongValue.filter((v) => v !== null && (typeof v !== 'string' || !/^[0-9a-f]{16}$/.test(v))).map((group) => ({ group })),
+        ),
+        async (body) => {
+          const res = await request(hub.url).post(DEAD_REQUEUE).set(legacy).set('Content-Type', 'application/json').send(JSON.stringify(body));
+          expect(res.status).toBe(400);
+          expect(res.body.message).toMatch(/JSON object|should not exist|group must|malformed JSON|field name (__proto__|constructor|prototype) is not allowed/);
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 25) },
+    );
+    const text = await request(hub.url).post(DEAD_REQUEUE).set(legacy).set('Content-Type', 'text/plain').send('requeue please');
+    expect(text.status).toBe(400);
     expect(await snapshot()).toBe(before);
   });
 

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
+import { decodeCause, loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
 import { removeContainersByLabel } from '../support/docker';
 import { startRedis, RunningRedis } from '../support/redis-server';
 import { createScopedUser, ScopedUser } from '../support/scoped-redis-user';
@@ -294,7 +294,76 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     expect((await redis.lrange(keys.retry, 0, -1)).sort()).toEqual(['1', '2', '3']);
     expect(await redis.hgetall(keys.attempts)).toEqual({ '1': '1', '2': '1', '3': '1' });
     expect(await redis.zcard(keys.leases)).toBe(0);
+    // Issue 19.1: the cause of that attempt, per item.
+    for (const item of ['1', '2', '3']) {
+      expect(decodeCause(await redis.hget(keys.causes, item))).toMatchObject({ kind: 'hung', message: 'hung past batch_timeout_s (2 s)', node: 'node-a', instance: '0' });
+    }
   });
+
+  // Issue 19: the sources only (the installed packages run the same code, see TARGETS).
+  if (!target.image) {
+    it('a handler that throws: its message is each item\'s cause; the dead item keeps it', async () => {
+      await admin.writeConfig(queue, { leaseS: 60, batchTimeoutS: 600, maxAttempts: 1 });
+      await pushItems(redis, queue, range(1, 12));
+      const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_POISON: '7' }));
+      expect(await exitWithin(w, 15_000)).toBe(0);
+      expect(await redis.lrange(keys.dead, 0, -1)).toEqual(['7']);
+      const cause = decodeCause(await redis.hget(keys.causes, '7'));
+      expect(cause).toMatchObject({ kind: 'error', message: 'poison item 7', node: 'node-a', instance: '0', run: expect.any(String) });
+      expect(Math.abs(cause!.at! - Date.now())).toBeLessThan(60_000);
+      expect(await redis.hlen(keys.causes)).toBe(1);
+    });
+
+    it('BUSY for a while (a long script on the server): retried with a log line; every item exactly once, exit 0', async () => {
+      const items = range(1, 120);
+      await pushItems(redis, queue, items);
+      const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '5', TEST_DELAY_MS: '40' }));
+      await waitFor(async () => (await redis.llen(output)) >= 10, 10_000, 'some results');
+      // Past busy-reply-threshold every other command is answered BUSY, and nothing runs, until the script ends.
+      await redis.call('CONFIG', 'SET', 'busy-reply-threshold', '100');
+      try {
+        await redis.eval(
+          "local t0 = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) >= 1500000 return 1",
+          0,
+        );
+      } finally {
+        await redis.call('CONFIG', 'SET', 'busy-reply-threshold', '5000');
+      }
+      const code = await exitWithin(w, 30_000);
+      expect({ code, stderr: w.stderr.filter((l) => /answered|gridcore-worker: [a-z]/.test(l)) }).toMatchObject({ code: 0 });
+      expect(w.stderr.join('\n')).toMatch(/redis answered BUSY .*; retrying/);
+      expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+      expect(await redis.llen(keys.dead)).toBe(0);
+    });
+
+    it('an error the SDK does not know: logged with its message, exit 1, its batch requeued with an attempt and the cause', async () => {
+      const items = range(1, 60);
+      await pushItems(redis, queue, items);
+      const proxy = new CutProxy();
+      await proxy.start(server.port);
+      portsToServer.add(proxy.port);
+      try {
+        const w = spawnWorker(target, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '30' }));
+        await waitFor(async () => (await redis.llen(output)) >= 10, 10_000, 'some results');
+        await proxy.armUnknownCommand(loadScripts().get('take')!.sha);
+        expect(await exitWithin(w, 15_000)).toBe(1);
+        expect(w.stderr.join('\n')).toMatch(/gridcore-worker: .*unknown command .GRIDCORETEST/i);
+        // The batch whose ack rode on that take was handled but not acked: requeued with an attempt.
+        const retried = await redis.lrange(keys.retry, 0, -1);
+        expect(retried.length).toBeGreaterThan(0);
+        for (const item of retried) {
+          expect(await redis.hget(keys.attempts, item)).toBe('1');
+          expect(decodeCause(await redis.hget(keys.causes, item))).toMatchObject({ kind: 'worker-error', message: expect.stringMatching(/^worker error: .*GRIDCORETEST/i) });
+        }
+        const done = (await redis.lrange(output, 0, -1)).map((r) => r.split(':')[0]);
+        expect([...done, ...retried, ...(await redis.lrange(queue, 0, -1))].map(Number).sort((a, b) => a - b)).toEqual(items.map(Number));
+        expect(await redis.zcard(keys.leases)).toBe(0);
+      } finally {
+        portsToServer.delete(proxy.port);
+        await proxy.stop();
+      }
+    });
+  }
 
   it('an output key of the wrong type: a clear error, exit 1, nothing lost', async () => {
     await redis.hset(output, 'not', 'a list');

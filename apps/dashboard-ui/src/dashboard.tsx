@@ -1,4 +1,4 @@
-import type { NodeRecordDto, ProgressHistoryDto, TaskListDto } from '@gridcore/contracts';
+import type { FailuresDto, NodeRecordDto, ProgressHistoryDto, TaskListDto } from '@gridcore/contracts';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiClient, ApiError } from './api-client';
 import { applyEvent, currentTask, DashboardState, EMPTY_STATE, progressOf, refetchesTasks, withHistory, withSnapshot } from './dashboard-state';
@@ -28,6 +28,9 @@ export interface Actions {
   requeueDead(task: string): Promise<void>;
   /** Saves the task's report as a CSV file. */
   downloadReport(task: string): Promise<void>;
+  /** Moves only one failure group's dead items back (issue 19.2). */
+  requeueGroup(task: string, group: string): Promise<void>;
+  failures(task: string): Promise<FailuresDto>;
   register(body: Record<string, unknown>): Promise<string | null>;
 }
 
@@ -146,6 +149,12 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
         setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
         return `Downloaded the report of ${task}`;
       }),
+    requeueGroup: (task, group) =>
+      run(async () => {
+        const r = await api.post<{ requeued: number }>(`/api/tasks/${encodeURIComponent(task)}/dead/requeue`, { group });
+        return `Requeued ${r.requeued} dead items of ${task} (group ${group})`;
+      }),
+    failures: (task) => api.get<FailuresDto>(`/api/tasks/${encodeURIComponent(task)}/failures`),
     register: async (body) => {
       try {
         const t = await api.post<{ name: string; status: string }>('/api/tasks', body);

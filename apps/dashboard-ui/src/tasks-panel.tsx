@@ -4,6 +4,7 @@ import type { Actions } from './dashboard';
 import { CompletedTasks, shortRunId } from './completed-tasks';
 import { currentTask, DashboardState, progressOf, queueIdle } from './dashboard-state';
 import { ExistingNotice } from './existing-notice';
+import { FailuresPanel } from './failures-panel';
 import { completedFraction, formatCount, formatDuration, formatRate, formatWhen, secondsBetween } from './format';
 
 function imageOf(t: TaskRecordDto): string {
@@ -84,6 +85,7 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
             <div><dt>running for</dt><dd>{formatDuration(secondsBetween(task.started_at, null))}</dd></div>
           </dl>
           {p.error && <p class="error">Progress unavailable: {p.error}</p>}
+          <FailuresPanel task={task.name} dead={p.dead} admin={props.admin} actions={props.actions} />
         </>
       ) : (
         <p class="muted">

@@ -42,6 +42,8 @@ export interface ContainerExit {
   oomKilled: boolean;
   /** The engine's own error text, if any (e.g. a failed start). */
   error?: string;
+  /** The image's id (`sha256:...`) it ran, when the engine says. */
+  imageId?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -58,6 +60,8 @@ export interface ContainerDetails {
   running: boolean;
   exitCode: number | null;
   oomKilled: boolean;
+  /** The image's id (`sha256:...`) the container runs, when the engine says. */
+  imageId?: string;
 }
 
 /** A labelled container as listed. */
@@ -121,5 +125,12 @@ export abstract class ContainerRuntime {
   cpuSeconds(id: string): Promise<number | null> {
     void id;
     return Promise.resolve(null);
+  }
+  /**
+   * The last `lines` lines a container wrote (stdout and stderr interleaved), read before it is
+   * removed so a crash shows why (issue 19). An engine that cannot tell answers ''.
+   */
+  lastLogLines(_id: string, _lines: number): Promise<string> {
+    return Promise.resolve('');
   }
 }

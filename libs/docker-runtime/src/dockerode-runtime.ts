@@ -254,6 +254,7 @@ export class DockerodeRuntime extends ContainerRuntime {
           exitCode: result.StatusCode,
           oomKilled: details?.oomKilled ?? false,
           error: result.Error?.Message || undefined,
+          imageId: details?.imageId,
         };
       } catch (err) {
         if (signal?.aborted) throw new RuntimeError('WAIT_ABORTED', `wait for ${short} aborted`, true, { cause: err });
@@ -263,7 +264,7 @@ export class DockerodeRuntime extends ContainerRuntime {
         // makes inspect fail, and the caller hears that the engine is gone.
         const details = await this.inspect(id);
         if (!details.running && details.state !== 'created') {
-          return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled };
+          return { exitCode: details.exitCode ?? -1, oomKilled: details.oomKilled, imageId: details.imageId };
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
@@ -355,7 +356,16 @@ export class DockerodeRuntime extends ContainerRuntime {
       running: info.State.Running,
       exitCode: typeof info.State.ExitCode === 'number' ? info.State.ExitCode : null,
       oomKilled: Boolean(info.State.OOMKilled),
+      imageId: typeof info.Image === 'string' ? info.Image : undefined,
     };
+  }
+
+  override async lastLogLines(id: string, lines: number): Promise<string> {
+    const raw = await this.call(`logs ${id.slice(0, 12)}`, () =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail: lines }) as unknown as Promise<Buffer>,
+      { notFound: () => new ContainerNotFoundError(id) },
+    );
+    return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
   }
 
   async listManaged(labels: Record<string, string>): Promise<ManagedContainer[]> {
@@ -413,4 +423,22 @@ export function confinedHostConfig(confinement: ContainerConfinement): Docker.Ho
     host.Tmpfs = { '/tmp': 'rw,nosuid,nodev,mode=1777' };
   }
   return host;
+}
+
+/**
+ * Docker's log stream of a container without a TTY: frames of an 8-byte header (stream type,
+ * 3 zero bytes, big-endian length) and the payload. Anything else is taken as plain text.
+ */
+export function demuxLogs(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const type = raw[at];
+    if (type > 2 || raw[at + 1] !== 0 || raw[at + 2] !== 0 || raw[at + 3] !== 0) return raw.toString('utf8');
+    const len = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + len));
+    at += 8 + len;
+  }
+  if (at < raw.length && parts.length === 0) return raw.toString('utf8');
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -1,5 +1,6 @@
 import type {
   DeadRequeueResultDto,
+  FailuresDto,
   FinishResultDto,
   JoinTokenCreateDto,
   JoinTokenCreatedDto,
@@ -71,8 +72,14 @@ export class HubClient {
     return this.request('POST', '/api/tasks/finish', { name });
   }
 
-  requeueDead(name: string): Promise<DeadRequeueResultDto> {
-    return this.request('POST', `/api/tasks/${encodeURIComponent(name)}/dead/requeue`);
+  /** Every dead item back to the input, or with `group` only that failure group's. */
+  requeueDead(name: string, group?: string): Promise<DeadRequeueResultDto> {
+    return this.request('POST', `/api/tasks/${encodeURIComponent(name)}/dead/requeue`, group === undefined ? undefined : { group });
+  }
+
+  /** The task's dead items grouped by cause. */
+  failures(name: string): Promise<FailuresDto> {
+    return this.request('GET', `/api/tasks/${encodeURIComponent(name)}/failures`);
   }
 
   nodes(): Promise<NodeRecord[]> {

@@ -14,3 +14,4 @@ export * from './redis-server-identity';
 export * from './test-vectors';
 export * from './sdk';
 export * from './protocol';
+export * from './failure-cause';

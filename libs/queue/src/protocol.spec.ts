@@ -81,6 +81,7 @@ const ROLE_OF = (queue: string, output: string): Record<string, KeyRole> => {
     [`${p}:dead`]: 'dead',
     [`${p}:stats`]: 'stats',
     [`${p}:config`]: 'config',
+    [`${p}:causes`]: 'causes',
     [output]: 'output',
   };
 };
@@ -107,8 +108,10 @@ async function tsCalls(queue: string, output: string, batchKey: string): Promise
   await wq.ack(batchKey, 'n1', { results: ['a', 'b'] });
   await wq.renew(batchKey);
   await wq.requeue([batchKey]);
+  await wq.requeue([batchKey], { kind: 'error', message: 'boom 7 "é"' });
   await wq.handBack([batchKey]);
   await wq.returnSlot(wq.keys.slotPrefix('n1', 'i1', 'r1'), 'hand-back');
+  await wq.returnSlot(wq.keys.slotPrefix('n1', 'i1', 'r1'), 'requeue', 100, { kind: 'worker-error', message: 'worker error: x' });
   return recorded;
 }
 
@@ -139,8 +142,10 @@ w.take(lane, {"key": key, "results": ["a", "b"]}, True)
 w.ack({"key": key, "results": ["a", "b"]})
 w.renew(key)
 w.requeue([key])
+w.requeue([key], {"kind": "error", "message": 'boom 7 "\u00e9"'})
 w.hand_back([key])
 w.return_slot(keys.slot_prefix("n1", "i1", "r1"), "hand-back")
+w.return_slot(keys.slot_prefix("n1", "i1", "r1"), "requeue", {"kind": "worker-error", "message": "worker error: x"})
 print(json.dumps(calls))
 `;
   const r = spawnSync('/usr/bin/python3', ['-c', program], { encoding: 'utf8' });
@@ -156,7 +161,8 @@ describe('both SDKs call the scripts as the manifest declares', () => {
   it('the same KEYS (by role) and ARGV from the TypeScript and the Python SDK', async () => {
     const ts = await tsCalls(queue, output, batchKey);
     const py = pyCalls(queue, output, batchKey);
-    expect(ts.map((c) => c.script)).toEqual(['take', 'ack', 'renew', 'requeue', 'hand-back', 'requeue-by-slot']);
+    expect(ts.map((c) => c.script)).toEqual(['take', 'ack', 'renew', 'requeue', 'requeue', 'hand-back', 'requeue-by-slot', 'requeue-by-slot']);
+    expect(ts[4].args[1]).toBe('{"kind":"error","message":"boom 7 \\"é\\""}');
     expect(py).toEqual(ts);
     const roles = ROLE_OF(queue, output);
     for (const call of ts) expect(call.keys.map((k) => roles[k])).toEqual(manifest.scripts[call.script].keys);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { scriptsDir } from './scripts-dir';
 
 /** The roles a script's KEYS play; QueueKeys has one key per role (output: the output list or Q). */
-export type KeyRole = 'input' | 'seq' | 'leases' | 'taken' | 'retry' | 'attempts' | 'dead' | 'stats' | 'config' | 'output';
+export type KeyRole = 'input' | 'seq' | 'leases' | 'taken' | 'retry' | 'attempts' | 'dead' | 'stats' | 'config' | 'causes' | 'output';
 
 export interface ScriptError {
   /** The Lua constant of includes/common.lua. */

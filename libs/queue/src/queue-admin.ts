@@ -1,3 +1,4 @@
+import { decodeCause, FailureCause, FailureRecord } from './failure-cause';
 import { Cluster } from 'ioredis';
 import { QueueConfig } from './queue-defaults';
 import type { RedisClient } from './redis-client';
@@ -97,15 +98,42 @@ export class QueueAdmin {
     return removed;
   }
 
-  /** Move dead items back to the input and clear their attempts; returns how many moved. */
+  /**
+   * The dead items, newest first, each with its last cause (P:causes; null when none was
+   * recorded), reading at most `maxItems` (1000 per round trip). `total` is LLEN dead.
+   */
+  async deadWithCauses(queue: string, maxItems = 100_000): Promise<{ total: number; items: { item: string; cause: FailureRecord | null }[] }> {
+    const keys = this.queue(queue).keys;
+    const total = await this.client.llen(keys.dead);
+    const items: { item: string; cause: FailureRecord | null }[] = [];
+    for (let from = 0; from < Math.min(total, maxItems); from += 1000) {
+      const chunk = await this.client.lrange(keys.dead, from, Math.min(from + 1000, maxItems) - 1);
+      if (chunk.length === 0) break;
+      const causes = await this.client.hmget(keys.causes, ...chunk);
+      chunk.forEach((item, i) => items.push({ item, cause: decodeCause(causes[i]) }));
+    }
+    return { total, items };
+  }
+
+  /** One step of dropping the causes of items that succeeded since (WorkQueue.pruneCauses). */
+  pruneCauses(queue: string, cursor = '0'): Promise<{ cursor: string; pruned: number }> {
+    return this.queue(queue).pruneCauses(cursor);
+  }
+
+  /** Move these dead items (one group of failures) back to the input; returns how many moved. */
+  requeueDeadItems(queue: string, items: readonly string[]): Promise<number> {
+    return this.queue(queue).requeueDeadItems(items);
+  }
+
+  /** Move dead items back to the input and clear their attempts and causes; returns how many moved. */
   requeueDead(queue: string): Promise<number> {
     return this.queue(queue).requeueDead();
   }
 
   /** After an exit the node did not cause: the slot's batches, with an attempt per item. */
-  requeueSlot(queue: string, nodeId: string, instance: string | number, runId?: string): Promise<RequeueResult> {
+  requeueSlot(queue: string, nodeId: string, instance: string | number, runId?: string, cause?: FailureCause): Promise<RequeueResult> {
     const q = this.queue(queue);
-    return q.returnSlot(q.keys.slotPrefix(nodeId, instance, runId), 'requeue');
+    return q.returnSlot(q.keys.slotPrefix(nodeId, instance, runId), 'requeue', 100, cause);
   }
 
   /** After a stop the node made (task switch, stop, SIGKILL after stop_timeout): no attempt. */

@@ -68,6 +68,8 @@ export class QueueKeys {
   readonly dead: string;
   readonly stats: string;
   readonly config: string;
+  /** Item -> why its last attempt failed (issue 19): a JSON record, see failure-cause.ts. */
+  readonly causes: string;
   /** Every batch key starts with this. */
   readonly batchPrefix: string;
   readonly slot: number;
@@ -83,13 +85,14 @@ export class QueueKeys {
     this.dead = `${this.prefix}:dead`;
     this.stats = `${this.prefix}:stats`;
     this.config = `${this.prefix}:config`;
+    this.causes = `${this.prefix}:causes`;
     this.batchPrefix = `${this.prefix}:batch:`;
     this.slot = keySlot(queue);
   }
 
   /** Every fixed `P:*` key (batch keys are found by {@link batchPattern}); the input Q is not one. */
   protocolKeys(): string[] {
-    return [this.seq, this.leases, this.taken, this.retry, this.attempts, this.dead, this.stats, this.config];
+    return [this.seq, this.leases, this.taken, this.retry, this.attempts, this.dead, this.stats, this.config, this.causes];
   }
 
   /** `P:batch:<node>:<instance>:` or, with a run id, `P:batch:<node>:<instance>:<run>:`. */

@@ -1,6 +1,7 @@
 import { isScriptError, scriptError } from './errors/script-error';
 import { QueueConfig, QUEUE_DEFAULTS } from './queue-defaults';
 import type { ArgValue, KeyRole } from './protocol';
+import { encodeCause, FailureCause } from './failure-cause';
 import { QueueKeys } from './queue-keys';
 import type { RedisClient } from './redis-client';
 import { ScriptRunner } from './script-loader';
@@ -115,6 +116,7 @@ export class WorkQueue {
         dead: k.dead,
         stats: k.stats,
         config: k.config,
+        causes: k.causes,
         output: this.exactlyOnce ? (this.outputQueue as string) : k.input,
       });
       keys = Object.freeze(this.scripts.protocol.keys(name, this.rolesCache)) as string[];
@@ -167,10 +169,13 @@ export class WorkQueue {
     return { alive: r.alive === 1, leaseMs: num(r.lease_ms) };
   }
 
-  /** Requeue batches with an attempt per item (a thrown handler error, the node after a crash). */
-  async requeue(batchKeys: string[]): Promise<RequeueResult> {
+  /**
+   * Requeue batches with an attempt per item (a thrown handler error, a hung handler); with a
+   * cause, each item's cause is recorded (P:causes) with where and when.
+   */
+  async requeue(batchKeys: string[], cause?: FailureCause): Promise<RequeueResult> {
     if (batchKeys.length === 0) return { batches: 0, items: 0, dead: 0 };
-    const r = await this.call('requeue', { max_attempts: this.defaults.maxAttempts, batch_keys: batchKeys });
+    const r = await this.call('requeue', { max_attempts: this.defaults.maxAttempts, cause: encodeCause(cause), batch_keys: batchKeys });
     return { batches: num(r.batches), items: num(r.items), dead: num(r.dead) };
   }
 
@@ -183,12 +188,14 @@ export class WorkQueue {
 
   /**
    * Every leased batch under `slotPrefix` (QueueKeys.slotPrefix), requeued with an attempt or
-   * handed back; loops while the 1000-item cap leaves some behind.
+   * handed back; loops while the 1000-item cap leaves some behind. A requeue records `cause`
+   * per item when given (the container's exit, a worker's fatal error).
    */
-  async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back', maxCalls = 100): Promise<RequeueResult> {
+  async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back', maxCalls = 100, cause?: FailureCause): Promise<RequeueResult> {
     const total = { batches: 0, items: 0, dead: 0 };
+    const encoded = mode === 'requeue' ? encodeCause(cause) : '';
     for (let i = 0; i < maxCalls; i++) {
-      const r = await this.call('requeue-by-slot', { slot_prefix: slotPrefix, mode, max_attempts: this.defaults.maxAttempts });
+      const r = await this.call('requeue-by-slot', { slot_prefix: slotPrefix, mode, max_attempts: this.defaults.maxAttempts, cause: encoded });
       total.batches += num(r.batches);
       total.items += num(r.items);
       total.dead += num(r.dead);
@@ -201,7 +208,7 @@ export class WorkQueue {
   async reapExpired(limit = 100, maxCalls = 100): Promise<RequeueResult & { dropped: number }> {
     const total = { batches: 0, items: 0, dead: 0, dropped: 0 };
     for (let i = 0; i < maxCalls; i++) {
-      const r = await this.call('reap', { limit, max_attempts: this.defaults.maxAttempts });
+      const r = await this.call('reap', { limit, max_attempts: this.defaults.maxAttempts, batch_timeout_s: this.defaults.batchTimeoutS });
       total.batches += num(r.batches);
       total.items += num(r.items);
       total.dead += num(r.dead);
@@ -218,7 +225,32 @@ export class WorkQueue {
     return { batches: num(r.batches), items: num(r.items), dead: num(r.dead) };
   }
 
-  /** Move every dead item back to the input (1000 per call) and clear their attempts. */
+  /**
+   * Move these dead items (one group of failures) back to the input, 1000 per call, clearing
+   * their attempts and causes; an item no longer dead is skipped. Returns how many moved.
+   */
+  async requeueDeadItems(items: readonly string[]): Promise<number> {
+    let moved = 0;
+    for (let i = 0; i < items.length; i += 1000) {
+      const r = await this.call('requeue-dead-items', { items: items.slice(i, i + 1000) });
+      moved += num(r.moved);
+    }
+    return moved;
+  }
+
+  /**
+   * One step of the causes' housekeeping: HSCAN P:causes from `cursor` and drop the causes of
+   * items that succeeded since (no attempts entry). Returns the next cursor ('0': a round is done).
+   */
+  async pruneCauses(cursor = '0', count = 500): Promise<{ cursor: string; pruned: number }> {
+    const [next, flat] = await this.client.hscan(this.keys.causes, cursor, 'COUNT', count);
+    const fields = flat.filter((_, i) => i % 2 === 0).slice(0, 1000);
+    if (fields.length === 0) return { cursor: next, pruned: 0 };
+    const r = await this.call('prune-causes', { fields });
+    return { cursor: next, pruned: num(r.pruned) };
+  }
+
+  /** Move every dead item back to the input (1000 per call) and clear their attempts and causes. */
   async requeueDead(maxCalls = 10_000): Promise<number> {
     let moved = 0;
     for (let i = 0; i < maxCalls; i++) {

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connectRedis, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
+import { connectRedis, FailureRecord, QueueAdmin, QueueError, RedisClient } from '@gridcore/queue';
 import { QueueUnavailableError } from '../errors/queue-unavailable.error';
 import { maskRedisUrl } from '../redaction/redis-urls';
 import { ClearedRun, QueueHoldings, QueueRef, QueueSnapshot, QueueTuning, TaskQueues } from './task-queues';
@@ -50,8 +50,16 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
     };
   }
 
+  /** Where each queue's causes housekeeping goes on from (one HSCAN step per reap). */
+  private readonly causeCursors = new Map<string, string>();
+
   async reapExpired(ref: QueueRef): Promise<number> {
-    return (await this.call(ref, ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
+    const reaped = (await this.call(ref, ref.redisUrl, (admin) => admin.reapExpired(ref.queue))).items;
+    // Causes of items that succeeded after a failed attempt are dropped a step at a time (issue 19.1).
+    const key = `${ref.redisUrl} ${ref.queue}`;
+    const step = await this.call(ref, ref.redisUrl, (admin) => admin.pruneCauses(ref.queue, this.causeCursors.get(key) ?? '0')).catch(() => null);
+    if (step) this.causeCursors.set(key, step.cursor);
+    return reaped;
   }
 
   async requeueOrphanBatches(ref: QueueRef): Promise<number> {
@@ -81,6 +89,14 @@ export class RedisTaskQueues extends TaskQueues implements OnApplicationShutdown
 
   requeueDead(ref: QueueRef): Promise<number> {
     return this.call(ref, ref.redisUrl, (admin) => admin.requeueDead(ref.queue), 30_000);
+  }
+
+  deadWithCauses(ref: QueueRef, maxItems: number): Promise<{ total: number; items: { item: string; cause: FailureRecord | null }[] }> {
+    return this.call(ref, ref.redisUrl, (admin) => admin.deadWithCauses(ref.queue, maxItems), 30_000);
+  }
+
+  requeueDeadItems(ref: QueueRef, items: readonly string[]): Promise<number> {
+    return this.call(ref, ref.redisUrl, (admin) => admin.requeueDeadItems(ref.queue, items), 30_000);
   }
 
   async handBackNode(ref: QueueRef, nodeId: string): Promise<number> {

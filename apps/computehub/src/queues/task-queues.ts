@@ -1,3 +1,4 @@
+import type { FailureRecord } from '@gridcore/queue';
 /** Where a task's items live; null for a task whose image hard-codes its queues (SPEC §2.1). */
 export interface QueueRef {
   redisUrl: string;
@@ -64,6 +65,10 @@ export abstract class TaskQueues {
   abstract clearRun(ref: QueueRef): Promise<ClearedRun>;
   /** Moves dead items back to the input; returns how many. */
   abstract requeueDead(ref: QueueRef): Promise<number>;
+  /** The dead items (newest first, at most `maxItems`) with their last cause (P:causes). */
+  abstract deadWithCauses(ref: QueueRef, maxItems: number): Promise<{ total: number; items: { item: string; cause: FailureRecord | null }[] }>;
+  /** Moves these dead items back to the input; returns how many were still dead. */
+  abstract requeueDeadItems(ref: QueueRef, items: readonly string[]): Promise<number>;
   /** Hands back, without an attempt, every batch under `P:batch:<node>:`; returns the items. */
   abstract handBackNode(ref: QueueRef, nodeId: string): Promise<number>;
 }

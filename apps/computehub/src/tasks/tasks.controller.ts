@@ -12,7 +12,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  DeadRequeueRequestDto,
   DeadRequeueResultDto,
+  FailuresDto,
   FinishRequestDto,
   FinishResultDto,
   NextResultDto,
@@ -26,6 +28,7 @@ import { OptionalObjectBody } from '../http/object-body.guard';
 import { FreshFlagPipe } from './fresh-flag.pipe';
 import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
+import { TaskFailures } from './task-failures.service';
 import { TaskQueries } from './task-queries.service';
 
 /**
@@ -48,6 +51,7 @@ export class TasksController {
   constructor(
     private readonly commands: TaskCommands,
     private readonly queries: TaskQueries,
+    private readonly failures: TaskFailures,
   ) {}
 
   @Post()
@@ -135,13 +139,32 @@ export class TasksController {
 
   @Post(':name/dead/requeue')
   @HttpCode(200)
+  @OptionalObjectBody()
   @RequireRole(Role.Admin)
-  @ApiOperation({ summary: 'Move the task\'s dead items back to its input queue' })
+  @ApiOperation({
+    summary: 'Move the task\'s dead items back to its input queue',
+    description: 'Without a body every dead item; with {"group": id} only the items of that failure group (GET /api/tasks/:name/failures); an unknown id moves none',
+  })
+  @ApiBody({ type: DeadRequeueRequestDto, required: false })
   @ApiOkResponse({ type: DeadRequeueResultDto })
+  @ApiBadRequestResponse({ description: 'The task has no queue the hub can see, or a bad body' })
+  @ApiNotFoundResponse()
+  requeueDead(@Param('name', TaskNamePipe) name: string, @Body() body: DeadRequeueRequestDto): Promise<DeadRequeueResultDto> {
+    if (body?.group) return this.failures.requeueGroup(name, body.group);
+    return this.commands.requeueDead(name);
+  }
+
+  @Get(':name/failures')
+  @RequireRole(Role.Viewer)
+  @ApiOperation({
+    summary: 'The task\'s dead items grouped by cause',
+    description: 'Causes are grouped by a normalised signature (numbers, ids, hex, uuids and quoted values masked); largest group first',
+  })
+  @ApiOkResponse({ type: FailuresDto })
   @ApiBadRequestResponse({ description: 'The task has no queue the hub can see' })
   @ApiNotFoundResponse()
-  requeueDead(@Param('name', TaskNamePipe) name: string): Promise<DeadRequeueResultDto> {
-    return this.commands.requeueDead(name);
+  failuresOf(@Param('name', TaskNamePipe) name: string): Promise<FailuresDto> {
+    return this.failures.list(name);
   }
 
   @Delete(':name')

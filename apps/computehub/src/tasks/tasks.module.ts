@@ -9,6 +9,7 @@ import { QueueRunLeftovers } from './queue-run-leftovers';
 import { RedisTaskStore } from './redis-task-store';
 import { RunLeftovers } from './run-leftovers';
 import { TaskCommands } from './task-commands.service';
+import { TaskFailures } from './task-failures.service';
 import { TaskCompletion } from './task-completion.service';
 import { TaskQueries } from './task-queries.service';
 import { TaskStore } from './task-store';
@@ -24,6 +25,7 @@ import { TasksService } from './tasks.service';
     TasksService,
     TaskCompletion,
     TaskCommands,
+    TaskFailures,
     TaskQueries,
   ],
   exports: [TasksService, TaskStore, TaskCompletion],

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { connectRedis, QueueAdmin, QueueKeys, RedisClient } from '@gridcore/queue';
+import { connectRedis, FailureCause, QueueAdmin, QueueKeys, RedisClient } from '@gridcore/queue';
 import { QueueRef, SlotQueue, SlotRef } from './slot-queue';
 
 /**
@@ -24,9 +24,9 @@ export class RedisSlotQueue extends SlotQueue {
     return admin;
   }
 
-  async requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
+  async requeueSlot(queue: QueueRef, slot: SlotRef, cause?: FailureCause): Promise<number> {
     const admin = await this.admin(queue);
-    return (await admin.requeueSlot(queue.queue, slot.nodeId, slot.instance, slot.runId)).items;
+    return (await admin.requeueSlot(queue.queue, slot.nodeId, slot.instance, slot.runId, cause)).items;
   }
 
   async handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {

@@ -1,3 +1,5 @@
+import type { FailureCause } from '@gridcore/queue';
+
 /** A task's input queue as a container sees it: its Redis URL and queue name. */
 export interface QueueRef {
   redisUrl: string;
@@ -21,7 +23,7 @@ export interface SlotRef {
  */
 export abstract class SlotQueue {
   /** After an exit the node did not cause: every item gets an attempt. Returns the items moved. */
-  abstract requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
+  abstract requeueSlot(queue: QueueRef, slot: SlotRef, cause?: FailureCause): Promise<number>;
   /** After a stop the node made: items go back without an attempt. Returns the items moved. */
   abstract handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
   /** Items waiting in the input and retry lists (through the gateway: its input, as `nodeId` may see it). */

@@ -15,6 +15,8 @@ import { Recovery, RestartTracker } from './restart-tracker';
 import type { ContainerLogBook } from '../logs/container-log-book';
 import { ContainerUsageMeter } from './container-usage';
 import { OutputCapture } from './output-capture';
+import { EXIT_LOG_LINES, exitCause } from './exit-cause';
+import type { FailureCause } from '@gridcore/queue';
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
@@ -221,8 +223,10 @@ export class ContainerWorker {
         this.lastError = exit.oomKilled ? 'killed by the OOM killer' : `exited with code ${exit.exitCode}${exit.error ? `: ${exit.error}` : ''}`;
       }
       this.logger.log(`container ${id.slice(0, 12)} of ${task.task_name}: ${decision.reason}`);
+      // Its last lines and image are read before it is removed: they go with its items' cause.
+      const cause = decision.recovery === 'requeue' && exit.exitCode !== 0 ? await this.exitCauseOf(id, exit) : undefined;
       await this.deps.runtime.remove(id).catch((err: Error) => this.logger.warn(`remove ${id.slice(0, 12)}: ${err.message}`));
-      await this.finishContainer(task, slot, decision.recovery);
+      await this.finishContainer(task, slot, decision.recovery, cause);
       if (decision.action === 'restart') {
         this.state = 'backoff';
         await sleep(decision.delayMs, signal);
@@ -321,13 +325,19 @@ export class ContainerWorker {
   }
 
   /** Returns the slot's in-flight batches (SPEC §3/§4) before any replacement starts. */
-  private async finishContainer(task: TaskConfigDto, slot: SlotRef, recovery: Recovery): Promise<void> {
+  /** The cause recorded for the items a container held when it ended on its own (never throws). */
+  private async exitCauseOf(id: string, exit: ContainerExit & { lostWithEngine: boolean }): Promise<FailureCause> {
+    const logs = await this.deps.runtime.lastLogLines(id, EXIT_LOG_LINES).catch(() => '');
+    return exitCause(exit, logs, exit.imageId);
+  }
+
+  private async finishContainer(task: TaskConfigDto, slot: SlotRef, recovery: Recovery, cause?: FailureCause): Promise<void> {
     this.containerId = null;
     this.runId = null;
     if (!queueVisible(task)) return;
     const queue: QueueRef = queueRefOf(task);
     try {
-      const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot) : await this.deps.queue.handBackSlot(queue, slot);
+      const items = recovery === 'requeue' ? await this.deps.queue.requeueSlot(queue, slot, cause) : await this.deps.queue.handBackSlot(queue, slot);
       if (items > 0) this.logger.log(`${recovery === 'requeue' ? 'requeued' : 'handed back'} ${items} item(s) of run ${slot.runId}`);
     } catch (err) {
       // The leases still run out and the protocol heals itself; say so and go on.

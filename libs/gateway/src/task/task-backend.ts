@@ -53,7 +53,7 @@ export class TaskBackend {
     const k = this.keys;
     this.roles = Object.freeze({
       input: k.input, seq: k.seq, leases: k.leases, taken: k.taken, retry: k.retry, attempts: k.attempts,
-      dead: k.dead, stats: k.stats, config: k.config, output: route.output_queue,
+      dead: k.dead, stats: k.stats, config: k.config, causes: k.causes, output: route.output_queue,
     });
     this.sameServer =
       decideDeliveryMode({ inputUrl: route.input_redis, outputUrl: route.output_redis, inputQueue: route.input_queue, outputQueue: route.output_queue, cluster: false })

@@ -62,13 +62,9 @@ def connect(url, name, tls_ca=None):
 
 
 def is_connection_problem(err):
-    if getattr(err, "recoverable", False):
-        return True
-    if isinstance(err, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
-        return True
-    if isinstance(err, redis.exceptions.ResponseError):
-        return bool(_TRANSIENT.match(str(err)))
-    return False
+    """A lost connection or a reply that says "try again" (error_rule.py); not an unknown error."""
+    from .error_rule import classify_error
+    return classify_error(err) in ("connection", "transient", "briefly")
 
 
 class Connections:

@@ -55,6 +55,7 @@ class QueueKeys:
         self.seq, self.leases, self.taken = p + ":seq", p + ":leases", p + ":taken"
         self.retry, self.attempts, self.dead = p + ":retry", p + ":attempts", p + ":dead"
         self.stats, self.config = p + ":stats", p + ":config"
+        self.causes = p + ":causes"
         self.batch_prefix = p + ":batch:"
         self.slot = key_slot(queue)
 

@@ -10,6 +10,7 @@ import time
 import redis
 
 from .connections import is_connection_problem
+from .error_rule import ErrorRule
 from .settings import DEFAULTS
 
 
@@ -79,8 +80,47 @@ class Protocol:
         return dict(zip(self.declaration(name)["reply"], reply))
 
 
+MAX_CAUSE_BYTES = 4096
+
+
+def _head_bytes(s, n):
+    return s.encode("utf-8")[:max(0, n)].decode("utf-8", "ignore")
+
+
+def _tail_bytes(s, n):
+    b = s.encode("utf-8")
+    return b[len(b) - max(0, n):].decode("utf-8", "ignore") if n > 0 else ""
+
+
+def encode_cause(cause):
+    """The scripts' `cause` argument: JSON of at most 4 KiB ('' for none), as failure-cause.ts
+    encodes it: too long, the logs lose their oldest lines first, then the message its end."""
+    if not cause:
+        return ""
+    c = dict(cause)
+    c["message"] = str(c.get("message", ""))
+    size = lambda: len(json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    for _ in range(20):
+        over = size() - MAX_CAUSE_BYTES
+        if over <= 0:
+            break
+        if c.get("logs"):
+            keep = len(c["logs"].encode("utf-8")) - over - 8
+            if keep > 0:
+                c["logs"] = "\u2026" + _tail_bytes(c["logs"], keep)
+            else:
+                del c["logs"]
+        else:
+            c["message"] = _head_bytes(c["message"], len(c["message"].encode("utf-8")) - over - 8) + "\u2026"
+    if size() > MAX_CAUSE_BYTES:
+        c = {"kind": c.get("kind"), "message": _head_bytes(c["message"], 1024)}
+    return json.dumps(c, ensure_ascii=False, separators=(",", ":"))
+
+
 class QueueScriptError(Exception):
     """A script's negative code, mapped in one place from the manifest's error table."""
+
+    queue_error = True  # a typed error of the protocol: "known" to error_rule.py
 
     def __init__(self, script, code, detail, errors):
         self.script, self.code_number, self.detail = script, code, detail
@@ -180,9 +220,10 @@ class WorkerScriptRunner:
     def __init__(self, conns, keys, settings, scripts, exactly_once, stop, fatal, log):
         self.conns, self.keys, self.s, self.scripts = conns, keys, settings, scripts
         self.stop, self.fatal, self.log = stop, fatal, log
+        self.rule = ErrorRule(log)
         self.roles = {"input": keys.input, "seq": keys.seq, "leases": keys.leases, "taken": keys.taken,
                       "retry": keys.retry, "attempts": keys.attempts, "dead": keys.dead, "stats": keys.stats,
-                      "config": keys.config, "output": settings["output_queue"] if exactly_once else keys.input}
+                      "config": keys.config, "causes": keys.causes, "output": settings["output_queue"] if exactly_once else keys.input}
 
     def cfg(self, name):
         v = self.s["env_config"].get(name)
@@ -220,16 +261,19 @@ class WorkerScriptRunner:
                                    "batch_timeout_s": self.cfg("batch_timeout_s")})
         return {"alive": r["alive"] == 1, "lease_ms": r["lease_ms"]}
 
-    def requeue(self, keys):
-        return self._script("requeue", {"max_attempts": self.cfg("max_attempts"), "batch_keys": list(keys)})
+    def requeue(self, keys, cause=None):
+        """With an attempt per item; `cause` ({kind, message, ...}) is recorded per item (P:causes)."""
+        return self._script("requeue", {"max_attempts": self.cfg("max_attempts"), "cause": encode_cause(cause),
+                                        "batch_keys": list(keys)})
 
     def hand_back(self, keys):
         return self._script("hand-back", {"batch_keys": list(keys)})
 
-    def return_slot(self, prefix, mode):
+    def return_slot(self, prefix, mode, cause=None):
+        encoded = encode_cause(cause) if mode == "requeue" else ""
         for _ in range(100):
             r = self._script("requeue-by-slot", {"slot_prefix": prefix, "mode": mode,
-                                                 "max_attempts": self.cfg("max_attempts")})
+                                                 "max_attempts": self.cfg("max_attempts"), "cause": encoded})
             if r["more"] != 1:
                 return
 
@@ -246,23 +290,33 @@ class WorkerScriptRunner:
         except Exception as err:
             self.recover(lane, err)
 
-    def requeue_failed(self, key):
-        """Requeue by key is safe to repeat: a second call finds the list gone."""
+    def retryable(self, err):
+        """Whether to retry after err (the shared rule, error_rule.py)."""
+        return self.rule.retry(err)
+
+    def succeeded(self):
+        self.rule.ok()
+
+    def _give_up(self, err):
+        return self.fatal(str(err), err)
+
+    def requeue_failed(self, key, cause=None):
+        """Requeue by key (with the failure's cause) is safe to repeat: a second call finds the list gone."""
         while True:
             try:
-                self.requeue([key])
+                self.requeue([key], cause)
                 return
             except Exception as err:
-                if not is_connection_problem(err):
-                    return self.fatal(str(err))
+                if not self.retryable(err):
+                    return self._give_up(err)
                 if self.stop.is_set():
                     return
                 self.stop.wait(0.2)
 
     def recover(self, lane, err, pending=None):
         """Wait for Redis, re-send the lane's ack (idempotent by batch key), hand back the rest."""
-        if not is_connection_problem(err):
-            return self.fatal(str(err))
+        if not self.retryable(err):
+            return self._give_up(err)
         attempt = 0
         while not self.stop.is_set():
             try:
@@ -272,21 +326,23 @@ class WorkerScriptRunner:
                 self.return_slot(lane.prefix, "hand-back")
                 return
             except Exception as again:
-                if not is_connection_problem(again):
-                    return self.fatal(str(again))
+                if not self.retryable(again):
+                    return self._give_up(again)
                 self.stop.wait(min(0.1 * 2 ** attempt, 1.0))
                 attempt += 1
 
-    def hand_back_all(self):
-        """Everything this process holds goes back without an attempt (stop, hang, fatal error)."""
+    def hand_back_all(self, cause=None):
+        """Everything this process holds goes back: without an attempt (stop, hang, a known fatal
+        error), or with one and `cause` recorded (an unknown error: its items may be what fails)."""
         prefix = self.keys.slot_prefix(self.s["node"], self.s["instance"], self.s["run"])
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:
-                self.return_slot(prefix, "hand-back")
+                self.return_slot(prefix, "requeue" if cause else "hand-back", cause)
                 return
             except Exception as err:
                 if not is_connection_problem(err):
                     break
                 time.sleep(0.2)
-        self.log("gridcore-worker: could not hand back (redis unreachable); leases will return the items")
+        self.log("gridcore-worker: could not %s (redis unreachable); leases will return the items"
+                 % ("requeue" if cause else "hand back"))

@@ -8,6 +8,7 @@ import threading
 import time
 
 from .connections import Connections
+from .error_rule import requeues_on_fatal
 from .delivery import decide_delivery_mode, parse_redis_url, startup_line
 from .hung_watchdog import HungWatchdog
 from .keys import QueueKeys
@@ -83,7 +84,7 @@ class Worker:
         try:
             self._lane_loop(lane)
         except Exception as err:  # a bug: stop loudly
-            self._fatal("lane %d stopped: %r" % (lane.index, err))
+            self._fatal("lane %d stopped: %r" % (lane.index, err), err)
 
     def _lane_loop(self, lane):
         lanes, pending = self.lanes, None
@@ -118,6 +119,7 @@ class Worker:
                         self.scripts.recover(lane, f["error"], f["ack"])
                     continue
                 r = taken["reply"]
+                self.scripts.succeeded()
                 lanes.set(lane, "idle")
                 if r["ack"] == 2:
                     self.log("gridcore-worker: a batch of lane %d was requeued before its ack (lease lapsed); its results were not pushed" % lane.index)
@@ -212,8 +214,9 @@ class Worker:
             self.watchdog.ended(key)
             self.keeper.drop(key)
             self.lanes.set(lane, "idle")
-            self.log("gridcore-worker: handler failed on %d item(s) (%s); batch requeued with an attempt" % (len(items), err))
-            self.scripts.requeue_failed(key)
+            message = str(err) or type(err).__name__
+            self.log("gridcore-worker: handler failed on %d item(s) (%s); batch requeued with an attempt" % (len(items), message))
+            self.scripts.requeue_failed(key, self._cause("error", message))
             if not self.stopping:
                 self._enter_isolation()
             return None
@@ -257,21 +260,31 @@ class Worker:
         self.lanes.changed()
         self.log("gridcore-worker: a handler is still running after batch_timeout_s=%s; requeuing its batch and exiting 1" % fmt_number(self.batch_timeout_s))
         try:
-            self.scripts.requeue([key])
+            self.scripts.requeue([key], self._cause("hung", "hung past batch_timeout_s (%s s)" % fmt_number(self.batch_timeout_s)))
         except Exception:
             pass
         self.lanes.wait_until(self._takes_idle, timeout=2)
         self.scripts.hand_back_all()
         self._finish(1)
 
-    def _fatal(self, message):
+    def _fatal(self, message, err=None):
+        """Exit 1. After an error the rule does not know (error_rule.py) the batches held go back with
+        an attempt and the error as their cause; after a known one without."""
         if not self.stop_signal.set():
             return
         self.lanes.changed()
         self.log("gridcore-worker: %s" % message)
         self.lanes.wait_until(self._takes_idle, timeout=2)
-        self.scripts.hand_back_all()
+        cause = self._cause("worker-error", "worker error: %s" % message) if requeues_on_fatal(err) else None
+        self.scripts.hand_back_all(cause)
         self._finish(1)
+
+    def _cause(self, kind, message):
+        """A cause to record with a requeue; the image is the one the node said it started (GRIDCORE_IMAGE)."""
+        cause = {"kind": kind, "message": message}
+        if os.environ.get("GRIDCORE_IMAGE"):
+            cause["image"] = os.environ["GRIDCORE_IMAGE"]
+        return cause
 
     def _finish(self, code):
         if getattr(self, "keeper", None):

@@ -1,19 +1,16 @@
-import Redis, { Cluster, ReplyError } from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { DeliveryMode, decideDeliveryMode } from '../delivery-mode';
-import { QueueError } from '../errors/queue-error';
 import { connectRedis, RedisClient, safeRedisOptions } from '../redis-client';
 import { redisTlsOptions } from '../redis-tls';
+import { classifyError } from './error-rule';
 import type { Lane } from './lanes';
 import type { WorkerSettings } from './settings';
 import { within } from './stop-signal';
 
-/** Redis error replies that say "try again soon", not "this is wrong". */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)/;
-
+/** A lost connection or a reply that says "try again" (error-rule.ts); not an unknown error. */
 export function isConnectionProblem(err: unknown): boolean {
-  if (err instanceof QueueError) return err.recoverable;
-  if (err instanceof ReplyError) return TRANSIENT_REPLY.test((err as Error).message);
-  return true;
+  const kind = classifyError(err);
+  return kind === 'connection' || kind === 'transient' || kind === 'briefly';
 }
 
 /**

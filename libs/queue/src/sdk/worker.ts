@@ -2,7 +2,9 @@ import { startupLine } from '../delivery-mode';
 import { QueueConfig } from '../queue-defaults';
 import type { RedisClient } from '../redis-client';
 import { TakeReply, WorkQueue } from '../work-queue';
+import { errorMessage, FailureCause } from '../failure-cause';
 import { Connections } from './connections';
+import { requeuesOnFatal } from './error-rule';
 import { BatchHandler, checkResults } from './handler';
 import { HungWatchdog } from './hung-watchdog';
 import { Lane, Lanes, LaneTakes } from './lanes';
@@ -51,7 +53,7 @@ export class Worker {
     const exactlyOnce = mode.mode === 'exactly-once';
     const wq = new WorkQueue(this.conns.main, s.inputQueue, { outputQueue: s.outputQueue, exactlyOnce, defaults: s.envConfig });
     if (!exactlyOnce) this.output = new OutputWriter(this.conns.out as RedisClient, s.outputQueue, this.stop_);
-    this.scripts = new WorkerScriptRunner(wq, s, this.conns, this.stop_, (m) => this.fatal(m), this.log);
+    this.scripts = new WorkerScriptRunner(wq, s, this.conns, this.stop_, (m, err) => this.fatal(m, err), this.log);
     await wq.scripts.preload(this.conns.main);
     const c = (this.config = await wq.readConfig());
     this.print(startupLine({ task: s.task, node: s.nodeId, instance: s.instance, run: s.runId, input: s.inputQueue, output: s.outputQueue,
@@ -63,7 +65,7 @@ export class Worker {
     this.keeper.start();
     this.lastWorkAt = Date.now();
     for (const lane of this.lanes.all) {
-      this.laneLoop(lane).catch((err) => this.fatal(`lane ${lane.index} stopped: ${(err as Error).stack ?? err}`));
+      this.laneLoop(lane).catch((err) => this.fatal(`lane ${lane.index} stopped: ${(err as Error).stack ?? err}`, err));
     }
     return this.done;
   }
@@ -108,6 +110,7 @@ export class Worker {
         continue;
       }
       const reply = taken.reply;
+      this.scripts.succeeded();
       lanes.set(lane, 'idle');
       if (reply.ack === 'gone') this.log(`gridcore-worker: a batch of lane ${lane.index} was requeued before its ack (lease lapsed); its results were not pushed`);
       if (this.stopping) {
@@ -183,8 +186,9 @@ export class Worker {
       checkResults(results, items);
     } catch (err) {
       this.handlerEnded(lane, key, false);
-      this.log(`gridcore-worker: handler failed on ${items.length} item(s) (${(err as Error).message}); batch requeued with an attempt`);
-      await this.scripts.requeueFailed(key);
+      const message = errorMessage(err);
+      this.log(`gridcore-worker: handler failed on ${items.length} item(s) (${message}); batch requeued with an attempt`);
+      await this.scripts.requeueFailed(key, this.cause('error', message));
       if (!this.stopping) this.enterIsolation();
       return undefined;
     }
@@ -227,15 +231,27 @@ export class Worker {
     if (!this.stop_.set()) return;
     this.lanes.changed();
     this.log(`gridcore-worker: a handler is still running after batch_timeout_s=${this.config.batchTimeoutS}; requeuing its batch and exiting 1`);
-    await within(this.scripts.wq.requeue([key]).catch(() => undefined).then(() => this.scripts.handBackAll()), 5000);
+    const cause = this.cause('hung', `hung past batch_timeout_s (${this.config.batchTimeoutS} s)`);
+    await within(this.scripts.wq.requeue([key], cause).catch(() => undefined).then(() => this.scripts.handBackAll()), 5000);
     this.finish(1);
   }
 
-  private fatal(message: string): void {
+  /**
+   * Exit 1. After an error the rule does not know (error-rule.ts) the batches held go back with an
+   * attempt and the error as their cause; after a known one (a key of the wrong type) without.
+   */
+  private fatal(message: string, err?: unknown): void {
     if (!this.stop_.set()) return;
     this.lanes?.changed();
     this.log(`gridcore-worker: ${message}`);
-    void within(this.scripts.handBackAll(), 5000).then(() => this.finish(1));
+    const cause = requeuesOnFatal(err) ? this.cause('worker-error', `worker error: ${message}`) : undefined;
+    void within(this.scripts.handBackAll(cause), 5000).then(() => this.finish(1));
+  }
+
+  /** A cause to record with a requeue; the image is the one the node said it started (GRIDCORE_IMAGE). */
+  private cause(kind: FailureCause['kind'], message: string): FailureCause {
+    const image = process.env.GRIDCORE_IMAGE;
+    return image ? { kind, message, image } : { kind, message };
   }
 
   private finish(code: number): void {

@@ -5,7 +5,10 @@
 local E_INPUT, E_OUTPUT, E_RETRY, E_DEAD, E_ATTEMPTS = -1, -2, -3, -4, -5
 local E_LEASES, E_TAKEN, E_STATS, E_CONFIG, E_SEQ, E_BATCH = -6, -7, -8, -9, -10, -11
 local E_RESULT_COUNT, E_TOO_MANY, E_BAD_ARG = -12, -13, -14
+local E_CAUSES = -15
 local MAX_ITEMS = 1000
+-- A cause as the caller sends it (a JSON object) is at most this many bytes.
+local MAX_CAUSE = 4096
 
 -- Redis's own clock, in milliseconds.
 local function now_ms()
@@ -45,16 +48,40 @@ local function check_types(specs)
   return nil
 end
 
--- The seven keys of requeue-7, reap-7 and requeue-orphans-7, in their KEYS order.
+-- The keys of requeue-8, reap-8 and requeue-orphans-7, in their KEYS order (P:causes, KEYS[8],
+-- only in the scripts that record why items were requeued).
 local function requeue_keys()
   return {leases = KEYS[1], taken = KEYS[2], retry = KEYS[3], attempts = KEYS[4], dead = KEYS[5],
-    stats = KEYS[6], config = KEYS[7]}
+    stats = KEYS[6], config = KEYS[7], causes = KEYS[8]}
 end
 
 -- Their types, checked before any write.
 local function check_requeue_keys(k)
-  return check_types({{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
-    {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}})
+  local specs = {{k.leases, 'zset', E_LEASES}, {k.taken, 'hash', E_TAKEN}, {k.retry, 'list', E_RETRY},
+    {k.attempts, 'hash', E_ATTEMPTS}, {k.dead, 'list', E_DEAD}, {k.stats, 'hash', E_STATS}, {k.config, 'hash', E_CONFIG}}
+  if k.causes then specs[#specs + 1] = {k.causes, 'hash', E_CAUSES} end
+  return check_types(specs)
+end
+
+-- A caller's cause (issue 19): '' for none, else a JSON object of at most MAX_CAUSE bytes.
+-- Returns the decoded table (nil for ''), or nil and the error reply.
+local function check_cause(arg)
+  if arg == nil or arg == '' then return nil end
+  if #arg > MAX_CAUSE then return nil, {E_BAD_ARG, 'cause over ' .. MAX_CAUSE .. ' bytes'} end
+  local ok, cause = pcall(cjson.decode, arg)
+  if not ok or type(cause) ~= 'table' then return nil, {E_BAD_ARG, 'cause is not a JSON object'} end
+  return cause
+end
+
+-- The record kept in P:causes for each item of `batch_key`: the cause plus where (node, instance
+-- and run, read off the batch key P:batch:<node>:<instance>:<run>:...) and when (Redis time).
+local function cause_record(cause, batch_prefix, batch_key, now)
+  local node, instance, run = string.match(string.sub(batch_key, #batch_prefix + 1), '^([^:]+):([^:]+):([^:]+):')
+  cause.node = cause.node or node
+  cause.instance = cause.instance or instance
+  cause.run = cause.run or run
+  cause.at = now
+  return cjson.encode(cause)
 end
 
 -- P:batch: from P:leases: the prefix every batch key of the queue starts with.
@@ -77,9 +104,19 @@ end
 
 -- Requeues one batch list with an attempt per item: to retry, or to dead at max_attempts.
 -- Deletes the list, its lease and its taken time. Pushes before it deletes.
--- k = {retry=, attempts=, dead=, leases=, taken=}. Returns items, dead.
-local function requeue_batch(k, batch_key, max_attempts)
+-- k = {retry=, attempts=, dead=, leases=, taken=, causes=}. With `record` (cause_record's JSON)
+-- and k.causes, each item's cause is set to it: an item keeps the cause of its last attempt.
+-- Returns items, dead.
+local function requeue_batch(k, batch_key, max_attempts, record)
   local items = redis.call('LRANGE', batch_key, 0, -1)
+  if record and k.causes and #items > 0 then
+    local pairs_ = {}
+    for i = 1, #items do
+      pairs_[#pairs_ + 1] = items[i]
+      pairs_[#pairs_ + 1] = record
+    end
+    redis.call('HSET', k.causes, unpack(pairs_))
+  end
   local to_retry, to_dead = {}, {}
   for i = 1, #items do
     if redis.call('HINCRBY', k.attempts, items[i], 1) >= max_attempts then
