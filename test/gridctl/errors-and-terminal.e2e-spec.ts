@@ -285,4 +285,24 @@ describe('gridctl errors and terminal output', () => {
       expect(records[records.length - 1]).toEqual({ task: 'tty', end: 'nothing pending or in flight', dead: 0 });
     });
   });
+
+  it('task add --writable-rootfs and --node-credentials reach the record and task show; a mode gridctl does not know is refused', async () => {
+    const added = JSON.parse(
+      (await cli.ok(['task', 'add', 't-opts', '--image', 'x:1', '--input-queue', 'opts:in', '--writable-rootfs', '--node-credentials', 'shared', '--wait-s', '0', '--json'])).stdout,
+    );
+    expect(added).toMatchObject({ name: 't-opts', writable_rootfs: true, node_credentials: 'shared' });
+    const show = (await cli.ok(['task', 'show', 't-opts'])).stdout;
+    expect(show).toMatch(/root filesystem\s+writable \(writable_rootfs\)/);
+    expect(show).toMatch(/node credentials\s+shared/);
+
+    const plain = JSON.parse((await cli.ok(['task', 'add', 't-plain', '--image', 'x:1', '--input-queue', 'plain:in', '--wait-s', '0', '--json'])).stdout);
+    expect(plain).not.toHaveProperty('writable_rootfs');
+    expect(plain.node_credentials).toBe('scoped');
+    expect((await cli.ok(['task', 'show', 't-plain'])).stdout).toMatch(/root filesystem\s+read-only, writable \/tmp\n[^\n]*node credentials\s+scoped/);
+
+    const bad = await cli.run(['task', 'add', 't-bad', '--image', 'x:1', '--node-credentials', 'open']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--node-credentials.*'open' is invalid.*scoped, shared/);
+    expect(JSON.parse((await cli.ok(['task', 'list', '--json'])).stdout).tasks.map((t: { name: string }) => t.name)).not.toContain('t-bad');
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { CleanupScheduler } from '../../apps/computehub/src/cleanup/cleanup.scheduler';
 import { bearer, startTestHub, TestHub, TOKENS } from '../support/hub-app';
@@ -66,6 +67,31 @@ describe('nodes (SPEC §2.4–2.6)', () => {
       usage: fullHeartbeat(id).usage,
     });
     expect(JSON.stringify(list.body)).not.toContain(TOKENS.node);
+  });
+
+  it('shows what each beat said when beats repeat, change or clear a field; GET answers keep their ETag and 304', async () => {
+    hub = await startTestHub();
+    const id = (await request(hub.url).post('/gridnode/register').set(node).send(fullRegister).expect(200)).body.node_id;
+    const shown = async () => (await request(hub.url).get("/api/nodes").set(admin).expect(200)).body.find((n: { id: string }) => n.id === id);
+    const beat = (fields: Record<string, unknown>) => request(hub.url).post('/gridnode/heartbeat').set(node).send({ ...fullHeartbeat(id), ...fields }).expect(200);
+    await beat({});
+    await beat({});
+    expect(await shown()).toMatchObject({ instances: fullHeartbeat(id).instances, task_name: 'sqrt', runtime_status: 'Running' });
+    const changed = [{ ...fullHeartbeat(id).instances[0], restarts: 1 }, fullHeartbeat(id).instances[1]];
+    await beat({ instances: changed, status: 'Error', last_error: 'docker engine away', task_name: 'other' });
+    expect(await shown()).toMatchObject({ instances: changed, runtime_status: 'Error', last_error: 'docker engine away', task_name: 'other' });
+    const reason = { task: 'other', reason: 'image_not_allowed', detail: 'not in allowed_images' };
+    await beat({ instances: [], not_running: reason });
+    expect(await shown()).toMatchObject({ instances: [], not_running: reason, last_error: null, runtime_status: 'Running' });
+    await beat({ not_running: null });
+    expect(await shown()).toMatchObject({ instances: fullHeartbeat(id).instances, not_running: null });
+
+    // The hub makes Express's weak ETags itself (cheaper): the same tag, and a conditional GET still answers 304.
+    const tasks = await request(hub.url).get('/api/tasks').set(admin).expect(200);
+    const tag = tasks.headers.etag as string;
+    expect(tag).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/);
+    expect(tag).toBe(`W/"${Buffer.byteLength(tasks.text).toString(16)}-${createHash('sha1').update(tasks.text).digest('base64').slice(0, 27)}"`);
+    await request(hub.url).get('/api/tasks').set(admin).set('If-None-Match', tag).expect(304);
   });
 
   it("shows why a node is in Error as its last heartbeat said, and clears it with the next one", async () => {

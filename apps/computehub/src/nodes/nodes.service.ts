@@ -14,6 +14,7 @@ import { NodeRecord, persistedPart } from './node-record';
 import { NodeChange, NodeStore } from './node-store';
 import { nodeView, publicNode } from './node-views';
 import { sameNotRunning } from '../runnability/node-verdict';
+import { unlessChanged } from './unchanged';
 
 /**
  * Per-node figures (processed counts in progress and in /metrics) are kept for at most this many
@@ -210,16 +211,20 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     const wasOffline = !node.online;
     node.online = true;
     node.last_seen_ms = now;
-    node.runtime_status = dto.status;
+    // What a beat repeats keeps the stored copy (strings compare by value), so the new one dies
+    // young instead of being promoted and swept later: see unlessChanged.
+    if (node.runtime_status !== dto.status) node.runtime_status = dto.status;
     // An original node sends no last_error: its status alone says what it knows.
-    node.last_error = dto.last_error ?? null;
+    const lastError = dto.last_error ?? null;
+    if (node.last_error !== lastError) node.last_error = lastError;
     node.active_containers = dto.active_containers;
-    if (dto.task_name !== undefined) node.task_name = dto.task_name;
-    if (dto.instances !== undefined) node.instances = dto.instances;
+    if (dto.task_name !== undefined && node.task_name !== dto.task_name) node.task_name = dto.task_name;
+    if (dto.instances !== undefined) node.instances = unlessChanged(node.instances, dto.instances);
+    // Usage changes on nearly every beat: comparing it would cost more than it saves.
     if (dto.usage !== undefined) node.usage = dto.usage;
     // A new reason for not running the task is news the throttle must not hold back.
     const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
-    if (dto.not_running !== undefined) node.not_running = dto.not_running;
+    if (reasonChanged) node.not_running = dto.not_running;
     this.dirty.add(node.id);
     this.heard.next({ nodeId: node.id, beat: dto, atMs: now });
     if (wasOffline) this.bus.publish('node.online', nodeView(node));

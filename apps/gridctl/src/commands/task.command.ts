@@ -20,6 +20,8 @@ interface AddOptions {
   memoryMb?: number;
   gpus?: number;
   maxContainersPerNode?: number;
+  writableRootfs?: boolean;
+  nodeCredentials?: 'scoped' | 'shared';
   maxAttempts?: number;
   batchTimeoutS?: number;
   autoFinish?: boolean;
@@ -54,6 +56,15 @@ function progressCell(t: TaskRecord): string {
   return `${formatCount(p.done)}/${formatCount(total)}${p.dead ? ` dead ${formatCount(p.dead)}` : ''}`;
 }
 
+/** How volunteer nodes reach the task's Redis, and why none gets the task when its users cannot be made. */
+function nodeCredentialsCell(t: TaskRecord): string {
+  const mode = t.node_credentials ?? 'scoped';
+  if (mode === 'shared') return 'shared (volunteers get the Redis URLs as registered)';
+  const users = t.scoped_users;
+  if (users?.state === 'unavailable') return `scoped, UNAVAILABLE: ${users.detail ?? 'the hub cannot create Redis users'} (no volunteer node gets the task)`;
+  return 'scoped (a Redis user per node)';
+}
+
 function describeTask(t: TaskRecord): string {
   const lines: [string, unknown][] = [
     ['name', t.name],
@@ -65,6 +76,8 @@ function describeTask(t: TaskRecord): string {
     ['output', `${t.output_queue ?? '-'} on ${t.output_redis ?? '-'}`],
     ['cpus / memory / gpus', `${t.cpus} / ${t.memory_mb ?? 'node default'} MB / ${t.gpus}`],
     ['max containers per node', t.max_containers_per_node ?? '-'],
+    ['root filesystem', t.writable_rootfs ? 'writable (writable_rootfs)' : 'read-only, writable /tmp'],
+    ['node credentials', nodeCredentialsCell(t)],
     ['max attempts / batch timeout', `${t.max_attempts} / ${t.batch_timeout_s} s`],
     ['auto finish', t.auto_finish === null ? 'hub default' : `${t.auto_finish}${t.auto_finish_grace_s !== null ? ` (grace ${t.auto_finish_grace_s} s)` : ''}`],
     ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
@@ -107,6 +120,11 @@ export function taskCommand(): Command {
     .option('--memory-mb <n>', 'memory per container, MB', integer)
     .option('--gpus <n>', 'GPUs per container (default 0)', integer)
     .option('--max-containers-per-node <n>', 'cap on containers per node', integer)
+    .option('--writable-rootfs', 'let containers write anywhere in their root filesystem (default: read-only with a writable tmpfs /tmp; the rest of the hardening stays)')
+    .addOption(
+      new Option('--node-credentials <mode>', "how volunteer nodes reach the task's Redis: scoped (a Redis user each, the default) or shared (the URLs as registered, password included)")
+        .choices(['scoped', 'shared']),
+    )
     .option('--max-attempts <n>', 'failed attempts before an item goes dead (default 3)', integer)
     .option('--batch-timeout-s <n>', 'longest a batch may be held, s (default 600)', integer)
     .addOption(new Option('--auto-finish', 'finish on its own once drained'))
@@ -134,6 +152,8 @@ export function taskCommand(): Command {
         memory_mb: o.memoryMb,
         gpus: o.gpus,
         max_containers_per_node: o.maxContainersPerNode,
+        writable_rootfs: o.writableRootfs ? true : undefined,
+        node_credentials: o.nodeCredentials,
         max_attempts: o.maxAttempts,
         batch_timeout_s: o.batchTimeoutS,
         auto_finish: o.autoFinish,
