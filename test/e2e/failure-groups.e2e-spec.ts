@@ -163,5 +163,11 @@ describe('failures grouped by cause, end to end', () => {
       [hung.id, 100],
     ]);
     expect(await grid.client.hlen('{why}:in:causes')).toBe(1900);
+    // The task's report gives the same groups (issue 19.5: dead items by group).
+    const report = (await grid.hub.api('GET', `/api/tasks/${TASK}/report`)).body;
+    expect(report.dead.groups).toEqual([
+      { id: thrown.id, signature: thrown.signature, count: 1800 },
+      { id: hung.id, signature: hung.signature, count: 100 },
+    ]);
   });
 });

@@ -8,10 +8,3 @@ import type { TaskRecord } from '../tasks/task-record';
 export abstract class DeadItemGroups {
   abstract groupsOf(run: TaskRecord): Promise<DeadGroupSummaryDto[] | null>;
 }
-
-/** The adapter until the failure grouping is bound in its place: no groups, only the count. */
-export class NoDeadItemGroups extends DeadItemGroups {
-  groupsOf(): Promise<DeadGroupSummaryDto[] | null> {
-    return Promise.resolve(null);
-  }
-}
