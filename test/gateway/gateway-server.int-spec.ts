@@ -116,6 +116,7 @@ describe.each(['ts', 'py'] as const)('the %s SDK through the gateway, only its U
 
   it('SIGKILL mid-batch, then the node requeues the slot through the gateway: nothing lost or doubled', async () => {
     const [queue, output] = [randomQueue(`gw-kill-${sdk}`), randomQueue('out')];
+    const keys = new QueueKeys(queue);
     route(queue, output);
     const items = range(1, 400);
     await pushItems(redis, queue, items);
@@ -124,9 +125,15 @@ describe.each(['ts', 'py'] as const)('the %s SDK through the gateway, only its U
     w.kill('SIGKILL');
     await w.exited;
     const node = client(`redis://node-a:${CRED_A}@127.0.0.1:${port}`);
-    const [batches, moved] = (await node.call('GRIDCORE', 'REQUEUE', '1')) as number[];
+    const cause = JSON.stringify({ kind: 'exit', message: 'container exited with code 137', exit_code: 137, node: 'forged' });
+    const [batches, moved] = (await node.call('GRIDCORE', 'REQUEUE', '1', 'CAUSE', cause)) as number[];
     expect(batches).toBeGreaterThanOrEqual(1);
     expect(moved).toBeGreaterThanOrEqual(1);
+    // The cause is kept per item, with the node the batch key names (not what the node wrote).
+    const recorded = Object.values(await redis.hgetall(keys.causes)).map((v) => JSON.parse(v));
+    expect(recorded.length).toBe(moved);
+    for (const r of recorded) expect(r).toMatchObject({ kind: 'exit', exit_code: 137, node: 'node-a', instance: '1' });
+    await expect(node.call('GRIDCORE', 'REQUEUE', '1', 'CAUSE', 'not json')).rejects.toThrow(/JSON cause/);
     const again = spawnWorker(sdk, { ...env(queue, output, sdk, '2'), GRIDCORE_BATCH: '20' });
     expect(await exitWithin(again, 40_000)).toBe(0);
     expect(checkSqrtResults(await redis.lrange(output, 0, -1), 400)).toMatchObject({ distinct: 400, missing: 0, duplicated: 0 });

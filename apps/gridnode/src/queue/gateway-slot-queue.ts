@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { redisTlsOptions } from '@gridcore/queue';
+import { encodeCause, FailureCause, redisTlsOptions } from '@gridcore/queue';
 import { bareGatewayUrl, nodeGatewayUrl } from './gateway-secrets';
 import { QueueRef, SlotQueue, SlotRef } from './slot-queue';
 
@@ -53,8 +53,9 @@ export class GatewaySlotQueue extends SlotQueue {
     return Array.isArray(answer) ? Number(answer[1]) || 0 : Number(answer) || 0;
   }
 
-  requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
-    return this.command(queue, slot.nodeId, 'REQUEUE', String(slot.instance));
+  requeueSlot(queue: QueueRef, slot: SlotRef, cause?: FailureCause): Promise<number> {
+    const why = encodeCause(cause);
+    return why ? this.command(queue, slot.nodeId, 'REQUEUE', String(slot.instance), 'CAUSE', why) : this.command(queue, slot.nodeId, 'REQUEUE', String(slot.instance));
   }
 
   handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {

@@ -1,3 +1,4 @@
+import type { FailureCause } from '@gridcore/queue';
 import { QueueRef, SlotQueue, SlotRef } from './slot-queue';
 
 /** Sends each call down its task's data plane: the gateway for a gateway task, Redis itself otherwise. */
@@ -13,8 +14,8 @@ export class RoutingSlotQueue extends SlotQueue {
     return queue.dataPlane === 'gateway' ? this.gateway : this.direct;
   }
 
-  requeueSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
-    return this.pick(queue).requeueSlot(queue, slot);
+  requeueSlot(queue: QueueRef, slot: SlotRef, cause?: FailureCause): Promise<number> {
+    return this.pick(queue).requeueSlot(queue, slot, cause);
   }
 
   handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {

@@ -1,3 +1,4 @@
+import { decodeCause, encodeCause, MAX_CAUSE_BYTES } from '@gridcore/queue';
 import { errorReply, notAllowed, Reply } from '../resp/reply';
 import type { ClientSession } from '../session/client-session';
 import { QueueCalls } from '../task/queue-calls';
@@ -32,9 +33,14 @@ export async function gridcore(ctx: GatewayContext, s: ClientSession, args: stri
       return [r.batches, r.items];
     }
     case 'REQUEUE': {
+      // An optional last argument `CAUSE <json>` says why (issue 19: the container's exit).
+      const causeAt = args.length >= 5 && args[args.length - 2].toUpperCase() === 'CAUSE' ? args.length - 2 : -1;
+      const cause = causeAt < 0 ? '' : causeArg(args[causeAt + 1]);
+      if (cause === null) return errorReply(`ERR gridcore gateway: GRIDCORE REQUEUE CAUSE takes a JSON cause of at most ${MAX_CAUSE_BYTES} bytes`);
+      if (causeAt >= 0) args = args.slice(0, causeAt);
       const prefix = instanceArg();
       if (typeof prefix !== 'string') return prefix;
-      const r = await calls.returnSlot(prefix, 'requeue');
+      const r = await calls.returnSlot(prefix, 'requeue', cause);
       return [r.batches, r.items, r.dead];
     }
     case 'RENEW': {
@@ -70,4 +76,19 @@ export async function gridcore(ctx: GatewayContext, s: ClientSession, args: stri
     default:
       return notAllowed(`GRIDCORE ${sub}`.trim(), 'HANDBACK, REQUEUE, RENEW, ORPHANS or PENDING');
   }
+}
+
+/** A node's cause re-encoded (bounded, only the fields a cause has); null when it is not one. */
+function causeArg(json: string): string | null {
+  if (Buffer.byteLength(json, 'utf8') > MAX_CAUSE_BYTES) return null;
+  const c = decodeCause(json);
+  if (!c || typeof c.kind !== 'string') return null;
+  return encodeCause({
+    kind: c.kind,
+    message: c.message,
+    ...(typeof c.image === 'string' ? { image: c.image } : {}),
+    ...(typeof c.exit_code === 'number' ? { exit_code: c.exit_code } : {}),
+    ...(typeof c.oom_killed === 'boolean' ? { oom_killed: c.oom_killed } : {}),
+    ...(typeof c.logs === 'string' ? { logs: c.logs } : {}),
+  });
 }

@@ -1,7 +1,11 @@
+import { encodeCause } from '@gridcore/queue';
 import { randomBytes } from 'node:crypto';
 import type { PendingWait } from './wait-list';
 import { QueueCallError, QueueCalls } from './queue-calls';
 import type { TaskBackend } from './task-backend';
+
+/** Why a popped item is retried: its connection closed before the result came (the consumer crashed or was killed; the node may record the exit code too). */
+const CLOSED_HOLDING = encodeCause({ kind: 'exit', message: 'the connection closed while it held the item (the consumer crashed or was killed)' });
 
 interface Held {
   key: string;
@@ -169,7 +173,7 @@ export class ConsumerSlot {
     await Promise.all([this.popChain, this.pushChain]);
     const mine = this.held.filter((h) => h.owner === connId).map((h) => h.key);
     this.held = this.held.filter((h) => h.owner !== connId);
-    if (mine.length > 0) await (this.graceful ? this.calls.handBack(mine) : this.calls.requeue(mine));
+    if (mine.length > 0) await (this.graceful ? this.calls.handBack(mine) : this.calls.requeue(mine, CLOSED_HOLDING));
     const ahead = this.ahead.map((a) => a.key);
     this.ahead = [];
     if (ahead.length > 0) await this.calls.handBack(ahead);
@@ -177,7 +181,7 @@ export class ConsumerSlot {
       // Nothing of this slot's run is held by anyone now: a take whose reply got lost left its key behind.
       const rest = this.held.map((h) => h.key);
       this.held = [];
-      if (rest.length > 0) await (this.graceful ? this.calls.handBack(rest) : this.calls.requeue(rest));
+      if (rest.length > 0) await (this.graceful ? this.calls.handBack(rest) : this.calls.requeue(rest, CLOSED_HOLDING));
       await this.calls.returnSlot(this.slotPrefix, 'hand-back');
     }
   }

@@ -54,9 +54,10 @@ export class QueueCalls {
     return r[0] === 1;
   }
 
-  async requeue(batchKeys: string[]): Promise<number> {
+  /** `cause` as the scripts take it (encodeCause): '' records none. */
+  async requeue(batchKeys: string[], cause = ''): Promise<number> {
     if (batchKeys.length === 0) return 0;
-    return (await this.call('requeue', { max_attempts: this.b.route.max_attempts, batch_keys: batchKeys }))[1] as number;
+    return (await this.call('requeue', { max_attempts: this.b.route.max_attempts, cause, batch_keys: batchKeys }))[1] as number;
   }
 
   async handBack(batchKeys: string[]): Promise<number> {
@@ -65,10 +66,10 @@ export class QueueCalls {
   }
 
   /** Every batch under a slot prefix, back with an attempt (`requeue`) or without (`hand-back`); loops past the 1000-item cap. */
-  async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back'): Promise<{ batches: number; items: number; dead: number }> {
+  async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back', cause = ''): Promise<{ batches: number; items: number; dead: number }> {
     const total = { batches: 0, items: 0, dead: 0 };
     for (let i = 0; i < 1000; i++) {
-      const r = await this.call('requeue-by-slot', { slot_prefix: slotPrefix, mode, max_attempts: this.b.route.max_attempts });
+      const r = await this.call('requeue-by-slot', { slot_prefix: slotPrefix, mode, max_attempts: this.b.route.max_attempts, cause });
       total.batches += r[0] as number;
       total.items += r[1] as number;
       total.dead += r[2] as number;

@@ -24,7 +24,7 @@ describe('checkScriptCall', () => {
     ["another node's lane", sha('take'), keys, take(`${k.slotPrefix('n2', '0', 'r')}0:`), /is not a batch key of n1.0/],
     ["another instance's lane", sha('take'), keys, take(`${k.slotPrefix('n1', '1', 'r')}0:`), /is not a batch key of n1.0/],
     ['a push into the input', sha('ack'), keys.map((x) => (x === 'out' ? 'in' : x)), [`${own}1`, '1', 'n1', '1', 'r'], /only be pushed to the task output/],
-    ['a node-wide slot prefix', sha('requeue-by-slot'), keys.slice(0, 1).concat([k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config]), [k.nodePrefix('n1'), 'requeue', '3'], /is not a batch key/],
+    ['a node-wide slot prefix', sha('requeue-by-slot'), keys.slice(0, 1).concat([k.leases, k.taken, k.retry, k.attempts, k.dead, k.stats, k.config, k.causes]), [k.nodePrefix('n1'), 'requeue', '3', ''], /is not a batch key/],
   ])('refuses %s', (_what, s, ks, args, why) => {
     const r = checkScriptCall(backend, s, ks, args, 'n1', '0');
     expect('refused' in r && r.refused).toMatch(why);
