@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ContainerRuntime, DockerodeRuntime } from '@gridcore/docker-runtime';
 import { AgentService } from './agent.service';
 import { NodeConfig } from './config/node-config';
@@ -13,6 +14,9 @@ import { StopSignal } from './lifecycle/stop-signal';
 import { RedisSlotQueue } from './queue/redis-slot-queue';
 import { SlotQueue } from './queue/slot-queue';
 import { WorkReport } from './shared/work-report';
+import { ParallelismRequest } from './shared/parallelism-request';
+import { OwnerWatch } from './owner/owner-watch';
+import { DEFAULT_OWNER_POLICY } from './owner/owner-policy';
 import { TaskStream } from './task/task-stream';
 import { nodeFactsReader } from './workers/node-facts';
 import { OrphanReconciler } from './workers/orphan-reconciler';
@@ -44,18 +48,41 @@ export class AgentModule {
           useFactory: (r: ContainerRuntime, q: SlotQueue, c: NodeConfig) => new OrphanReconciler(r, q, c.stopTimeoutS),
           inject: [ContainerRuntime, SlotQueue, NodeConfig],
         },
+        ParallelismRequest,
+        {
+          provide: OwnerWatch,
+          // The pool is read lazily: it is built after the watch, and the watch only asks while running.
+          useFactory: (c: NodeConfig, ref: ModuleRef) =>
+            new OwnerWatch({
+              policy: c.owner ?? DEFAULT_OWNER_POLICY,
+              gridContainers: () => ref.get(WorkerPool, { strict: false }).trackedContainers(),
+              runningContainers: () => ref.get(WorkerPool, { strict: false }).activeContainers(),
+            }),
+          inject: [NodeConfig, ModuleRef],
+        },
         {
           provide: WorkerPool,
-          useFactory: (runtime: ContainerRuntime, engine: EngineMonitor, queue: SlotQueue, stream: TaskStream, c: NodeConfig, id: NodeIdentity, gpus: GpuInventory, host: HostPlatform) =>
-            new WorkerPool({ runtime, engine, queue, stream, node: nodeFactsReader(c, id, gpus, host), stopTimeoutS: c.stopTimeoutS }),
-          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform],
+          useFactory: (runtime: ContainerRuntime, engine: EngineMonitor, queue: SlotQueue, stream: TaskStream, c: NodeConfig, id: NodeIdentity, gpus: GpuInventory, host: HostPlatform, owner: OwnerWatch, scale: ParallelismRequest) =>
+            new WorkerPool(
+              {
+                runtime,
+                engine,
+                queue,
+                stream,
+                node: nodeFactsReader(c, id, gpus, host, { parallelism: () => scale.value, containerCap: () => owner.containerCap() }),
+                stopTimeoutS: c.stopTimeoutS,
+              },
+              owner,
+              scale.value$,
+            ),
+          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform, OwnerWatch, ParallelismRequest],
         },
         { provide: WorkReport, useExisting: WorkerPool },
         {
           provide: NodeSession,
-          useFactory: (c: NodeConfig, id: NodeIdentity, hub: HubClient, stream: TaskStream, work: WorkReport, stop: StopSignal, gpus: GpuInventory, host: HostPlatform) =>
-            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name),
-          inject: [NodeConfig, NodeIdentity, HubClient, TaskStream, WorkReport, StopSignal, GpuInventory, HostPlatform],
+          useFactory: (c: NodeConfig, id: NodeIdentity, hub: HubClient, stream: TaskStream, work: WorkReport, stop: StopSignal, gpus: GpuInventory, host: HostPlatform, owner: OwnerWatch, scale: ParallelismRequest) =>
+            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name, owner, scale),
+          inject: [NodeConfig, NodeIdentity, HubClient, TaskStream, WorkReport, StopSignal, GpuInventory, HostPlatform, OwnerWatch, ParallelismRequest],
         },
         {
           provide: TaskWatcher,

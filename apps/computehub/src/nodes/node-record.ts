@@ -1,4 +1,4 @@
-import type { GpuInfoDto, HostUsageDto, InstanceStatusDto, NotRunningDto, RuntimeStatus } from '@gridcore/contracts';
+import type { GpuInfoDto, HostUsageDto, InstanceStatusDto, NotRunningDto, PausedDto, RuntimeStatus } from '@gridcore/contracts';
 
 /** What survives a hub restart; liveness does not (a node is offline until its next beat). */
 export interface PersistedNode {
@@ -35,10 +35,12 @@ export interface NodeRecord extends PersistedNode {
   not_running?: NotRunningDto | null;
   /** The hub's reason it cannot run the current task (no image for its platform, too few GPUs). */
   derived_not_running?: NotRunningDto | null;
+  /** Why the node holds its containers frozen now (its last heartbeat), or null: it is alive all the same. */
+  paused?: PausedDto | null;
 }
 
 export function persistedPart(node: NodeRecord): PersistedNode {
   // Everything but liveness and what the last heartbeat said.
-  const { online, runtime_status, last_error, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, ...persisted } = node;
+  const { online, runtime_status, last_error, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, paused, ...persisted } = node;
   return persisted;
 }

@@ -209,9 +209,11 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     // A new reason for not running the task is news the throttle must not hold back.
     const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
     if (dto.not_running !== undefined) node.not_running = dto.not_running;
+    const pauseChanged = dto.paused !== undefined && (node.paused?.reason ?? null) !== (dto.paused?.reason ?? null);
+    if (dto.paused !== undefined) node.paused = dto.paused;
     this.dirty.add(node.id);
     if (wasOffline) this.bus.publish('node.online', nodeView(node));
-    if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
+    if (reasonChanged || pauseChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;
       this.bus.publish('node.updated', nodeView(node));
     }
@@ -361,5 +363,6 @@ function gone(node: NodeRecord, when: Pick<NodeRecord, 'left_at'> & Partial<Pick
     instances: [],
     not_running: null,
     derived_not_running: null,
+    paused: null,
   };
 }
