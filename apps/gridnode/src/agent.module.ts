@@ -86,8 +86,9 @@ export class AgentModule {
         },
         {
           provide: TaskWatcher,
-          useFactory: (hub: HubClient, stream: TaskStream, stop: StopSignal, host: HostPlatform, id: NodeIdentity) => new TaskWatcher(hub, stream, stop, host.name, () => id.id),
-          inject: [HubClient, TaskStream, StopSignal, HostPlatform, NodeIdentity],
+          useFactory: (hub: HubClient, stream: TaskStream, stop: StopSignal, host: HostPlatform, id: NodeIdentity, scale: ParallelismRequest) =>
+            new TaskWatcher(hub, stream, stop, host.name, () => id.id, undefined, scale),
+          inject: [HubClient, TaskStream, StopSignal, HostPlatform, NodeIdentity, ParallelismRequest],
         },
         AgentService,
       ],

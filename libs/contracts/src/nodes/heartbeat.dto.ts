@@ -130,6 +130,8 @@ export class HeartbeatDto {
 
 export class HeartbeatResultDto {
   @ApiProperty() stop_requested: boolean;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: "Only once an operator scaled the node (PATCH /api/nodes/:id): the containers to run; null: the node's own parallelism" })
+  parallelism?: number | null;
 }
 
 export class DeregisterDto {

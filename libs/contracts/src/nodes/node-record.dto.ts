@@ -35,6 +35,8 @@ export class NodeRecordDto {
   not_running: NotRunningDto | null;
   @ApiPropertyOptional({ type: PausedDto, nullable: true, description: "Why the node's containers are frozen now (its owner needs the machine), or null; status stays Online" })
   paused?: PausedDto | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'The parallelism an operator asked for from the hub (PATCH /api/nodes/:id); null: the node\'s own. The owner\'s policy on the node still caps it' })
+  requested_parallelism?: number | null;
   @ApiPropertyOptional({
     nullable: true,
     type: String,
