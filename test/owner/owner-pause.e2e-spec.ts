@@ -117,6 +117,7 @@ describe('the owner comes first: pause without loss', () => {
     const left = await leftovers(grid.client, IN);
     const stats = await grid.client.hgetall(new QueueKeys(IN).stats);
     const metrics = await grid.hub.api('GET', '/metrics');
+    if (stats.requeued) console.log(grid.agentOutput().split('\n').filter((l) => /requeued|handed|renew|lost|pause|WARN/.test(l)).slice(-40).join('\n'));
     console.log(`pause cycles: ${JSON.stringify({ items: N, results: results.length, ...check, left, requeued: stats.requeued ?? '0', processed: stats.processed, cycles })}`);
     for (const c of cycles) expect(c.doneAtPause).toBeLessThan(c.pushed);
     expect(results).toHaveLength(N);
