@@ -79,6 +79,14 @@ export class RealGrid {
     return [...this.agentLogs, this.agent?.output() ?? ''].join('\n');
   }
 
+  /** SIGTERMs the agent (it stops its containers and deregisters) and waits for it to be gone. */
+  async stopAgent(): Promise<number | string> {
+    this.agent.signal('SIGTERM');
+    const code = await this.agent.exited;
+    this.agentLogs.push(this.agent.output());
+    return code;
+  }
+
   /** SIGKILLs the agent (its containers keep running) and waits for it to be gone. */
   async killAgent(): Promise<void> {
     this.agent.signal('SIGKILL');
@@ -86,9 +94,9 @@ export class RealGrid {
     this.agentLogs.push(this.agent.output());
   }
 
-  /** Starts the agent again on the same state folder (same node id). */
-  async startAgentAgain(): Promise<void> {
-    this.agent = startAgent(this.nodeEnv(), { stateDir: this.agent.stateDir });
+  /** Starts the agent again on the same state folder (same node id), optionally with more env. */
+  async startAgentAgain(extraEnv: Record<string, string> = {}): Promise<void> {
+    this.agent = startAgent({ ...this.nodeEnv(), ...extraEnv }, { stateDir: this.agent.stateDir });
     await waitFor(() => /registered with .* as /.test(this.agent.output()), 30_000, 'the restarted agent registered', 100);
   }
 

@@ -22,6 +22,8 @@ export interface Actions {
   finish(task: string): Promise<void>;
   acknowledgeDataLoss(task: string): Promise<void>;
   stopNode(id: string): Promise<void>;
+  /** Scales a node from the hub (null: its own parallelism); its owner's policy still caps it. */
+  scaleNode(id: string, parallelism: number | null): Promise<void>;
   removeNode(id: string): Promise<void>;
   /** Revokes a node for good: its credential stops working and its batches go back. */
   revokeNode(id: string): Promise<void>;
@@ -120,6 +122,11 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
       run(async () => {
         const node = await api.post<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}/stop`);
         return `Asked ${node.hostname} to stop`;
+      }),
+    scaleNode: (id, parallelism) =>
+      run(async () => {
+        const node = await api.patch<NodeRecordDto>(`/api/nodes/${encodeURIComponent(id)}`, { parallelism });
+        return parallelism === null ? `${node.hostname} runs its own parallelism again` : `Asked ${node.hostname} to run ${parallelism} container(s)`;
       }),
     removeNode: (id) =>
       run(async () => {

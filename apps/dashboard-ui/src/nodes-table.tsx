@@ -29,6 +29,11 @@ function State(props: { node: NodeRecordDto }) {
       <span class={`badge badge-${node.status.toLowerCase()}`}>{node.status}</span>{' '}
       {runtime && <span class={`badge badge-${runtime.toLowerCase()}`}>{runtime}</span>}{' '}
       {node.stopping && <span class="badge badge-stopping">stopping</span>}
+      {node.paused && node.status === 'Online' && (
+        <span class="badge badge-stopping" data-testid="node-paused" title={`since ${node.paused.since}`}>
+          paused: {node.paused.reason.replace(/_/g, ' ')}
+        </span>
+      )}
       {node.revoked_at && <span class="badge badge-stopping" data-testid="node-revoked">revoked</span>}
       {node.left_at && !node.revoked_at && <div class="muted small" data-testid="node-left">left {formatWhen(node.left_at)}</div>}
       {node.not_running && (
@@ -45,6 +50,26 @@ function State(props: { node: NodeRecordDto }) {
   );
 }
 
+/** Containers the node runs, set from the hub: a number input and Scale (empty: the node's own). */
+function ScaleControl(props: { node: NodeRecordDto; actions: Actions }) {
+  const { node } = props;
+  const current = node.requested_parallelism ?? node.parallelism ?? node.active_containers;
+  return (
+    <form
+      class="inline"
+      data-testid="scale-node"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const raw = String(new FormData(e.currentTarget as HTMLFormElement).get('parallelism') ?? '').trim();
+        void props.actions.scaleNode(node.id, raw === '' ? null : Number(raw));
+      }}
+    >
+      <input name="parallelism" type="number" min={1} max={4096} step={1} placeholder={String(current)} aria-label={`containers on ${node.hostname}`} style="width:5em" />
+      <button type="submit">Scale</button>
+    </form>
+  );
+}
+
 export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<string, number>; admin: boolean; actions: Actions; onLogs: (id: string) => void }) {
   const online = props.nodes.filter((n) => n.status === 'Online').length;
   return (
@@ -58,7 +83,7 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
         <table class="list nodes" data-testid="nodes">
           <thead>
             <tr>
-              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>GPU</th><th>Items</th><th />
+              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>Load</th><th>GPU</th><th>Items</th><th />
               {props.admin && <th />}
             </tr>
           </thead>
@@ -75,6 +100,7 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                 <td data-label="Containers"><div>{n.active_containers}</div></td>
                 <td data-label="CPU"><div>{formatPct(n.usage?.cpu_pct)}</div></td>
                 <td data-label="Memory"><div>{formatPct(n.usage?.mem_pct)}</div></td>
+                <td data-label="Load" data-testid="node-load"><div>{formatPct(n.usage?.load)}</div></td>
                 <td data-label="GPU"><div><Gpus node={n} /></div></td>
                 <td data-label="Items" data-testid="node-items"><div>{formatCount(props.perNode[n.id] ?? 0)}</div></td>
                 <td class="row-actions">
@@ -84,6 +110,7 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                 </td>
                 {props.admin && (
                   <td class="row-actions">
+                    {n.status === 'Online' && !n.stopping && <ScaleControl node={n} actions={props.actions} />}
                     {n.status === 'Online' && !n.stopping && (
                       <ConfirmButton label="Stop" confirm={`Stop ${n.hostname}`} testId="stop-node" danger onConfirm={() => props.actions.stopNode(n.id)} />
                     )}

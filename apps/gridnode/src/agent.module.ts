@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ContainerRuntime, DockerodeRuntime } from '@gridcore/docker-runtime';
 import { AgentService } from './agent.service';
 import { NodeConfig } from './config/node-config';
@@ -18,6 +19,9 @@ import { RedisSlotQueue } from './queue/redis-slot-queue';
 import { RoutingSlotQueue } from './queue/routing-slot-queue';
 import { SlotQueue } from './queue/slot-queue';
 import { WorkReport } from './shared/work-report';
+import { ParallelismRequest } from './shared/parallelism-request';
+import { OwnerWatch } from './owner/owner-watch';
+import { DEFAULT_OWNER_POLICY } from './owner/owner-policy';
 import { TaskStream } from './task/task-stream';
 import { nodeFactsReader } from './workers/node-facts';
 import { OrphanReconciler } from './workers/orphan-reconciler';
@@ -55,23 +59,61 @@ export class AgentModule {
         },
         { provide: ContainerLogBook, useFactory: () => new ContainerLogBook() },
         { provide: LogSource, useExisting: ContainerLogBook },
+        ParallelismRequest,
+        {
+          provide: OwnerWatch,
+          // The pool is read lazily: it is built after the watch, and the watch only asks while running.
+          useFactory: (c: NodeConfig, ref: ModuleRef) =>
+            new OwnerWatch({
+              policy: c.owner ?? DEFAULT_OWNER_POLICY,
+              gridContainers: () => ref.get(WorkerPool, { strict: false }).trackedContainers(),
+              runningContainers: () => ref.get(WorkerPool, { strict: false }).activeContainers(),
+            }),
+          inject: [NodeConfig, ModuleRef],
+        },
         {
           provide: WorkerPool,
-          useFactory: (runtime: ContainerRuntime, engine: EngineMonitor, queue: SlotQueue, stream: TaskStream, c: NodeConfig, id: NodeIdentity, gpus: GpuInventory, host: HostPlatform, logs: ContainerLogBook) =>
-            new WorkerPool({ runtime, engine, queue, stream, node: nodeFactsReader(c, id, gpus, host), stopTimeoutS: c.stopTimeoutS, logs, gpuBusy: () => gpus.busy() }),
-          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform, ContainerLogBook],
+          useFactory: (
+            runtime: ContainerRuntime,
+            engine: EngineMonitor,
+            queue: SlotQueue,
+            stream: TaskStream,
+            c: NodeConfig,
+            id: NodeIdentity,
+            gpus: GpuInventory,
+            host: HostPlatform,
+            logs: ContainerLogBook,
+            owner: OwnerWatch,
+            scale: ParallelismRequest,
+          ) =>
+            new WorkerPool(
+              {
+                runtime,
+                engine,
+                queue,
+                stream,
+                node: nodeFactsReader(c, id, gpus, host, { parallelism: () => scale.value, containerCap: () => owner.containerCap() }),
+                stopTimeoutS: c.stopTimeoutS,
+                logs,
+                gpuBusy: () => gpus.busy(),
+              },
+              owner,
+              scale.value$,
+            ),
+          inject: [ContainerRuntime, EngineMonitor, SlotQueue, TaskStream, NodeConfig, NodeIdentity, GpuInventory, HostPlatform, ContainerLogBook, OwnerWatch, ParallelismRequest],
         },
         { provide: WorkReport, useExisting: WorkerPool },
         {
           provide: NodeSession,
-          useFactory: (c: NodeConfig, id: NodeIdentity, hub: HubClient, stream: TaskStream, work: WorkReport, stop: StopSignal, gpus: GpuInventory, host: HostPlatform) =>
-            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name),
-          inject: [NodeConfig, NodeIdentity, HubClient, TaskStream, WorkReport, StopSignal, GpuInventory, HostPlatform],
+          useFactory: (c: NodeConfig, id: NodeIdentity, hub: HubClient, stream: TaskStream, work: WorkReport, stop: StopSignal, gpus: GpuInventory, host: HostPlatform, owner: OwnerWatch, scale: ParallelismRequest) =>
+            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name, owner, scale),
+          inject: [NodeConfig, NodeIdentity, HubClient, TaskStream, WorkReport, StopSignal, GpuInventory, HostPlatform, OwnerWatch, ParallelismRequest],
         },
         {
           provide: TaskWatcher,
-          useFactory: (hub: HubClient, stream: TaskStream, stop: StopSignal, host: HostPlatform, id: NodeIdentity) => new TaskWatcher(hub, stream, stop, host.name, () => id.id),
-          inject: [HubClient, TaskStream, StopSignal, HostPlatform, NodeIdentity],
+          useFactory: (hub: HubClient, stream: TaskStream, stop: StopSignal, host: HostPlatform, id: NodeIdentity, scale: ParallelismRequest) =>
+            new TaskWatcher(hub, stream, stop, host.name, () => id.id, undefined, scale),
+          inject: [HubClient, TaskStream, StopSignal, HostPlatform, NodeIdentity, ParallelismRequest],
         },
         {
           provide: LogRelay,

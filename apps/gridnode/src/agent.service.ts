@@ -13,6 +13,9 @@ import { StopSignal } from './lifecycle/stop-signal';
 import { SlotQueue } from './queue/slot-queue';
 import { OrphanReconciler } from './workers/orphan-reconciler';
 import { WorkerPool } from './workers/worker-pool';
+import { ControlServer } from './control/control-server';
+import type { NodeStatusView } from './control/control-protocol';
+import { OwnerWatch } from './owner/owner-watch';
 
 /** How often the reconciler looks for untracked containers of ours after start-up. */
 const RECONCILE_EVERY_MS = 60_000;
@@ -49,7 +52,46 @@ export class AgentService {
     private readonly hub: HubClient,
     private readonly stopSignal: StopSignal,
     private readonly logRelay: LogRelay,
-  ) {}
+    private readonly owner: OwnerWatch,
+  ) {
+    this.control = new ControlServer(config.stateDir, {
+      status: async () => ({ ok: true, message: 'running', status: this.statusView() }),
+      pause: async () => {
+        this.owner.pauseByHand();
+        await this.pool.settled();
+        return { ok: true, message: `paused: ${this.pool.frozenContainers()} container(s) frozen` };
+      },
+      resume: async () => {
+        this.owner.resumeByHand();
+        await this.pool.settled();
+        const still = this.owner.paused$.value;
+        return { ok: true, message: still ? `resumed by hand, but still paused: ${still.reason.replace(/_/g, ' ')}` : 'resumed' };
+      },
+      drain: async () => ({ ok: false, message: 'drain is not available in this version' }),
+    });
+  }
+
+  private readonly control: ControlServer;
+
+  /** What `gridnode status` prints. */
+  private statusView(): NodeStatusView {
+    return {
+      node_id: this.identity.id,
+      hub: this.config.serverUrl,
+      task: this.pool.currentTaskName(),
+      runtime_status: this.pool.runtimeStatus(),
+      containers: this.pool.workers
+        .map((w) => ({ status: w.status(), frozen: w.isFrozen }))
+        .filter((x) => x.status !== null)
+        .map(({ status, frozen }) => ({ instance: status!.instance, state: status!.state, container_id: status!.container_id, frozen })),
+      paused: this.owner.paused$.value,
+      load: this.owner.load(),
+      owner_cpu_pct: this.owner.ownerCpuPct,
+      parallelism: this.pool.plannedContainers(),
+      items_done: null,
+      credit: null,
+    };
+  }
 
   /** Runs until the agent has stopped. */
   async run(): Promise<void> {
@@ -67,7 +109,9 @@ export class AgentService {
     this.engineReturns = this.engine.returned$.subscribe(() => void this.reconcile());
     if (!(await this.session.registerUntilDone()) || this.stopSignal.stopRequested) return this.stopped;
     this.running = true;
+    this.owner.start();
     this.pool.start();
+    await this.control.start().catch((err: Error) => this.logger.warn(`no control socket (gridnode status/pause/resume/drain will not reach this agent): ${err.message}`));
     this.session.start();
     this.watcher.start();
     this.logRelay.start();
@@ -101,7 +145,8 @@ export class AgentService {
     clearInterval(this.reconcileTimer);
     this.engineReturns?.unsubscribe();
     this.stopped = (async () => {
-      await Promise.all([this.watcher.close(), this.session.close(), this.logRelay.close()]);
+      await Promise.all([this.watcher.close(), this.session.close(), this.logRelay.close(), this.control.close()]);
+      this.owner.stop();
       await this.pool.shutdown();
       await this.engine.close();
       // A revoked or refused node has no credential left to deregister with.

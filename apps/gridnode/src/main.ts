@@ -7,11 +7,24 @@ import { AgentService } from './agent.service';
 import { loadNodeConfig, NodeConfig } from './config/node-config';
 import { NodeRevokedError, TokenRefusedError } from './hub/hub-errors';
 import { StopSignal } from './lifecycle/stop-signal';
+import { runSubcommand, subcommandOf } from './control/subcommand';
 
 async function bootstrap(): Promise<void> {
+  const source = { argv: process.argv.slice(2), env: process.env, homeDir: homedir() };
+  try {
+    // `gridnode status|pause|resume|drain`: talk to the running agent through state_dir, then exit.
+    const command = subcommandOf(source.argv);
+    if (command) process.exit(await runSubcommand(command, source, (l) => console.log(l), (l) => console.error(l)));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
   let config: NodeConfig;
   try {
-    config = loadNodeConfig({ argv: process.argv.slice(2), env: process.env, homeDir: homedir() });
+    config = loadNodeConfig(source);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -14,6 +14,7 @@ export * from './nodes/register-node.dto';
 export * from './nodes/heartbeat.dto';
 export * from './nodes/not-running.dto';
 export * from './nodes/node-record.dto';
+export * from './nodes/node-scale.dto';
 export * from './config-keys';
 export * from './auth/whoami.dto';
 export * from './tls-problem';

@@ -107,6 +107,22 @@ export abstract class ContainerRuntime {
    * when `signal` aborts it.
    */
   abstract engineLost(signal?: AbortSignal): Promise<RuntimeError>;
+  /**
+   * Freezes every process of a running container (`docker pause`, the cgroup freezer): it keeps
+   * its memory and work and uses no CPU until {@link unpause}. Concrete so a runtime that cannot
+   * (and every fake in a unit spec) need not implement it.
+   */
+  pause(id: string): Promise<void> {
+    return Promise.reject(new Error(`this container runtime cannot pause ${id.slice(0, 12)}`));
+  }
+  /** Thaws a container {@link pause} froze. */
+  unpause(id: string): Promise<void> {
+    return Promise.reject(new Error(`this container runtime cannot unpause ${id.slice(0, 12)}`));
+  }
+  /** Changes a running container's CPU limit (NanoCpus) in place, as `docker update --cpus` does. */
+  updateCpus(id: string, cpus: number): Promise<void> {
+    return Promise.reject(new Error(`this container runtime cannot update ${id.slice(0, 12)} to ${cpus} CPUs`));
+  }
   abstract inspect(id: string): Promise<ContainerDetails>;
   /** Containers (running or not) that carry every one of `labels`. */
   abstract listManaged(labels: Record<string, string>): Promise<ManagedContainer[]>;

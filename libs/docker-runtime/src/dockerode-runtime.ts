@@ -230,6 +230,24 @@ export class DockerodeRuntime extends ContainerRuntime {
     });
   }
 
+  override async pause(id: string): Promise<void> {
+    await this.call(`pause ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).pause({ abortSignal }), {
+      notFound: () => new ContainerNotFoundError(id),
+    });
+  }
+
+  override async unpause(id: string): Promise<void> {
+    await this.call(`unpause ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).unpause({ abortSignal }), {
+      notFound: () => new ContainerNotFoundError(id),
+    });
+  }
+
+  override async updateCpus(id: string, cpus: number): Promise<void> {
+    await this.call(`update ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).update({ NanoCpus: Math.round(cpus * 1e9), abortSignal }), {
+      notFound: () => new ContainerNotFoundError(id),
+    });
+  }
+
   async remove(id: string): Promise<void> {
     try {
       await this.call(`remove ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }), {

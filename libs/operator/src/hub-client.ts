@@ -90,6 +90,11 @@ export class HubClient {
     return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/stop`);
   }
 
+  /** Scales a node from the hub (null: its own parallelism again). */
+  scaleNode(id: string, parallelism: number | null): Promise<NodeRecord> {
+    return this.request('PATCH', `/api/nodes/${encodeURIComponent(id)}`, { parallelism });
+  }
+
   /** Revokes a node for good: its credential answers 401 from now on, its batches go back. */
   revokeNode(id: string): Promise<NodeRevokedDto> {
     return this.request('POST', `/api/nodes/${encodeURIComponent(id)}/revoke`);

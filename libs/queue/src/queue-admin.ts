@@ -142,6 +142,12 @@ export class QueueAdmin {
     return q.returnSlot(q.keys.slotPrefix(nodeId, instance, runId), 'hand-back');
   }
 
+  /** While the node holds a slot's container paused: its batches' leases renewed, frozen time not counted. */
+  renewSlot(queue: string, nodeId: string, instance: string | number, runId: string, frozenMs: number): Promise<{ batches: number; items: number }> {
+    const q = this.queue(queue);
+    return q.renewSlot(q.keys.slotPrefix(nodeId, instance, runId), frozenMs);
+  }
+
   /**
    * Every leased batch of one node, whatever its instance and run, handed back without an
    * attempt: the hub revoked the node, so its items go back to be taken by another.

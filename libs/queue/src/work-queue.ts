@@ -204,6 +204,21 @@ export class WorkQueue {
     return total;
   }
 
+  /**
+   * Keeps every leased batch under `slotPrefix` alive while its worker is frozen (docker pause),
+   * moving each batch's start forward by `frozenMs` so frozen time does not count toward
+   * batch_timeout_s. Returns the batches and items renewed.
+   */
+  async renewSlot(slotPrefix: string, frozenMs: number): Promise<{ batches: number; items: number }> {
+    const r = await this.call('renew-by-slot', {
+      slot_prefix: slotPrefix,
+      frozen_ms: Math.max(0, Math.round(frozenMs)),
+      lease_s: this.defaults.leaseS,
+      batch_timeout_s: this.defaults.batchTimeoutS,
+    });
+    return { batches: num(r.batches), items: num(r.items) };
+  }
+
   /** Requeue leases past their deadline, `limit` per call, until none is left (or maxCalls). */
   async reapExpired(limit = 100, maxCalls = 100): Promise<RequeueResult & { dropped: number }> {
     const total = { batches: 0, items: 0, dead: 0, dropped: 0 };

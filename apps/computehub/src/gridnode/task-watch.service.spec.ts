@@ -16,11 +16,15 @@ class MemoryTaskStore extends TaskStore {
   async ping(): Promise<void> {}
 }
 
-/** The one question TaskWatch asks of the node records: is a stop asked for this node? */
+/** What TaskWatch asks of the node records: is a stop asked for this node, and was it scaled? */
 class StopFlags {
   readonly stopping = new Set<string>();
+  readonly scaled = new Map<string, number | null>();
   isStopRequested(id: string | undefined): boolean {
     return !!id && this.stopping.has(id);
+  }
+  find(id: string): { requested_parallelism?: number | null } | undefined {
+    return this.scaled.has(id) ? { requested_parallelism: this.scaled.get(id) } : undefined;
   }
 }
 

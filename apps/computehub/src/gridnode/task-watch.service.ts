@@ -33,16 +33,22 @@ export class TaskWatch {
   }
 
   async envelope(request: WatchRequest, abort: AbortSignal): Promise<TaskEnvelopeDto> {
+    // An operator's scale (issue 20) answers the open poll at once, as a stop does.
+    const requested = () => (request.nodeId ? this.nodes.find(request.nodeId)?.requested_parallelism : undefined);
+    const scaledFrom = requested();
     const changed = () =>
       request.revision === undefined ||
       this.tasks.revision !== request.revision ||
       this.nodes.isStopRequested(request.nodeId) ||
-      this.credentials.isRevoked(request.credentialNodeId);
+      this.credentials.isRevoked(request.credentialNodeId) ||
+      requested() !== scaledFrom;
     if (!changed()) await this.waitUntil(changed, Math.min(request.wait, MAX_TASK_WAIT_S) * 1000, abort);
+    const parallelism = requested();
     return {
       revision: this.tasks.revision,
       stop_requested: this.nodes.isStopRequested(request.nodeId),
       task: this.currentConfig(request.platform),
+      ...(parallelism !== undefined ? { parallelism } : {}),
     };
   }
 
@@ -56,7 +62,7 @@ export class TaskWatch {
       };
       const timer = setTimeout(done, timeoutMs);
       const subscription = this.bus.events$.subscribe((event) => {
-        if ((event.type.startsWith('task.') || event.type === 'node.stopping' || event.type === 'node.revoked') && changed()) done();
+        if ((event.type.startsWith('task.') || event.type === 'node.stopping' || event.type === 'node.revoked' || event.type === 'node.updated') && changed()) done();
       });
       // A hub shutting down answers every poll at once, so it can close its server.
       subscription.add(this.bus.closing$.subscribe(() => done()));

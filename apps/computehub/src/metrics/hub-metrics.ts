@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Subscription } from 'rxjs';
-import type { TaskProgressDto } from '@gridcore/contracts';
+import { PAUSE_REASONS, type TaskProgressDto } from '@gridcore/contracts';
 import { EventBus } from '../events/event-bus';
 import type { NodeRecord } from '../nodes/node-record';
 import { NodesService, PER_NODE_FIGURES_MAX } from '../nodes/nodes.service';
@@ -64,6 +64,16 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
       collect() {
         const online = [...self.nodes.records()].filter((n) => n.online && n.runtime_status);
         for (const [status, n] of countBy(online, (n) => n.runtime_status!, RUNTIME_STATUSES)) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'gridcore_nodes_paused',
+      help: 'Online nodes whose containers are frozen because their owner needs the machine, by reason (owner_busy, outside_hours, on_battery, by_hand)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        const paused = [...self.nodes.records()].filter((n) => n.online && n.paused);
+        for (const [reason, n] of countBy<NodeRecord, string>(paused, (n) => n.paused!.reason, PAUSE_REASONS)) this.set({ reason }, n);
       },
     });
     new Gauge({

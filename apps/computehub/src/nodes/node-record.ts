@@ -1,4 +1,4 @@
-import type { GpuInfoDto, HostUsageDto, InstanceStatusDto, NotRunningDto, RuntimeStatus } from '@gridcore/contracts';
+import type { GpuInfoDto, HostUsageDto, InstanceStatusDto, NotRunningDto, PausedDto, RuntimeStatus } from '@gridcore/contracts';
 
 /** What survives a hub restart; liveness does not (a node is offline until its next beat). */
 export interface PersistedNode {
@@ -19,6 +19,8 @@ export interface PersistedNode {
   left_at?: string | null;
   /** When an operator revoked it: it stays listed, Offline, and never registers again. */
   revoked_at?: string | null;
+  /** The parallelism an operator asked for (PATCH /api/nodes/:id); null or absent: the node's own. */
+  requested_parallelism?: number | null;
 }
 
 export interface NodeRecord extends PersistedNode {
@@ -35,10 +37,14 @@ export interface NodeRecord extends PersistedNode {
   not_running?: NotRunningDto | null;
   /** The hub's reason it cannot run the current task (no image for its platform, too few GPUs). */
   derived_not_running?: NotRunningDto | null;
+  /** Why the node holds its containers frozen now (its last heartbeat), or null: it is alive all the same. */
+  paused?: PausedDto | null;
+  /** The largest parallelism an operator asked for since the hub started: a node shrinking from it may still report that many. */
+  scale_ceiling?: number;
 }
 
 export function persistedPart(node: NodeRecord): PersistedNode {
   // Everything but liveness and what the last heartbeat said.
-  const { online, runtime_status, last_error, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, ...persisted } = node;
+  const { online, runtime_status, last_error, active_containers, task_name, instances, usage, last_update_event_ms, not_running, derived_not_running, paused, scale_ceiling, ...persisted } = node;
   return persisted;
 }

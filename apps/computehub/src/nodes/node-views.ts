@@ -38,6 +38,8 @@ export function nodeView(node: NodeRecord): NodeRecordDto {
     registered_at: node.registered_at,
     stopping: node.stop_requested,
     not_running: node.not_running ?? node.derived_not_running ?? null,
+    paused: node.paused ?? null,
+    requested_parallelism: node.requested_parallelism ?? null,
     left_at: node.left_at ?? null,
     revoked_at: node.revoked_at ?? null,
   };

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
-import { NodeRecordDto, Role } from '@gridcore/contracts';
+import { NodeRecordDto, NodeScaleDto, Role } from '@gridcore/contracts';
 import { RequireRole } from '../access/access.decorator';
 import { NodeIdPipe } from './node-id.pipe';
 import { NodeListQueryDto } from './node-list-query.dto';
@@ -54,6 +54,17 @@ export class NodesController {
   @ApiNotFoundResponse({ description: 'Node <id> not found' })
   stop(@Param('id', NodeIdPipe) id: string): Promise<NodeRecordDto> {
     return this.nodes.requestStop(id);
+  }
+
+  @Patch(':id')
+  @RequireRole(Role.Admin)
+  @ApiOperation({ summary: "Scale a node: the containers it runs from its next heartbeat on (null: its own parallelism); the owner's policy on the node still caps it" })
+  @ApiOkResponse({ type: NodeRecordDto })
+  @ApiBadRequestResponse({ description: 'parallelism is not an integer from 1 to 4096 or null' })
+  @ApiNotFoundResponse({ description: 'Node <id> not found' })
+  @ApiConflictResponse({ description: 'The node has left' })
+  scale(@Param('id', NodeIdPipe) id: string, @Body() body: NodeScaleDto): Promise<NodeRecordDto> {
+    return this.nodes.scale(id, body.parallelism);
   }
 
   @Delete(':id')

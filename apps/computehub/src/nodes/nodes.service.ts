@@ -170,6 +170,8 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
       registered_at: new Date(now).toISOString(),
       last_seen_ms: now,
       stop_requested: false,
+      // An operator's scale outlives a re-registration (a restarted agent comes back at that size).
+      ...(known?.requested_parallelism !== undefined ? { requested_parallelism: known.requested_parallelism, scale_ceiling: known.scale_ceiling } : {}),
       online: true,
       runtime_status: known?.runtime_status ?? null,
       last_error: known?.last_error ?? null,
@@ -197,14 +199,17 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Records a heartbeat; answers whether the node is asked to stop. */
-  heartbeat(dto: HeartbeatDto): { stop_requested: boolean } {
+  heartbeat(dto: HeartbeatDto): { stop_requested: boolean; parallelism?: number | null } {
     const node = this.nodes.get(dto.node_id);
     // A node that left is listed, not known: its next beat gets the 404 that makes it register.
     if (!node || node.left_at) throw new NotFoundError(`Node ${dto.node_id} not found`);
     const instances = dto.instances?.length ?? 0;
-    if (node.parallelism !== null && instances > node.parallelism) {
+    // Scaled up from the hub, a node may run more than it registered with.
+    // Scaled down, it still reports the larger count until its containers have stopped.
+    const allowed = node.parallelism === null ? null : Math.max(node.parallelism, node.requested_parallelism ?? 0, node.scale_ceiling ?? 0);
+    if (allowed !== null && instances > allowed) {
       throw new InvalidRequestError(
-        `instances has ${instances} entries, more than the parallelism ${node.parallelism} node ${node.id} registered with`,
+        `instances has ${instances} entries, more than the parallelism ${allowed} node ${node.id} registered with or was scaled to`,
       );
     }
     const now = Date.now();
@@ -225,14 +230,37 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     // A new reason for not running the task is news the throttle must not hold back.
     const reasonChanged = dto.not_running !== undefined && !sameNotRunning(node.not_running ?? null, dto.not_running);
     if (reasonChanged) node.not_running = dto.not_running;
+    const pauseChanged = dto.paused !== undefined && (node.paused?.reason ?? null) !== (dto.paused?.reason ?? null);
+    if (dto.paused !== undefined) node.paused = dto.paused;
     this.dirty.add(node.id);
     this.heard.next({ nodeId: node.id, beat: dto, atMs: now });
     if (wasOffline) this.bus.publish('node.online', nodeView(node));
-    if (reasonChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
+    if (reasonChanged || pauseChanged || now - node.last_update_event_ms >= UPDATE_EVENT_INTERVAL_MS) {
       node.last_update_event_ms = now;
       this.bus.publish('node.updated', nodeView(node));
     }
-    return { stop_requested: node.stop_requested };
+    // The original's answer is {stop_requested}; a node scaled from the hub also hears its parallelism.
+    if (node.requested_parallelism === undefined) return { stop_requested: node.stop_requested };
+    return { stop_requested: node.stop_requested, parallelism: node.requested_parallelism };
+  }
+
+  /** Scales a node from the hub (null: back to its own parallelism); delivered with its next heartbeat. */
+  async scale(id: string, parallelism: number | null): Promise<NodeRecordDto> {
+    const node = this.nodes.get(id);
+    if (!node) throw new NotFoundError(`Node ${id} not found`);
+    if (node.left_at) throw new ConflictError(`Node ${id} has left; it cannot be scaled`);
+    const before = node.requested_parallelism;
+    await this.commit(
+      () => {
+        node.requested_parallelism = parallelism;
+        node.scale_ceiling = Math.max(node.scale_ceiling ?? 0, parallelism ?? 0);
+      },
+      () => (node.requested_parallelism = before),
+      () => [{ put: persistedPart(node) }],
+    );
+    const view = publicNode(node);
+    this.bus.publish('node.updated', view);
+    return view;
   }
 
   /** Sets the hub's own reason a node cannot run the current task; announces a change. */
@@ -378,5 +406,6 @@ function gone(node: NodeRecord, when: Pick<NodeRecord, 'left_at'> & Partial<Pick
     instances: [],
     not_running: null,
     derived_not_running: null,
+    paused: null,
   };
 }

@@ -75,6 +75,21 @@ export function nodeCommand(): Command {
       process.stdout.write(`asked node ${id} to stop\n`);
     });
   node
+    .command('scale')
+    .description("set how many containers a node runs (its owner's policy still caps it); 'own' hands the count back to the node")
+    .argument('<id>')
+    .argument('<n>', 'containers, 1 to 4096, or own')
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (id: string, n: string, o: { json?: boolean }, cmd: Command) => {
+      const parallelism = n === 'own' ? null : Number(n);
+      if (parallelism !== null && !(Number.isInteger(parallelism) && parallelism >= 1 && parallelism <= 4096)) {
+        throw new OperatorError(`n must be an integer from 1 to 4096, or own (got ${JSON.stringify(n)})`);
+      }
+      const answer = await CliContext.fromCommand(cmd).hub.scaleNode(id, parallelism);
+      if (o.json) return printJson(answer);
+      process.stdout.write(parallelism === null ? `node ${id} runs its own parallelism again\n` : `asked node ${id} to run ${parallelism} container(s)\n`);
+    });
+  node
     .command('revoke')
     .description('revoke a node for good: its credential stops working, its batches go back, it never registers again')
     .argument('<id>')

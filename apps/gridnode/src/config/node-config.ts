@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { ConfigError, ConfigSource, defaultStateDir, loadConfig } from '@gridcore/config';
 import { NODE_ID_PATTERN } from '@gridcore/contracts/names';
+import { HOURS_PATTERN, parseHoursWindow } from '../owner/hours';
+import { DEFAULT_IDLE_EXCLUDE, DEFAULT_OWNER_POLICY, OwnerPolicy } from '../owner/owner-policy';
 
 /** gridnode.toml keys (SPEC §8); each also comes from `GRIDNODE_<KEY>`. */
 export const NODE_CONFIG_SCHEMA = {
@@ -28,6 +30,23 @@ export const NODE_CONFIG_SCHEMA = {
   },
   require_digest: { type: 'bool', default: false },
   allow_gpus: { type: 'bool', default: true },
+  // The owner's policy (issue 20): how much of the machine the grid may use, and when.
+  cpu_limit_percent: { type: 'int', min: 1, max: 100 },
+  run_when_idle: { type: 'bool', default: false },
+  idle_cpu_percent: { type: 'number', min: 1, max: 100, default: DEFAULT_OWNER_POLICY.idleCpuPercent },
+  idle_after_s: { type: 'int', min: 0, max: 86_400, default: DEFAULT_OWNER_POLICY.idleAfterS },
+  idle_exclude: {
+    type: 'string[]',
+    default: DEFAULT_IDLE_EXCLUDE,
+    items: { pattern: /^[^\s/]{1,64}$/, expected: 'process names such as "dockerd" (no spaces or slashes)' },
+  },
+  hours: {
+    type: 'string[]',
+    default: [],
+    items: { pattern: HOURS_PATTERN, expected: 'time windows such as "22:00-07:00" (local time, HH:MM-HH:MM, start and end differ)' },
+  },
+  pause_on_battery: { type: 'bool', default: false },
+  max_memory_percent: { type: 'int', min: 1, max: 100 },
 } as const;
 
 export const NODE_CONFIG_SPEC = {
@@ -63,6 +82,8 @@ export class NodeConfig {
   /** Refuse an image named by tag only, without `@sha256:`. */
   readonly requireDigest: boolean;
   readonly allowGpus: boolean;
+  /** What the machine's owner allows (absent in older fixtures: the defaults, which limit nothing). */
+  readonly owner?: OwnerPolicy;
   readonly file: string | null;
   readonly warnings: readonly string[];
 
@@ -99,8 +120,30 @@ export function loadNodeConfig(source: ConfigSource): NodeConfig {
     allowedImages: Object.freeze([...values.allowed_images]),
     requireDigest: values.require_digest,
     allowGpus: values.allow_gpus,
+    owner: ownerPolicy(values),
     file,
     warnings,
+  });
+}
+
+type NodeValues = ReturnType<typeof loadConfig<typeof NODE_CONFIG_SCHEMA>>['values'];
+
+/** The owner's keys as one frozen policy; a window that starts where it ends is refused, naming the key. */
+function ownerPolicy(values: NodeValues): OwnerPolicy {
+  const hours = values.hours.map((text) => {
+    const window = parseHoursWindow(text);
+    if (!window) throw new ConfigError(`config: hours must be time windows such as "22:00-07:00" whose start and end differ (got ${JSON.stringify(text)})`);
+    return window;
+  });
+  return Object.freeze({
+    cpuLimitPercent: values.cpu_limit_percent ?? null,
+    runWhenIdle: values.run_when_idle,
+    idleCpuPercent: values.idle_cpu_percent,
+    idleAfterS: values.idle_after_s,
+    idleExclude: Object.freeze([...values.idle_exclude]),
+    hours: Object.freeze(hours),
+    pauseOnBattery: values.pause_on_battery,
+    maxMemoryPercent: values.max_memory_percent ?? null,
   });
 }
 

@@ -10,8 +10,10 @@ import { GpuInventory } from '../host/gpu-inventory';
 import { hostArchitecture } from '../host/host-platform';
 import { HostUsageMeter } from '../host/host-usage';
 import { StopSignal } from '../lifecycle/stop-signal';
+import type { OwnerWatch } from '../owner/owner-watch';
 import { backoffDelay, sleep } from '../shared/backoff';
 import { WorkReport } from '../shared/work-report';
+import type { ParallelismRequest } from '../shared/parallelism-request';
 import { TaskStream } from '../task/task-stream';
 import { HubClient, RegisterAnswer } from './hub-client';
 import { HubHttpError, NodeRevokedError, TokenRefusedError } from './hub-errors';
@@ -54,6 +56,10 @@ export class NodeSession {
     private readonly stopSignal: StopSignal,
     private readonly gpuInventory: GpuInventory,
     readonly platform: string,
+    /** The owner's side (issue 20): the load value and the pause; absent in older specs. */
+    private readonly owner?: Pick<OwnerWatch, 'load' | 'paused$'>,
+    /** Where the hub's parallelism (heartbeat answer) goes; absent in older specs. */
+    private readonly scale?: ParallelismRequest,
   ) {
     // Any call may be the one that learns of a revocation (a heartbeat, the open long-poll).
     this.hub.onRevoked = (err) => this.revoked(err);
@@ -187,7 +193,8 @@ export class NodeSession {
   /** What a heartbeat says about the node's work, without the host usage that moves all the time. */
   stateFingerprint(): string {
     const task = this.stream.task$.value;
-    return JSON.stringify([this.work.runtimeStatus(), this.work.activeContainers(), task ? task.task_name : null, this.work.instances()]);
+    const paused = this.owner?.paused$.value ?? null;
+    return JSON.stringify([this.work.runtimeStatus(), this.work.activeContainers(), task ? task.task_name : null, this.work.instances(), paused]);
   }
 
   async heartbeatBody(): Promise<HeartbeatDto> {
@@ -205,6 +212,7 @@ export class NodeSession {
         cpu_pct: this.meter.cpuPct(),
         mem_pct: await this.meter.memPct(),
         ...this.meter.loads(),
+        ...(this.owner ? { load: this.owner.load() } : {}),
         ...(gpus.length
           ? {
               gpus: gpus.map((g) => {
@@ -221,6 +229,7 @@ export class NodeSession {
             }
           : {}),
       },
+      ...(this.owner ? { paused: this.owner.paused$.value } : {}),
     });
   }
 
@@ -260,8 +269,10 @@ export class NodeSession {
     }
   }
 
-  private obey(answer: { stop_requested: boolean }): void {
+  private obey(answer: { stop_requested: boolean; parallelism?: number | null }): void {
     if (answer.stop_requested) this.stopSignal.request('hub');
+    // The hub's scale (issue 20 point 4): null hands the count back to the node's own setting.
+    if (this.scale && answer.parallelism !== undefined) this.scale.set(answer.parallelism);
   }
 
   /** Rejoins after a 401 on the node credential; a join token refused too ends the agent (exit 3). */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { StopSignal } from '../lifecycle/stop-signal';
 import { backoffDelay, sleep } from '../shared/backoff';
+import type { ParallelismRequest } from '../shared/parallelism-request';
 import { TaskStream } from '../task/task-stream';
 import { HubClient } from './hub-client';
 
@@ -25,6 +26,8 @@ export class TaskWatcher {
     private readonly platform: string,
     private readonly nodeId: () => string | null,
     private readonly waitS = POLL_WAIT_S,
+    /** Where the hub's parallelism (issue 20) goes when the poll carries one. */
+    private readonly scale?: ParallelismRequest,
   ) {}
 
   start(): void {
@@ -47,6 +50,7 @@ export class TaskWatcher {
         if (this.failures > 0) this.logger.log(`hub reachable again at ${this.hub.url}`);
         this.failures = 0;
         if (envelope.stop_requested) this.stopSignal.request('hub');
+        if (this.scale && envelope.parallelism !== undefined) this.scale.set(envelope.parallelism);
         if (this.stream.offer(envelope.revision, envelope.task)) {
           this.logger.log(`task revision ${envelope.revision}: ${envelope.task ? envelope.task.task_name : 'no task'}`);
         }

@@ -58,6 +58,13 @@ export class GatewaySlotQueue extends SlotQueue {
     return why ? this.command(queue, slot.nodeId, 'REQUEUE', String(slot.instance), 'CAUSE', why) : this.command(queue, slot.nodeId, 'REQUEUE', String(slot.instance));
   }
 
+  /** Leases of a frozen container's batches kept alive by the gateway, frozen time discounted (`GRIDCORE RENEW ... FROZEN ms`). */
+  override async renewSlot(queue: QueueRef, slot: SlotRef, frozenMs: number): Promise<{ batches: number; items: number }> {
+    const redis = await this.client(queue, slot.nodeId);
+    const answer = (await redis.call('GRIDCORE', 'RENEW', String(slot.instance), 'FROZEN', String(Math.max(0, Math.round(frozenMs))))) as number[];
+    return { batches: Number(answer[0]) || 0, items: Number(answer[1]) || 0 };
+  }
+
   handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
     return this.command(queue, slot.nodeId, 'HANDBACK', String(slot.instance));
   }

@@ -34,6 +34,11 @@ export class RedisSlotQueue extends SlotQueue {
     return (await admin.handBackSlot(queue.queue, slot.nodeId, slot.instance, slot.runId)).items;
   }
 
+  override async renewSlot(queue: QueueRef, slot: SlotRef, frozenMs: number): Promise<{ batches: number; items: number }> {
+    const admin = await this.admin(queue);
+    return admin.renewSlot(queue.queue, slot.nodeId, slot.instance, slot.runId, frozenMs);
+  }
+
   async pending(queue: QueueRef): Promise<number> {
     const client: RedisClient = (await this.admin(queue)).client;
     const keys = new QueueKeys(queue.queue);

@@ -18,6 +18,10 @@ export class RoutingSlotQueue extends SlotQueue {
     return this.pick(queue).requeueSlot(queue, slot, cause);
   }
 
+  override renewSlot(queue: QueueRef, slot: SlotRef, frozenMs: number): Promise<{ batches: number; items: number }> {
+    return this.pick(queue).renewSlot(queue, slot, frozenMs);
+  }
+
   handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number> {
     return this.pick(queue).handBackSlot(queue, slot);
   }

@@ -26,6 +26,16 @@ export abstract class SlotQueue {
   abstract requeueSlot(queue: QueueRef, slot: SlotRef, cause?: FailureCause): Promise<number>;
   /** After a stop the node made: items go back without an attempt. Returns the items moved. */
   abstract handBackSlot(queue: QueueRef, slot: SlotRef): Promise<number>;
+  /**
+   * While the node holds the slot's container frozen: its batches' leases renewed on its behalf,
+   * each batch's start moved forward by `frozenMs` (frozen time does not count toward
+   * batch_timeout_s). Concrete so fakes in unit specs need not implement it.
+   */
+  renewSlot(queue: QueueRef, slot: SlotRef, frozenMs: number): Promise<{ batches: number; items: number }> {
+    void queue;
+    void frozenMs;
+    return Promise.reject(new Error(`renewing the batches of run ${slot.runId} is not supported here`));
+  }
   /** Items waiting in the input and retry lists (through the gateway: its input, as `nodeId` may see it). */
   abstract pending(queue: QueueRef, nodeId?: string): Promise<number>;
   /**

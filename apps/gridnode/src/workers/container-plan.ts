@@ -4,6 +4,7 @@ import { AdmissionPolicy, admissionRefusal } from './admission';
 import type { NotRunningCause } from './not-running-cause';
 import { containerGatewayUrl } from '../queue/gateway-secrets';
 import type { QueueRef } from '../queue/slot-queue';
+import { containerCpus } from '../owner/owner-policy';
 
 /** Labels every container of ours carries (SPEC §3), plus the run id for the reconciler. */
 export const LABEL_TASK = 'gridcore.task';
@@ -26,6 +27,10 @@ export interface NodeFacts {
   admission: AdmissionPolicy;
   /** The node credential the hub issued (null with the legacy token): container secrets of a gateway task derive from it. */
   credential?: string | null;
+  /** gridnode.toml `cpu_limit_percent`: the host share all containers together may use. */
+  cpuLimitPercent?: number | null;
+  /** At most this many containers now (the owner's memory limit); null or absent: no cap. */
+  containerCap?: number | null;
 }
 
 /**
@@ -33,12 +38,20 @@ export interface NodeFacts {
  * the CPU count), else floor(CPUs / task cpus), at least 1; then capped by
  * `max_containers_per_node`. No task: none.
  */
-export function containerCount(task: TaskConfigDto | null, node: Pick<NodeFacts, 'cpuCount' | 'parallelism'>): number {
+export function containerCount(task: TaskConfigDto | null, node: Pick<NodeFacts, 'cpuCount' | 'parallelism' | 'containerCap'>): number {
   if (!task) return 0;
   const cpus = task.cpus > 0 ? task.cpus : 1;
   let n = node.parallelism ?? Math.max(1, Math.floor(node.cpuCount / cpus + 1e-9));
   if (task.max_containers_per_node && task.max_containers_per_node > 0) n = Math.min(n, task.max_containers_per_node);
+  // The owner's policy always wins over what the task or the hub asks.
+  if (node.containerCap !== undefined && node.containerCap !== null) n = Math.min(n, node.containerCap);
   return Math.max(0, n);
+}
+
+/** The CPUs each container of `task` gets: the task's, shared down to `cpu_limit_percent` of the host. */
+export function containerCpusFor(task: TaskConfigDto, node: NodeFacts): number {
+  const cpus = task.cpus > 0 ? task.cpus : 1;
+  return containerCpus(cpus, node.cpuCount, containerCount(task, node), node.cpuLimitPercent ?? null);
 }
 
 
@@ -121,7 +134,7 @@ export function containerSpec(task: TaskConfigDto, node: NodeFacts, instance: nu
       [LABEL_RUN]: runId,
       ...(throughGateway(task) ? { [LABEL_DATA_PLANE]: 'gateway' } : {}),
     },
-    cpus: task.cpus > 0 ? task.cpus : 1,
+    cpus: containerCpusFor(task, node),
     memoryMb: task.memory_mb ?? node.containerMemoryMb,
     gpus: task.gpus > 0 ? task.gpus : undefined,
     networkMode: node.networkMode ?? undefined,

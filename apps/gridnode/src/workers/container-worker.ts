@@ -17,6 +17,7 @@ import { ContainerUsageMeter } from './container-usage';
 import { OutputCapture } from './output-capture';
 import { EXIT_LOG_LINES, exitCause } from './exit-cause';
 import type { FailureCause } from '@gridcore/queue';
+import { FrozenSlot } from './frozen-slot';
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
@@ -76,6 +77,12 @@ export class ContainerWorker {
   /** The usage of the running container, or of the last one until the next starts. */
   private meter: ContainerUsageMeter | null = null;
   private lastUsage: InstanceUsageDto | null = null;
+  /** The container's task and slot while it runs (the frozen slot's lease keeping needs them). */
+  private running: { task: TaskConfigDto; slot: SlotRef } | null = null;
+  private freezeWanted = false;
+  private freezing = false;
+  private frozen: FrozenSlot | null = null;
+  private readonly thawWaiters: (() => void)[] = [];
 
   constructor(
     readonly instance: number,
@@ -87,14 +94,88 @@ export class ContainerWorker {
 
   /** Subscribes to task$ and starts the loop. */
   start(): void {
-    this.subscription = this.deps.stream.task$.subscribe((task) => {
-      const mine = task && this.instance < containerCount(task, this.deps.node()) ? task : null;
-      if (mine === this.desired) return;
-      this.desired = mine;
-      this.change.abort();
-      this.change = new AbortController();
-    });
+    this.subscription = this.deps.stream.task$.subscribe(() => this.reconsider());
     this.loop = this.run();
+  }
+
+  /**
+   * Whether this slot runs the current task, afresh: a task change, or the node's container count
+   * changed (scaled from the hub, the owner's memory limit). A slot beyond the count stops its
+   * container and hands its batches back.
+   */
+  reconsider(): void {
+    const task = this.deps.stream.task$.value;
+    const mine = task && this.instance < containerCount(task, this.deps.node()) ? task : null;
+    if (mine === this.desired) return;
+    this.desired = mine;
+    this.change.abort();
+    this.change = new AbortController();
+  }
+
+  /** The running container and its task, for a CPU limit changed in place. */
+  runningContainer(): { id: string; task: TaskConfigDto } | null {
+    return this.containerId && this.running ? { id: this.containerId, task: this.running.task } : null;
+  }
+
+  /**
+   * The owner needs the machine: freeze the container (docker pause) and keep its batches' leases
+   * alive meanwhile, frozen time not counted toward batch_timeout_s; a slot without a container
+   * starts none until {@link thaw}.
+   */
+  async freeze(): Promise<void> {
+    this.freezeWanted = true;
+    await this.freezeContainer();
+  }
+
+  /** Resume: the frozen time is moved off the batches' start, then the container runs on. */
+  async thaw(): Promise<void> {
+    this.freezeWanted = false;
+    for (const wake of this.thawWaiters.splice(0)) wake();
+    const frozen = this.frozen;
+    if (!frozen) return;
+    this.frozen = null;
+    await frozen.end();
+    try {
+      await this.deps.runtime.unpause(frozen.id);
+    } catch (err) {
+      this.logger.warn(`unpause ${frozen.id.slice(0, 12)}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Whether this slot's container is frozen now. */
+  get isFrozen(): boolean {
+    return this.frozen !== null;
+  }
+
+  private async freezeContainer(): Promise<void> {
+    const id = this.containerId;
+    const running = this.running;
+    if (!id || !running || this.frozen || this.freezing) return;
+    this.freezing = true;
+    try {
+      await this.deps.runtime.pause(id);
+    } catch (err) {
+      this.logger.warn(`pause ${id.slice(0, 12)}: ${(err as Error).message}`);
+      return;
+    } finally {
+      this.freezing = false;
+    }
+    this.frozen = new FrozenSlot(id, running.task, running.slot, this.deps.queue, this.logger);
+    // A resume (or a stop) that came while the pause was on its way.
+    if (!this.freezeWanted || this.containerId !== id) await this.thaw();
+  }
+
+  /** Before a container starts: wait while the node is paused; false when the task changed meanwhile. */
+  private untilThawed(signal: AbortSignal): Promise<boolean> {
+    if (!this.freezeWanted) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.thawWaiters.push(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(!signal.aborted);
+      });
+    });
   }
 
   /** Stops the container gracefully, hands back its batches and ends the loop. */
@@ -179,6 +260,7 @@ export class ContainerWorker {
         continue;
       }
       if (signal.aborted) return;
+      if (!(await this.untilThawed(signal))) return;
       const runId = newRunId();
       this.runId = runId;
       let id: string;
@@ -200,8 +282,18 @@ export class ContainerWorker {
       const capture = this.deps.logs ? new OutputCapture(this.deps.runtime, this.deps.logs.open(this.instance, id, task.task_name), this.logger) : null;
       this.meter = new ContainerUsageMeter(this.deps.runtime, id, () => this.gpuShare(), this.deps.usageSampleMs);
       const slot: SlotRef = { nodeId: this.deps.node().nodeId, instance: this.instance, runId };
+      this.running = { task, slot };
+      // Paused while it was starting: frozen at once, it takes nothing more.
+      if (this.freezeWanted) await this.freezeContainer();
       const t0 = Date.now();
       const exit = await this.watchContainer(id, signal);
+      this.running = null;
+      if (exit !== null && this.frozen?.id === id) {
+        // Killed from outside while frozen: its lease keeping ends with it.
+        const frozen = this.frozen;
+        this.frozen = null;
+        await frozen.end();
+      }
       if (exit === null) {
         // A task change or shutdown: the node stops the container, so nothing gets an attempt.
         this.state = 'stopping';
@@ -315,6 +407,13 @@ export class ContainerWorker {
   }
 
   private async stopContainer(id: string): Promise<void> {
+    // A frozen container cannot act on SIGTERM: thawed first (its batches go back all the same).
+    if (this.frozen?.id === id) {
+      const frozen = this.frozen;
+      this.frozen = null;
+      await frozen.end();
+      await this.deps.runtime.unpause(id).catch((err: Error) => this.logger.warn(`unpause ${id.slice(0, 12)}: ${err.message}`));
+    }
     try {
       await this.deps.runtime.stop(id, this.deps.stopTimeoutS);
     } catch (err) {

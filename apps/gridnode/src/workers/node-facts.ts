@@ -5,12 +5,21 @@ import { HostPlatform } from '../host/host-platform';
 import { NodeFacts } from './container-plan';
 
 /** The node's facts as the workers read them, afresh on each call (the id and GPUs arrive at registration). */
-export function nodeFactsReader(config: NodeConfig, identity: NodeIdentity, gpus: GpuInventory, host: HostPlatform): () => NodeFacts {
+export function nodeFactsReader(
+  config: NodeConfig,
+  identity: NodeIdentity,
+  gpus: GpuInventory,
+  host: HostPlatform,
+  /** The hub's parallelism and the owner's cap (issue 20); absent: the config's parallelism, no cap. */
+  live: { parallelism?: () => number | null; containerCap?: () => number | null } = {},
+): () => NodeFacts {
   return () => ({
     nodeId: identity.id!,
     cpuCount: host.cpuCount,
     gpuCount: gpus.gpus.length,
-    parallelism: config.parallelism,
+    parallelism: live.parallelism?.() ?? config.parallelism,
+    cpuLimitPercent: config.owner?.cpuLimitPercent ?? null,
+    containerCap: live.containerCap?.() ?? null,
     containerMemoryMb: config.containerMemoryMb,
     networkMode: config.networkMode,
     pidsLimit: config.pidsLimit,

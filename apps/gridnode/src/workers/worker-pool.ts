@@ -1,10 +1,10 @@
-import { Subscription } from 'rxjs';
+import { Logger } from '@nestjs/common';
+import { Observable, skip, Subscription } from 'rxjs';
+import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 import type { InstanceStatusDto, RuntimeStatus } from '@gridcore/contracts/nodes/heartbeat.dto';
 import { NotRunningDto } from '@gridcore/contracts/nodes/not-running.dto';
-import { Logger } from '@nestjs/common';
-import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
 import { ContainerWorker, WorkerDeps } from './container-worker';
-import { containerCount, queueRefOf, throughGateway } from './container-plan';
+import { containerCount, containerCpusFor, queueRefOf, throughGateway } from './container-plan';
 import { clampReason, oneLineReason } from '../shared/reason-text';
 import { WorkReport } from '../shared/work-report';
 
@@ -20,35 +20,81 @@ const ORPHANS_TIMEOUT_MS = 5_000;
 export class WorkerPool extends WorkReport {
   private readonly logger = new Logger('Workers');
   readonly workers: ContainerWorker[] = [];
-  private subscription?: Subscription;
   private growing: Promise<void> = Promise.resolve();
   private readonly orphansAsked = new Set<string>();
+  private readonly subscriptions: Subscription[] = [];
+  private paused = false;
+  /** The pause or resume in progress: they apply in order, never interleaved. */
+  private pausing: Promise<void> = Promise.resolve();
+  private lastCpus = new Map<string, number>();
 
-  constructor(private readonly deps: WorkerDeps) {
+  constructor(
+    private readonly deps: WorkerDeps,
+    /** The owner's pause and container cap (issue 20); absent: never paused, no cap. */
+    private readonly owner?: { paused$: Observable<unknown | null>; containerCap$: Observable<number | null> },
+    /** What the hub asked for; changes re-plan the containers. */
+    private readonly parallelism$?: Observable<number | null>,
+  ) {
     super();
     this.deps = { gpuContainers: () => this.workers.filter((w) => w.holdsGpus && w.state === 'running').length, ...deps };
   }
 
   start(): void {
-    this.subscription = this.deps.stream.task$.subscribe((task) => {
-      this.growing = this.growing.then(() => this.grow(task));
-    });
+    this.subscriptions.push(
+      this.deps.stream.task$.subscribe((task) => {
+        this.growing = this.growing.then(() => this.askOrphans(task)).then(() => this.replan());
+      }),
+    );
+    if (this.parallelism$) this.subscriptions.push(this.parallelism$.pipe(skip(1)).subscribe(() => this.replan()));
+    if (this.owner) {
+      this.subscriptions.push(this.owner.containerCap$.pipe(skip(1)).subscribe(() => this.replan()));
+      this.subscriptions.push(this.owner.paused$.subscribe((p) => void this.setPaused(p !== null)));
+    }
   }
 
-  private async grow(task: TaskConfigDto | null): Promise<void> {
-    if (task && throughGateway(task) && task.input_queue && !this.orphansAsked.has(task.task_name)) {
-      this.orphansAsked.add(task.task_name);
-      await this.requeueOrphans(task);
-    }
-    const n = containerCount(task, this.deps.node());
+  /**
+   * The node's container count afresh (a task change, the hub's parallelism, the owner's memory
+   * cap): slots are added up to it, every slot looks again whether it runs, and under
+   * cpu_limit_percent the running containers' CPU limits follow the new count.
+   */
+  replan(): void {
+    const n = containerCount(this.deps.stream.task$.value, this.deps.node());
     while (this.workers.length < n) {
       const worker = new ContainerWorker(this.workers.length, this.deps);
       this.workers.push(worker);
       worker.start();
+      if (this.paused) void worker.freeze();
     }
+    for (const w of this.workers) w.reconsider();
+    void this.followCpuLimit();
   }
 
-  private async requeueOrphans(task: TaskConfigDto): Promise<void> {
+  private async followCpuLimit(): Promise<void> {
+    const node = this.deps.node();
+    if (node.cpuLimitPercent === undefined || node.cpuLimitPercent === null) return;
+    await Promise.all(
+      this.workers.map(async (w) => {
+        const running = w.runningContainer();
+        if (!running || w.instance >= containerCount(running.task, node)) return;
+        const cpus = containerCpusFor(running.task, node);
+        if (this.lastCpus.get(running.id) === cpus) return;
+        this.lastCpus.set(running.id, cpus);
+        await this.deps.runtime.updateCpus(running.id, cpus).catch(() => this.lastCpus.delete(running.id));
+      }),
+    );
+  }
+
+  /** Freezes or thaws every slot; a slot that starts a container while paused freezes it at once. */
+  setPaused(paused: boolean): Promise<void> {
+    if (paused === this.paused) return this.pausing;
+    this.paused = paused;
+    this.pausing = this.pausing.then(() => Promise.all(this.workers.map((w) => (paused ? w.freeze() : w.thaw()))).then(() => undefined));
+    return this.pausing;
+  }
+
+  private async askOrphans(task: TaskConfigDto | null): Promise<void> {
+    if (!task || !throughGateway(task) || !task.input_queue || this.orphansAsked.has(task.task_name)) return;
+    this.orphansAsked.add(task.task_name);
     const live = this.workers.filter((w) => w.runId).map((w) => w.instance);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -64,9 +110,29 @@ export class WorkerPool extends WorkReport {
     }
   }
 
+  /** The current task's name, or null. */
+  currentTaskName(): string | null {
+    return this.deps.stream.task$.value?.task_name ?? null;
+  }
+
+  /** How many containers of the current task the node means to run now. */
+  plannedContainers(): number {
+    return containerCount(this.deps.stream.task$.value, this.deps.node());
+  }
+
+  /** Resolves once the last pause or resume asked for has been applied to every slot. */
+  settled(): Promise<void> {
+    return this.pausing;
+  }
+
+  /** Containers frozen now. */
+  frozenContainers(): number {
+    return this.workers.filter((w) => w.isFrozen).length;
+  }
+
   /** Every container stopped gracefully and handed back, in parallel. */
   async shutdown(): Promise<void> {
-    this.subscription?.unsubscribe();
+    for (const s of this.subscriptions) s.unsubscribe();
     await Promise.all(this.workers.map((w) => w.shutdown()));
   }
 

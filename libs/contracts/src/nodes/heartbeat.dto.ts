@@ -59,6 +59,23 @@ export class HostUsageDto {
   gpus?: GpuUsageDto[];
 }
 
+/** Reasons a node pauses (issue 20); the wire takes any snake_case word so a newer node's reason passes an older hub. */
+export const PAUSE_REASONS = ['owner_busy', 'outside_hours', 'on_battery', 'by_hand'] as const;
+export const PAUSE_REASON_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Why and since when a node holds its containers frozen (its owner needs the machine). */
+export class PausedDto {
+  @ApiProperty({ description: `Why, as a snake_case word; known: ${PAUSE_REASONS.join(', ')}`, example: 'owner_busy' })
+  @IsString()
+  @Matches(PAUSE_REASON_PATTERN, { message: 'paused.reason must be a snake_case word of at most 64 characters, such as owner_busy' })
+  reason: string;
+
+  @ApiProperty({ description: 'RFC 3339: when the pause began' })
+  @IsString()
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, { message: 'paused.since must be an RFC 3339 time such as 2026-01-02T03:04:05Z' })
+  since: string;
+}
+
 /** `POST /gridnode/heartbeat`: the original's three fields, then ours (optional). */
 export class HeartbeatDto {
   @ApiProperty()
@@ -101,10 +118,20 @@ export class HeartbeatDto {
   @ApiPropertyOptional({ type: NotRunningDto, nullable: true, description: 'Why the node runs none of the current task\'s containers; null when it runs them' })
   @OptionalObjectOf(NotRunningDto, 'not_running')
   not_running?: NotRunningDto | null;
+
+  @ApiPropertyOptional({
+    type: PausedDto,
+    nullable: true,
+    description: "Why the node holds its containers frozen (owner busy, outside hours, on battery, by hand); null when it runs. The node stays alive: it beats and keeps its batches' leases",
+  })
+  @OptionalObjectOf(PausedDto, 'paused')
+  paused?: PausedDto | null;
 }
 
 export class HeartbeatResultDto {
   @ApiProperty() stop_requested: boolean;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: "Only once an operator scaled the node (PATCH /api/nodes/:id): the containers to run; null: the node's own parallelism" })
+  parallelism?: number | null;
 }
 
 export class DeregisterDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { GpuInfoDto } from './register-node.dto';
-import { HostUsageDto, InstanceStatusDto, RUNTIME_STATUSES } from './heartbeat.dto';
+import { HostUsageDto, InstanceStatusDto, PausedDto, RUNTIME_STATUSES } from './heartbeat.dto';
 import type { RuntimeStatus } from './heartbeat.dto';
 import { NotRunningDto } from './not-running.dto';
 
@@ -33,6 +33,10 @@ export class NodeRecordDto {
     description: 'Why it runs none of the current task\'s containers: its own report, else what the hub sees (no image for its platform, too few GPUs)',
   })
   not_running: NotRunningDto | null;
+  @ApiPropertyOptional({ type: PausedDto, nullable: true, description: "Why the node's containers are frozen now (its owner needs the machine), or null; status stays Online" })
+  paused?: PausedDto | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'The parallelism an operator asked for from the hub (PATCH /api/nodes/:id); null: the node\'s own. The owner\'s policy on the node still caps it' })
+  requested_parallelism?: number | null;
   @ApiPropertyOptional({
     nullable: true,
     type: String,

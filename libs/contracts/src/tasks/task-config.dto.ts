@@ -47,4 +47,6 @@ export class TaskEnvelopeDto {
   @ApiProperty() revision: number;
   @ApiProperty() stop_requested: boolean;
   @ApiProperty({ type: TaskConfigDto, nullable: true }) task: TaskConfigDto | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: "Only once an operator scaled the node (PATCH /api/nodes/:id): the containers to run; null: the node's own parallelism" })
+  parallelism?: number | null;
 }

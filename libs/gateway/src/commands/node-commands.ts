@@ -44,11 +44,16 @@ export async function gridcore(ctx: GatewayContext, s: ClientSession, args: stri
       return [r.batches, r.items, r.dead];
     }
     case 'RENEW': {
+      // While the node holds the container frozen (issue 20): `FROZEN <ms>` moves each batch's
+      // start forward by the frozen time, so a pause does not count toward batch_timeout_s.
+      const frozenAt = args.length >= 5 && args[args.length - 2].toUpperCase() === 'FROZEN' ? args.length - 2 : -1;
+      const frozenMs = frozenAt < 0 ? 0 : Number(args[frozenAt + 1]);
+      if (!Number.isInteger(frozenMs) || frozenMs < 0) return errorReply('ERR gridcore gateway: GRIDCORE RENEW FROZEN takes a whole number of milliseconds');
+      if (frozenAt >= 0) args = args.slice(0, frozenAt);
       const prefix = instanceArg();
       if (typeof prefix !== 'string') return prefix;
-      const found = await calls.batchKeysUnder(prefix, 10_000);
-      const alive = await Promise.all(found.map((k) => calls.renew(k).catch(() => false)));
-      return alive.filter(Boolean).length;
+      const r = await calls.renewSlot(prefix, frozenMs);
+      return [r.batches, r.items];
     }
     case 'ORPHANS': {
       if (args.length !== 3) return errorReply('ERR gridcore gateway: GRIDCORE ORPHANS <live instance,...> (an empty string for none)');

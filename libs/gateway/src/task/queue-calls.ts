@@ -65,6 +65,12 @@ export class QueueCalls {
     return (await this.call('hand-back', { batch_keys: batchKeys }))[1] as number;
   }
 
+  /** Every live batch under a slot prefix leased anew, its start moved forward by `frozenMs` (renew-by-slot). */
+  async renewSlot(slotPrefix: string, frozenMs: number): Promise<{ batches: number; items: number }> {
+    const r = await this.call('renew-by-slot', { slot_prefix: slotPrefix, frozen_ms: frozenMs, lease_s: this.b.leaseS, batch_timeout_s: this.b.route.batch_timeout_s });
+    return { batches: r[0] as number, items: r[1] as number };
+  }
+
   /** Every batch under a slot prefix, back with an attempt (`requeue`) or without (`hand-back`); loops past the 1000-item cap. */
   async returnSlot(slotPrefix: string, mode: 'requeue' | 'hand-back', cause = ''): Promise<{ batches: number; items: number; dead: number }> {
     const total = { batches: 0, items: 0, dead: 0 };
