@@ -1,5 +1,6 @@
 import { isScriptError, scriptError } from './errors/script-error';
 import { QueueConfig, QUEUE_DEFAULTS } from './queue-defaults';
+import { BatchAck, GroupTakeReply, LaneGroupTakeCall } from './lane-group-take';
 import type { ArgValue, KeyRole } from './protocol';
 import { QueueKeys } from './queue-keys';
 import type { RedisClient } from './redis-client';
@@ -148,6 +149,16 @@ export class WorkQueue {
   /** One lane's take call, for a caller that takes many times with the same lane, node, size and block time. */
   laneTakes(lane: Omit<TakeRequest, 'ack' | 'fromRetry'>): LaneTakeCall {
     return new LaneTakeCall(this, lane);
+  }
+
+  /** One lane's take-group call (small batches): many acks and up to a count of batches per script run. */
+  laneGroupTakes(lane: Omit<TakeRequest, 'ack' | 'fromRetry'>): LaneGroupTakeCall {
+    return new LaneGroupTakeCall(this, lane);
+  }
+
+  /** Ack several batches in one script run (take-group taking nothing); each counts as ack() would. */
+  ackMany(nodeId: string, acks: readonly BatchAck[]): Promise<GroupTakeReply> {
+    return new LaneGroupTakeCall(this, { nodeId, lanePrefix: '' }).take(acks, false, 1);
   }
 
   /** Ack one batch: `results` (exactly-once) or `count` after pushResults (at-least-once). */

@@ -1,18 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TakeReply, TakeRequest } from '../work-queue';
-import { Lane, Lanes, LaneTaker, LaneTakes, LeaseHolder, PREFETCH_BELOW_BATCH } from './lanes';
+import { GroupPace, GROUP_BUDGET_MS, GROUP_MAX_ITEMS, Lane, Lanes, LaneTaker, LaneTakes, LeaseHolder, PREFETCH_BELOW_BATCH } from './lanes';
 
-type Ack = TakeRequest['ack'];
+type Ack = NonNullable<TakeRequest['ack']>;
 
-/** A taker whose takes stay pending until the test answers them, oldest first. */
+/** A taker whose takes stay pending until the test answers them (one reply or a group), oldest first. */
 function taker() {
-  const sent: { ack: Ack; fromRetry: boolean; answer: (r: TakeReply) => void; fail: (e: Error) => void }[] = [];
+  const sent: { ack: Ack | undefined; acks: Ack[]; fromRetry: boolean; count: number; answer: (r: TakeReply | TakeReply[]) => void; fail: (e: Error) => void }[] = [];
   const released: string[] = [];
   let seq = 0;
   const port: LaneTaker = {
-    take: (_lane, ack, fromRetry) => new Promise<TakeReply>((answer, fail) => sent.push({ ack, fromRetry, answer, fail })),
-    release: async (_lane, key) => void released.push(key),
+    take: (_lane, acks, fromRetry, count) =>
+      new Promise<TakeReply[]>((answer, fail) =>
+        sent.push({ ack: acks[0], acks, fromRetry, count, answer: (r) => answer(Array.isArray(r) ? r : [r]), fail }),
+      ),
+    release: async (_lane, keys) => void released.push(...keys),
   };
   const reply = (items: string[], source: TakeReply['source'] = items.length > 0 ? 'input' : 'wait'): TakeReply => ({
     ack: 'none', batchKey: `b${++seq}`, items, retryLength: 0, leaseMs: 60_000, source, healed: 0,
@@ -32,7 +35,7 @@ describe('LaneTakes (the prefetch of one lane)', () => {
   it('at batch 1, once full batches flow, the next take is out while a batch is handled, two while the lane waits', async () => {
     const t = taker();
     const takes = new LaneTakes(lane(), t.port, holder(), 1);
-    takes.fill(undefined, false);
+    takes.fill([], false);
     expect(t.sent).toHaveLength(1);
     t.sent[0].answer(t.reply(['1']));
     const first = await takes.next();
@@ -40,7 +43,7 @@ describe('LaneTakes (the prefetch of one lane)', () => {
     // b1 is about to be handled: the take of b2 is out already (no ack: b1 is not done).
     expect(takes.size).toBe(1);
     // The handler ran on b1; its ack rides on the take after b2's.
-    takes.fill({ batchKey: 'b1', results: ['1:1'] }, false);
+    takes.fill([{ batchKey: 'b1', results: ['1:1'] }], false);
     expect(t.sent.map((s) => s.ack?.batchKey)).toEqual([undefined, undefined, 'b1']);
     expect(takes.size).toBe(2);
     t.sent[1].answer(t.reply(['2']));
@@ -53,13 +56,13 @@ describe('LaneTakes (the prefetch of one lane)', () => {
     const t = taker();
     const leases = holder();
     const takes = new LaneTakes(lane(), t.port, leases, 1);
-    takes.fill(undefined, false);
+    takes.fill([], false);
     t.sent[0].answer(t.reply(['7']));
     await flush();
     expect([...leases.held]).toEqual([['b1', 60_000]]);
     // A waiting key (no item) is leased by the take itself for the block time; nothing to keep.
     await takes.next();
-    takes.fill(undefined, false);
+    takes.fill([], false);
     t.sent[1].answer(t.reply([]));
     await flush();
     expect([...leases.held.keys()]).toEqual(['b1']);
@@ -69,15 +72,15 @@ describe('LaneTakes (the prefetch of one lane)', () => {
     const t = taker();
     const leases = holder();
     const takes = new LaneTakes(lane(), t.port, leases, 1);
-    takes.fill(undefined, false);
+    takes.fill([], false);
     t.sent[0].answer(t.reply(['1']));
     await takes.next();
-    takes.fill({ batchKey: 'b1', count: 1 }, false);
+    takes.fill([{ batchKey: 'b1', count: 1 }], false);
     const down = new Error('connection closed');
     t.sent[1].answer(t.reply(['2']));
     t.sent[2].fail(down);
     const failed = await takes.settle();
-    expect(failed).toEqual([{ error: down, ack: { batchKey: 'b1', count: 1 } }]);
+    expect(failed).toEqual([{ error: down, acks: [{ batchKey: 'b1', count: 1 }] }]);
     expect(t.released).toEqual(['b2']);
     expect(leases.held.has('b2')).toBe(false);
     expect(takes.size).toBe(0);
@@ -86,7 +89,7 @@ describe('LaneTakes (the prefetch of one lane)', () => {
   it('unstarted(): a reply the lane read but will not start goes back on settle()', async () => {
     const t = taker();
     const takes = new LaneTakes(lane(), t.port, holder(), 1);
-    takes.fill(undefined, false);
+    takes.fill([], false);
     t.sent[0].answer(t.reply(['1']));
     const got = await takes.next();
     if (!('reply' in got)) throw new Error('expected a reply');
@@ -106,33 +109,117 @@ describe('LaneTakes (the prefetch of one lane)', () => {
   ])('after %s (batch %i): a take goes out ahead only after a full batch below the threshold', async (_what, batch, first, ahead) => {
     const t = taker();
     const takes = new LaneTakes(lane(), t.port, holder(), batch);
-    takes.fill(undefined, false);
+    takes.fill([], false);
     t.sent[0].answer(first());
     await takes.next();
-    takes.fill({ batchKey: 'b1', count: 1 }, false);
+    takes.fill([{ batchKey: 'b1', count: 1 }], false);
     expect(takes.size).toBe(ahead ? 2 : 1);
   });
 
   it('never takes ahead from retry (isolation: retried items run one at a time)', async () => {
     const t = taker();
     const takes = new LaneTakes(lane(), t.port, holder(), 1);
-    takes.fill(undefined, true);
+    takes.fill([], true);
     t.sent[0].answer(t.reply(['1'], 'retry'));
     await takes.next();
-    takes.fill({ batchKey: 'b1', count: 1 }, true);
+    takes.fill([{ batchKey: 'b1', count: 1 }], true);
     expect(t.sent.map((s) => s.fromRetry)).toEqual([true, true]);
     expect(takes.size).toBe(1);
+  });
+
+  it('groups: a take asks for groupSize() batches; the acks wait for the group\'s last batch to start, then ride on one take', async () => {
+    const t = taker();
+    let group = 3;
+    const takes = new LaneTakes(lane(), t.port, holder(), 1, Date.now, () => group);
+    takes.fill([], false);
+    expect(t.sent.map((s) => s.count)).toEqual([3]);
+    t.sent[0].answer([t.reply(['1']), t.reply(['2']), t.reply(['3'])]);
+    expect(await takes.next()).toMatchObject({ reply: { batchKey: 'b1' } });
+    // The next group is out while this one is handled.
+    expect(t.sent.map((s) => s.acks.length)).toEqual([0, 0]);
+    expect(takes.fill([{ batchKey: 'b1', count: 1 }], false)).toEqual([{ batchKey: 'b1', count: 1 }]);
+    expect(await takes.next()).toMatchObject({ reply: { batchKey: 'b2' } });
+    const kept = takes.fill([{ batchKey: 'b1', count: 1 }, { batchKey: 'b2', count: 1 }], false);
+    expect(kept).toHaveLength(2);
+    expect(await takes.next()).toMatchObject({ reply: { batchKey: 'b3' } });
+    expect(t.sent).toHaveLength(2);
+    group = 2;
+    expect(takes.fill([...kept, { batchKey: 'b3', count: 1 }], false)).toEqual([]);
+    expect(t.sent.map((s) => s.acks.map((a) => a.batchKey))).toEqual([[], [], ['b1', 'b2', 'b3']]);
+    expect(t.sent[2].count).toBe(2);
+    expect(takes.size).toBe(2);
+  });
+
+  it('groups: a short group (the input ran dry) takes nothing ahead; settle() hands back every batch of a group in one call', async () => {
+    const t = taker();
+    const leases = holder();
+    const takes = new LaneTakes(lane(), t.port, leases, 1, Date.now, () => 4);
+    takes.fill([], false);
+    t.sent[0].answer([t.reply(['1']), t.reply(['2'])]);
+    await takes.next();
+    expect(t.sent).toHaveLength(1);
+    expect(takes.size).toBe(1);
+    takes.fill([{ batchKey: 'b1', count: 1 }], false);
+    expect(t.sent).toHaveLength(1);
+    expect(await takes.settle()).toEqual([]);
+    expect(t.released).toEqual(['b2']);
+    expect([...leases.held.keys()]).toEqual(['b1']);
+  });
+
+  it('groups: a failed group take returns every ack it carried', async () => {
+    const t = taker();
+    const takes = new LaneTakes(lane(), t.port, holder(), 1, Date.now, () => 2);
+    takes.fill([], false);
+    t.sent[0].answer([t.reply(['1']), t.reply(['2'])]);
+    await takes.next();
+    await takes.next();
+    const acks = [{ batchKey: 'b1', count: 1 }, { batchKey: 'b2', count: 1 }];
+    expect(takes.fill(acks, false)).toEqual([]);
+    const down = new Error('connection closed');
+    t.sent[1].answer([t.reply(['3']), t.reply(['4'])]);
+    t.sent[2].fail(down);
+    expect(await takes.settle()).toEqual([{ error: down, acks }]);
+    expect(t.released).toEqual(['b3', 'b4']);
   });
 
   it('reports how long a reply sat after arriving (a waiting key that sat is not blocked on)', async () => {
     let now = 1000;
     const t = taker();
     const takes = new LaneTakes(lane(), t.port, holder(), 1, () => now);
-    takes.fill(undefined, false);
+    takes.fill([], false);
     t.sent[0].answer(t.reply([]));
     await flush();
     now += 2500;
     expect(await takes.next()).toMatchObject({ ageMs: 2500, reply: { source: 'wait' } });
+  });
+});
+
+describe('GroupPace (batches per take at small batches)', () => {
+  it('one batch until a handler ran; then as many as fit the handler-time budget, within GROUP_MAX_ITEMS items', () => {
+    const pace = new GroupPace(1);
+    expect(pace.size()).toBe(1);
+    pace.record(0.01);
+    expect(pace.size()).toBe(GROUP_MAX_ITEMS);
+    const slow = new GroupPace(1);
+    slow.record(GROUP_BUDGET_MS * 4);
+    expect(slow.size()).toBe(1);
+    const mid = new GroupPace(1);
+    mid.record(GROUP_BUDGET_MS / 3);
+    expect(mid.size()).toBe(3);
+    const five = new GroupPace(5);
+    five.record(0.01);
+    expect(five.size()).toBe(Math.floor(GROUP_MAX_ITEMS / 5));
+  });
+
+  it('a slow handler among fast ones brings the group down at once, fast ones raise it again gradually', () => {
+    const pace = new GroupPace(1);
+    for (let i = 0; i < 5; i++) pace.record(0.01);
+    pace.record(100);
+    expect(pace.size()).toBe(1);
+    let n = 0;
+    while (pace.size() < GROUP_MAX_ITEMS && n < 100) (pace.record(0.01), n++);
+    expect(n).toBeGreaterThan(5);
+    expect(pace.size()).toBe(GROUP_MAX_ITEMS);
   });
 });
 
