@@ -158,7 +158,7 @@ export class WorkQueue {
 
   /** Ack several batches in one script run (take-group taking nothing); each counts as ack() would. */
   ackMany(nodeId: string, acks: readonly BatchAck[]): Promise<GroupTakeReply> {
-    return new LaneGroupTakeCall(this, { nodeId, lanePrefix: '' }).take(acks, false, 1);
+    return new LaneGroupTakeCall(this, { nodeId, lanePrefix: '', size: 1, blockMs: 0 }).take(acks, false, 1);
   }
 
   /** Ack one batch: `results` (exactly-once) or `count` after pushResults (at-least-once). */

@@ -273,16 +273,16 @@ class Taker:
     def __init__(self):
         self.sent, self.released, self.seq, self.lock = [], [], 0, threading.Lock()
         self.fail_next, self.source = False, "input"
-    def take(self, lane, ack, from_retry):
+    def take(self, lane, acks, from_retry, count):
         with self.lock:
-            self.sent.append({"ack": ack and ack["key"], "from_retry": from_retry})
+            self.sent.append({"ack": acks[0]["key"] if acks else None, "from_retry": from_retry})
             self.seq += 1
             if self.fail_next:
                 self.fail_next = False
                 raise ConnectionError("connection closed")
-            return {"ack": 0, "key": "b%d" % self.seq, "items": ["1"], "retry": 0, "lease_ms": 60000, "source": self.source}
-    def release(self, lane, key):
-        self.released.append(key)
+            return [{"ack": 0, "key": "b%d" % self.seq, "items": ["1"], "retry": 0, "lease_ms": 60000, "source": self.source}]
+    def release(self, lane, keys):
+        self.released.extend(keys)
 class Leases:
     def __init__(self):
         self.held = {}
@@ -293,39 +293,39 @@ class Leases:
 out = {}
 t, leases = Taker(), Leases()
 takes = LaneTakes(Lane(0, "P:batch:n:i:r:0:"), t, leases, 1)
-takes.fill(None, False)
+takes.fill([], False)
 first = takes.next()
 out["ahead_while_handled"] = takes.size
 while not takes.idle():
     pass
-takes.fill({"key": first["reply"]["key"], "count": 1}, False)
+takes.fill([{"key": first["reply"]["key"], "count": 1}], False)
 out["in_flight"] = takes.size
 while not takes.idle():
     pass
 out["held"] = sorted(leases.held)
 t.fail_next = False
-out["failed"] = [f["ack"] for f in takes.settle()]
+out["failed"] = [f["acks"] for f in takes.settle()]
 out["released"], out["held_after"] = sorted(t.released), sorted(leases.held)
 t.source = "retry"
-takes.fill(None, True)
+takes.fill([], True)
 takes.next()
-takes.fill({"key": "b4", "count": 1}, True)
+takes.fill([{"key": "b4", "count": 1}], True)
 out["from_retry_in_flight"] = takes.size
 takes.settle()
 big = LaneTakes(Lane(1, "P:batch:n:i:r:1:"), Taker(), Leases(), PREFETCH_BELOW_BATCH)
-big.fill(None, False)
+big.fill([], False)
 big.next()
-big.fill({"key": "b1", "count": 1}, False)
+big.fill([{"key": "b1", "count": 1}], False)
 out["threshold_in_flight"] = big.size
 t2 = Taker()
 failing = LaneTakes(Lane(2, "P:batch:n:i:r:2:"), t2, Leases(), 1)
-failing.fill(None, False)
+failing.fill([], False)
 failing.next()
 while not failing.idle():
     pass
 t2.fail_next = True
-failing.fill({"key": "b1", "count": 1}, False)
-out["failed_acks"] = sorted([f["ack"]["key"] if f["ack"] else None for f in failing.settle()], key=str)
+failing.fill([{"key": "b1", "count": 1}], False)
+out["failed_acks"] = sorted([a["key"] for f in failing.settle() for a in f["acks"]], key=str)
 out["sent"] = t.sent
 print(json.dumps(out))
 `;
@@ -335,15 +335,69 @@ print(json.dumps(out))
     expect(got).toMatchObject({
       ahead_while_handled: 1,
       in_flight: 2,
-      held: ['b1', 'b2', 'b3'],
+      // b1's lease was kept until its ack went out with the third take.
+      held: ['b2', 'b3'],
       failed: [],
       released: ['b2', 'b3'],
-      held_after: ['b1'],
+      held_after: [],
       from_retry_in_flight: 1,
       threshold_in_flight: 1,
     });
     expect(got.failed_acks).toEqual(['b1']);
     expect(got.sent.slice(0, 3).map((s: { ack: string | null }) => s.ack)).toEqual([null, null, 'b1']);
     expect(got.sent.slice(3)).toEqual([{ ack: null, from_retry: true }, { ack: 'b4', from_retry: true }]);
+  });
+
+  it('groups, as the TypeScript LaneTakes: group_size() batches per take, acks held until the group is given out, GroupPace by handler time', () => {
+    const program = `
+import json, sys, threading
+sys.path.insert(0, ${JSON.stringify(resolve(__dirname, '..', '..', 'python'))})
+from gridcore_worker.lanes import GroupPace, Lane, LaneTakes, GROUP_MAX_ITEMS
+class Taker:
+    def __init__(self):
+        self.sent, self.released, self.seq, self.lock = [], [], 0, threading.Lock()
+    def take(self, lane, acks, from_retry, count):
+        with self.lock:
+            self.sent.append({"acks": [a["key"] for a in acks], "count": count})
+            out = []
+            for _ in range(count):
+                self.seq += 1
+                out.append({"ack": 0, "key": "b%d" % self.seq, "items": ["1"], "retry": 0, "lease_ms": 60000, "source": "input"})
+            return out
+    def release(self, lane, keys):
+        self.released.append(list(keys))
+class Leases:
+    def hold(self, key, lane, lease_ms): pass
+    def drop(self, key): return True
+t = Taker()
+takes = LaneTakes(Lane(0, "P:batch:n:i:r:0:"), t, Leases(), 1, group_size=lambda: 3)
+out = {"kept": []}
+takes.fill([], False)
+acks = []
+for i in range(3):
+    got = takes.next()
+    acks = takes.fill(acks + [{"key": got["reply"]["key"], "count": 1}], False)
+    out["kept"].append(len(acks))
+while not takes.idle():
+    pass
+takes.settle()
+out["sent"], out["released"] = t.sent, t.released
+p = GroupPace(1)
+out["pace"] = [p.size()]
+p.record(0.00001)
+out["pace"].append(p.size())
+p.record(1.0)
+out["pace"].append(p.size())
+out["max"] = GROUP_MAX_ITEMS
+print(json.dumps(out))
+`;
+    const r = spawnSync('/usr/bin/python3', ['-c', program], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const got = JSON.parse(r.stdout);
+    expect(got.max).toBe(GROUP_MAX_ITEMS);
+    expect(got.kept).toEqual([1, 2, 0]);
+    expect(got.sent).toEqual([{ acks: [], count: 3 }, { acks: [], count: 3 }, { acks: ['b1', 'b2', 'b3'], count: 3 }]);
+    expect(got.released).toEqual([['b4', 'b5', 'b6', 'b7', 'b8', 'b9']]);
+    expect(got.pace).toEqual([1, GROUP_MAX_ITEMS, 1]);
   });
 });
