@@ -2,7 +2,7 @@
  * Per-call cost of the take scripts inside Redis (INFO commandstats usec_per_call), for the
  * scripts in GRIDCORE_SCRIPTS_DIR and optionally a second directory (BASE_SCRIPTS_DIR), each
  * driving R take+ack cycles of batch K on one connection, interleaved to share the noise; then
- * take-group (the small-batch path) acking and taking G batches of 1 per call (env GROUPS, default
+ * take-group (the small-batch path) acking and taking G batches of 1 per call (env TAKE_GROUPS, default
  * 1,4,16), reported per item.
  */
 import Redis from 'ioredis';
@@ -11,7 +11,7 @@ import { startRedis } from '../test/support/redis-server';
 
 async function main(): Promise<void> {
   const rounds = Number(process.env.R ?? 3000);
-  const groups = (process.env.GROUPS ?? '1,4,16').split(',').map(Number);
+  const groups = (process.env.TAKE_GROUPS ?? '1,4,16').split(',').map(Number);
   const dirs = [process.env.GRIDCORE_SCRIPTS_DIR ?? `${__dirname}/../libs/queue/src/scripts`, process.env.BASE_SCRIPTS_DIR].filter((d): d is string => !!d);
   const server = await startRedis();
   const r = new Redis(server.url);

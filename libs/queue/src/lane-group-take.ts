@@ -1,6 +1,17 @@
 import { isScriptError, scriptError } from './errors/script-error';
-import { QUEUE_DEFAULTS } from './queue-defaults';
-import type { TakeReply, TakeRequest, WorkQueue } from './work-queue';
+import { QueueConfig, QUEUE_DEFAULTS } from './queue-defaults';
+import type { RedisClient } from './redis-client';
+import type { ScriptRunner } from './script-loader';
+import type { TakeReply, TakeRequest } from './take-types';
+
+/** What a take-group call needs of its WorkQueue (kept structural: work-queue.ts imports this file). */
+export interface GroupTakeQueue {
+  readonly client: RedisClient;
+  readonly scripts: ScriptRunner;
+  readonly defaults: QueueConfig;
+  readonly exactlyOnce: boolean;
+  keysOf(name: string): string[];
+}
 
 /** A finished batch to ack: its results (exactly-once, pushed by the script) or their count (pushed already). */
 export type BatchAck = NonNullable<TakeRequest['ack']>;
@@ -26,7 +37,7 @@ export class LaneGroupTakeCall {
   private readonly reply: Record<'acked' | 'gone' | 'batchKeys' | 'items' | 'retryLength' | 'leaseMs' | 'source' | 'healed', number>;
 
   constructor(
-    private readonly wq: WorkQueue,
+    private readonly wq: GroupTakeQueue,
     lane: Omit<TakeRequest, 'ack' | 'fromRetry'>,
   ) {
     const protocol = wq.scripts.protocol;
