@@ -196,19 +196,31 @@ GROUP_BUDGET_S = 0.005
 GROUP_MAX_ITEMS = 64
 
 
+# Handler times GroupPace keeps: its estimate is their median.
+PACE_SAMPLES = 16
+
+
 class GroupPace:
     """How many batches a lane's take asks for at small batches (the twin of GroupPace in
-    sdk/lanes.ts): as many as fit in GROUP_BUDGET_S of handler time (a moving average of the lane's
-    handlers), at most GROUP_MAX_ITEMS items, and 1 until a handler has run."""
+    sdk/lanes.ts): as many as fit in GROUP_BUDGET_S of handler time, at most GROUP_MAX_ITEMS items,
+    and 1 until a handler has run. The handler time is the median of the lane's last PACE_SAMPLES
+    handlers (a descheduled process is an outlier, not a slow handler), or an eighth of the last
+    one if that is more (a handler turning slow brings the group down at once)."""
 
     def __init__(self, batch_size):
         self.max = max(1, GROUP_MAX_ITEMS // batch_size)
-        self.avg_s = None
+        self.samples, self.next, self.last = [], 0, 0.0
 
     def record(self, handler_s):
-        self.avg_s = handler_s if self.avg_s is None else self.avg_s * 0.8 + handler_s * 0.2
+        if len(self.samples) < PACE_SAMPLES:
+            self.samples.append(handler_s)
+        else:
+            self.samples[self.next] = handler_s
+        self.next = (self.next + 1) % PACE_SAMPLES
+        self.last = handler_s
 
     def size(self):
-        if self.avg_s is None:
+        if not self.samples:
             return 1
-        return min(self.max, max(1, int(GROUP_BUDGET_S / max(self.avg_s, 1e-6))))
+        s = max(sorted(self.samples)[len(self.samples) // 2], self.last / 8.0)
+        return min(self.max, max(1, int(GROUP_BUDGET_S / max(s, 1e-6))))

@@ -236,13 +236,20 @@ export const GROUP_BUDGET_MS = 5;
 /** Items one take's group holds at most (batches of 1: up to 64 batches per take). */
 export const GROUP_MAX_ITEMS = 64;
 
+/** Handler times GroupPace keeps: its estimate is their median. */
+const PACE_SAMPLES = 16;
+
 /**
  * How many batches a lane's take asks for at small batches: as many as fit in GROUP_BUDGET_MS of
- * handler time (a moving average of the lane's handlers), at most GROUP_MAX_ITEMS items, and 1
- * until a handler has run (a slow or unknown handler takes one batch at a time, as before).
+ * handler time, at most GROUP_MAX_ITEMS items, and 1 until a handler has run. The handler time is
+ * the median of the lane's last PACE_SAMPLES handlers (a process descheduled mid-handler on a
+ * loaded machine is an outlier, not a slow handler), or an eighth of the last one if that is more
+ * (a handler turning slow brings the group down at once).
  */
 export class GroupPace {
-  private avgMs?: number;
+  private readonly samples: number[] = [];
+  private next = 0;
+  private last = 0;
   private readonly max: number;
 
   constructor(batchSize: number) {
@@ -250,11 +257,16 @@ export class GroupPace {
   }
 
   record(handlerMs: number): void {
-    this.avgMs = this.avgMs === undefined ? handlerMs : this.avgMs * 0.8 + handlerMs * 0.2;
+    if (this.samples.length < PACE_SAMPLES) this.samples.push(handlerMs);
+    else this.samples[this.next] = handlerMs;
+    this.next = (this.next + 1) % PACE_SAMPLES;
+    this.last = handlerMs;
   }
 
   size(): number {
-    if (this.avgMs === undefined) return 1;
-    return Math.min(this.max, Math.max(1, Math.floor(GROUP_BUDGET_MS / Math.max(this.avgMs, 0.001))));
+    if (this.samples.length === 0) return 1;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    const ms = Math.max(sorted[Math.floor(sorted.length / 2)], this.last / 8);
+    return Math.min(this.max, Math.max(1, Math.floor(GROUP_BUDGET_MS / Math.max(ms, 0.001))));
   }
 }
