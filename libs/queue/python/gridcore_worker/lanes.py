@@ -192,8 +192,8 @@ class LaneTakes:
 
 # Handler time one take's group may hold, in seconds: at most this much work waits behind a running batch.
 GROUP_BUDGET_S = 0.005
-# Items one take's group holds at most (batches of 1: up to 64 batches per take).
-GROUP_MAX_ITEMS = 64
+# Items one take's group holds at most (batches of 1: up to 16 batches per take).
+GROUP_MAX_ITEMS = 16
 
 
 # Handler times GroupPace keeps: its estimate is their median.

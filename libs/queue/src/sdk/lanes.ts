@@ -233,8 +233,8 @@ export class LaneTakes {
 
 /** Handler time one take's group may hold, in ms: at most this much work waits behind a running batch. */
 export const GROUP_BUDGET_MS = 5;
-/** Items one take's group holds at most (batches of 1: up to 64 batches per take). */
-export const GROUP_MAX_ITEMS = 64;
+/** Items one take's group holds at most (batches of 1: up to 16 batches per take). */
+export const GROUP_MAX_ITEMS = 16;
 
 /** Handler times GroupPace keeps: its estimate is their median. */
 const PACE_SAMPLES = 16;
