@@ -14,7 +14,8 @@
  */
 import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
@@ -109,6 +110,21 @@ async function redisCpuUs(r: Redis): Promise<number> {
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
+/** CPU time (user + sys, µs) the given processes used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function procsCpuUs(procs: ChildProcess[]): number {
+  let ticks = 0;
+  for (const p of procs) {
+    try {
+      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited: counted as nothing more
+    }
+  }
+  return ticks * 10_000;
+}
+
 async function main(): Promise<void> {
   server = await startRedis();
   const port = server.port;
@@ -122,6 +138,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, NODE_PATH: join(ROOT, 'node_modules'), GRIDCORE_SCRIPTS_DIR: join(ROOT, 'libs/queue/src/scripts') };
   const scriptUsec: Record<string, number[]> = {};
   const redisCpu: Record<string, number[]> = {};
+  const workerCpu: Record<string, number[]> = {};
 
   /** A list contender: P processes block on the empty input; RENAME starts the clock. */
   async function listContender(name: string, start: (i: number) => ChildProcess, ready: (procs: ChildProcess[]) => Promise<void>): Promise<number> {
@@ -133,12 +150,14 @@ async function main(): Promise<void> {
       await ready(procs);
       await r.config('RESETSTAT');
       const cpu0 = await redisCpuUs(r);
+      const workers0 = procsCpuUs(procs);
       const t = process.hrtime.bigint();
       await r.rename('bench:staging', 'bench:in');
       await waitUntil(async () => (await r.llen('bench:out')) >= N, TIMEOUT_MS, `${name}: all ${N} results`);
       const secs = Number(process.hrtime.bigint() - t) / 1e9;
       // Redis's CPU per item (the polls for the output length included, alike for every contender).
       (redisCpu[name] ??= []).push(((await redisCpuUs(r)) - cpu0) / N);
+      (workerCpu[name] ??= []).push((procsCpuUs(procs) - workers0) / N);
       const usec = await evalshaUsec(r);
       if (usec !== undefined) (scriptUsec[name] ??= []).push(usec);
       await stopAll(procs);
@@ -326,6 +345,7 @@ async function main(): Promise<void> {
   const m = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(median(v))]));
   const usec = Object.fromEntries(Object.entries(scriptUsec).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
   const cpu = Object.fromEntries(Object.entries(redisCpu).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
+  const wcpu = Object.fromEntries(Object.entries(workerCpu).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
   console.log(`\nN=${N} P=${P} runs=${RUNS} (median items/s; all runs: ${JSON.stringify(figures, (_k, v) => (typeof v === 'number' ? Math.round(v) : v))})`);
   console.log('| contender | items/s |\n|---|---|');
   for (const [k, v] of Object.entries(m)) console.log(`| ${k} | ${v.toLocaleString('en-US')} |`);
@@ -334,7 +354,7 @@ async function main(): Promise<void> {
   await server.stop();
   server = undefined;
   console.log(JSON.stringify({
-    n: N, p: P, runs: RUNS, items_per_s: m, sdk_script_usec_per_call: usec, redis_cpu_us_per_item: cpu,
+    n: N, p: P, runs: RUNS, items_per_s: m, sdk_script_usec_per_call: usec, redis_cpu_us_per_item: cpu, worker_cpu_us_per_item: wcpu,
     ratio_vs_original: ratio(m.ts_sdk_batch100, m.original_consumer),
     ratio_vs_bullmq: ratio(m.ts_sdk_batch100, m.bullmq),
     ratio_vs_redis_ceiling: ratio(m.ts_sdk_batch100, m.redis_ceiling),

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { decodeCause, loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
+import { decodeCause, GROUP_MAX_ITEMS, loadScripts, QueueAdmin, QueueKeys, QUEUE_KEY_VECTORS, WorkQueue } from '@gridcore/queue';
 import { removeContainersByLabel } from '../support/docker';
 import { startRedis, RunningRedis } from '../support/redis-server';
 import { createScopedUser, ScopedUser } from '../support/scoped-redis-user';
@@ -241,6 +241,45 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     expect(await admin.stats(queue)).toMatchObject({ processed: 5, inFlight: 0, pending: 0, dead: 0 });
   });
 
+  it('batch 1, a fast handler (groups of batches per take), SIGKILL: at most two groups leased; the slot requeue brings each back with one attempt; nothing lost or doubled', async () => {
+    const items = range(1, 4000);
+    await pushItems(redis, queue, items);
+    const env = baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', GRIDCORE_IDLE_EXIT_S: '60' });
+    const w = spawnWorker(target, env);
+    await waitFor(async () => (await redis.llen(output)) >= 300, 20_000, 'some results');
+    w.kill('SIGKILL');
+    await w.exited;
+    const held = (await admin.stats(queue)).inFlight;
+    // The group being handled and the one taken ahead, each at most GROUP_MAX_ITEMS batches of 1.
+    expect(held).toBeGreaterThan(2);
+    expect(held).toBeLessThanOrEqual(2 * GROUP_MAX_ITEMS);
+    const back = await admin.requeueSlot(queue, 'node-a', 0, env.RUN_ID);
+    expect(back).toEqual({ batches: held, items: held, dead: 0 });
+    expect(Object.values(await redis.hgetall(keys.attempts))).toEqual(Array(held).fill('1'));
+    const again = spawnWorker(target, { ...env, RUN_ID: 'run-2', GRIDCORE_IDLE_EXIT_S: '1.5' });
+    expect(await exitWithin(again, 30_000)).toBe(0);
+    expectExactlyOnce(await redis.lrange(output, 0, -1), items);
+    expect(await admin.stats(queue)).toMatchObject({ processed: 4000, inFlight: 0, pending: 0, dead: 0 });
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+  });
+
+  it('batch 1, a fast handler, SIGTERM: the finished batches of the group are acked, the rest handed back without an attempt', async () => {
+    const items = range(1, 4000);
+    await pushItems(redis, queue, items);
+    const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BATCH: '1', GRIDCORE_IDLE_EXIT_S: '60' }));
+    await waitFor(async () => (await redis.llen(output)) >= 300, 20_000, 'some results');
+    w.kill('SIGTERM');
+    expect(await exitWithin(w, 15_000)).toBe(0);
+    const stats = await admin.stats(queue);
+    expect(stats).toMatchObject({ inFlight: 0, batches: 0, retry: 0, dead: 0 });
+    expect(stats.processed + stats.pending).toBe(4000);
+    expect(await redis.hlen(keys.attempts)).toBe(0);
+    const out = await redis.lrange(output, 0, -1);
+    expect(out).toHaveLength(stats.processed);
+    expectExactlyOnce([...out, ...(await redis.lrange(queue, 0, -1)).map((n) => `${n}:${sqrtOf(n)}`)], items);
+    expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
+  });
+
   it('SIGTERM while blocked in BLMOVE with an item arriving: nothing stranded', async () => {
     const w = spawnWorker(target, baseEnv(queue, output, server.url, { GRIDCORE_BLOCK_S: '5', GRIDCORE_IDLE_EXIT_S: '60' }));
     await w.waitForStdout(/^gridcore-worker /);
@@ -403,11 +442,12 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.llen(keys.retry)).toBe(0);
     });
 
-    it('batch 1, a take reply lost with another take in flight behind it: nothing lost or doubled', async () => {
-      const items = range(1, 150);
+    it('batch 1, a take-group reply lost (it acked a group and took the next) with another take in flight behind it: nothing lost or doubled', async () => {
+      // 1 ms a batch: groups of about 5 batches per take (GroupPace), so the lost reply carried several.
+      const items = range(1, 600);
       await pushItems(redis, queue, items);
-      const takeSha = loadScripts().get('take')!.sha;
-      const w = spawnWorker(target, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '20' }));
+      const takeSha = loadScripts().get('take-group')!.sha;
+      const w = spawnWorker(target, baseEnv(queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '1' }));
       await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
       await Promise.race([proxy.armCut(takeSha), new Promise((_, reject) => setTimeout(() => reject(new Error('no take reply was cut')), 10_000))]);
       expect(await exitWithin(w, 30_000)).toBe(0);

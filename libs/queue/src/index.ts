@@ -8,6 +8,7 @@ export * from './script-loader';
 export * from './script-commands';
 export * from './delivery-mode';
 export * from './work-queue';
+export * from './lane-group-take';
 export * from './queue-admin';
 export * from './prefix-collision';
 export * from './redis-server-identity';

@@ -87,7 +87,7 @@ const ROLE_OF = (queue: string, output: string): Record<string, KeyRole> => {
 };
 
 function fakeReply(script: string): unknown[] {
-  return manifest.scripts[script].reply.map((f) => (['items', 'config', 'nodes'].includes(f) ? [] : f === 'source' ? 'input' : f === 'batch_key' ? 'k' : 0));
+  return manifest.scripts[script].reply.map((f) => (['items', 'batch_keys', 'config', 'nodes'].includes(f) ? [] : f === 'source' ? 'input' : f === 'batch_key' ? 'k' : 0));
 }
 
 async function tsCalls(queue: string, output: string, batchKey: string): Promise<Recorded[]> {
@@ -104,7 +104,10 @@ async function tsCalls(queue: string, output: string, batchKey: string): Promise
   } as unknown as RedisClient;
   const wq = new WorkQueue(client, queue, { outputQueue: output, defaults: { leaseS: 7, batchTimeoutS: 70, maxAttempts: 4 } });
   const lane = wq.keys.lanePrefix({ nodeId: 'n1', instance: 'i1', runId: 'r1', lane: 0 });
-  await wq.take({ ack: { batchKey, results: ['a', 'b'] }, lanePrefix: lane, nodeId: 'n1', size: 5, fromRetry: true, blockMs: 1500 });
+  await wq.take({ ack: { batchKey, results: ['a', 'b'] }, lanePrefix: lane, nodeId: 'n1', size: 50, fromRetry: true, blockMs: 1500 });
+  const group = wq.laneGroupTakes({ lanePrefix: lane, nodeId: 'n1', size: 5, blockMs: 1500 });
+  await group.take([{ batchKey, results: ['a', 'b'] }, { batchKey: `${batchKey}0`, results: ['c'] }], true, 3);
+  await wq.ackMany('n1', [{ batchKey, results: ['a'] }, { batchKey: `${batchKey}0`, results: ['c'] }]);
   await wq.ack(batchKey, 'n1', { results: ['a', 'b'] });
   await wq.renew(batchKey);
   await wq.requeue([batchKey]);
@@ -128,7 +131,7 @@ class Recorder:
     def evalsha(self, sha, num, *rest):
         name = self.names[sha]
         calls.append({"script": name, "keys": [str(x) for x in rest[:num]], "args": [str(x) for x in rest[num:]]})
-        return [[] if f in ("items", "config", "nodes") else "input" if f == "source" else "k" if f == "batch_key" else 0
+        return [[] if f in ("items", "batch_keys", "config", "nodes") else "input" if f == "source" else "k" if f == "batch_key" else 0
                 for f in self.scripts.protocol.declaration(name)["reply"]]
 s = {"node": "n1", "instance": "i1", "run": "r1", "output_queue": ${JSON.stringify(output)}, "batch": 5, "block_s": 1.5,
      "env_config": {"lease_s": 7, "batch_timeout_s": 70, "max_attempts": 4}}
@@ -138,7 +141,11 @@ conns = type("Conns", (), {"main": Recorder(scripts), "call": staticmethod(lambd
 w = g.WorkerScriptRunner(conns, keys, s, scripts, True, None, None, None)
 lane = type("Lane", (), {"prefix": keys.lane_prefix("n1", "i1", "r1", 0)})
 key = ${JSON.stringify(batchKey)}
-w.take(lane, {"key": key, "results": ["a", "b"]}, True)
+s["batch"] = 50
+w.take(lane, [{"key": key, "results": ["a", "b"]}], True, 1)
+s["batch"] = 5
+w.take(lane, [{"key": key, "results": ["a", "b"]}, {"key": key + "0", "results": ["c"]}], True, 3)
+w.ack_many([{"key": key, "results": ["a"]}, {"key": key + "0", "results": ["c"]}])
 w.ack({"key": key, "results": ["a", "b"]})
 w.renew(key)
 w.requeue([key])
@@ -161,13 +168,15 @@ describe('both SDKs call the scripts as the manifest declares', () => {
   it('the same KEYS (by role) and ARGV from the TypeScript and the Python SDK', async () => {
     const ts = await tsCalls(queue, output, batchKey);
     const py = pyCalls(queue, output, batchKey);
-    expect(ts.map((c) => c.script)).toEqual(['take', 'ack', 'renew', 'requeue', 'requeue', 'hand-back', 'requeue-by-slot', 'requeue-by-slot']);
-    expect(ts[4].args[1]).toBe('{"kind":"error","message":"boom 7 \\"é\\""}');
+    expect(ts.map((c) => c.script)).toEqual(['take', 'take-group', 'take-group', 'ack', 'renew', 'requeue', 'requeue', 'hand-back', 'requeue-by-slot', 'requeue-by-slot']);
+    expect(ts[6].args[1]).toBe('{"kind":"error","message":"boom 7 \\"é\\""}');
     expect(py).toEqual(ts);
     const roles = ROLE_OF(queue, output);
     for (const call of ts) expect(call.keys.map((k) => roles[k])).toEqual(manifest.scripts[call.script].keys);
     const take = ts[0];
-    expect(take.args).toEqual([batchKey, '1', 'n1', '{proto-q}:batch:n1:i1:r1:0:', '5', '1', '1500', '7', '70', '4', '2', 'a', 'b']);
+    expect(take.args).toEqual([batchKey, '1', 'n1', '{proto-q}:batch:n1:i1:r1:0:', '50', '1', '1500', '7', '70', '4', '2', 'a', 'b']);
+    expect(ts[1].args).toEqual(['1', 'n1', '{proto-q}:batch:n1:i1:r1:0:', '5', '3', '1', '1500', '7', '70', '4', '2', batchKey, `${batchKey}0`, '2', '1', 'a', 'b', 'c']);
+    expect(ts[2].args).toEqual(['1', 'n1', '', '1', '1', '0', '0', '7', '70', '4', '2', batchKey, `${batchKey}0`, '1', '1', 'a', 'c']);
   });
 
   it("a lane's take call reads the manifest once; each take then only fills in its ack and from-retry", async () => {

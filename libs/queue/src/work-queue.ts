@@ -1,35 +1,14 @@
 import { isScriptError, scriptError } from './errors/script-error';
 import { QueueConfig, QUEUE_DEFAULTS } from './queue-defaults';
+import { BatchAck, GroupTakeReply, LaneGroupTakeCall } from './lane-group-take';
 import type { ArgValue, KeyRole } from './protocol';
 import { encodeCause, FailureCause } from './failure-cause';
 import { QueueKeys } from './queue-keys';
 import type { RedisClient } from './redis-client';
 import { ScriptRunner } from './script-loader';
+import type { AckOutcome, TakeReply, TakeRequest } from './take-types';
 
-export interface TakeRequest {
-  /** The lane's previous batch, acked in the same round trip. */
-  ack?: { batchKey: string; results: string[] } | { batchKey: string; count: number };
-  /** `P:batch:<node>:<instance>:<run>:<lane>:` (QueueKeys.lanePrefix); omit to ack and heal only. */
-  lanePrefix?: string;
-  nodeId: string;
-  size?: number;
-  /** Take one item from retry when it has any (isolation). */
-  fromRetry?: boolean;
-  /** Block time of the waiting path, in ms (a waiting key is leased for it + lease_s). */
-  blockMs?: number;
-}
-
-export type AckOutcome = 'acked' | 'gone' | 'none';
-
-export interface TakeReply {
-  ack: AckOutcome;
-  batchKey: string;
-  items: string[];
-  retryLength: number;
-  leaseMs: number;
-  source: 'input' | 'retry' | 'wait' | 'none';
-  healed: number;
-}
+export type { AckOutcome, TakeReply, TakeRequest } from './take-types';
 
 export interface RequeueResult {
   batches: number;
@@ -150,6 +129,16 @@ export class WorkQueue {
   /** One lane's take call, for a caller that takes many times with the same lane, node, size and block time. */
   laneTakes(lane: Omit<TakeRequest, 'ack' | 'fromRetry'>): LaneTakeCall {
     return new LaneTakeCall(this, lane);
+  }
+
+  /** One lane's take-group call (small batches): many acks and up to a count of batches per script run. */
+  laneGroupTakes(lane: Omit<TakeRequest, 'ack' | 'fromRetry'>): LaneGroupTakeCall {
+    return new LaneGroupTakeCall(this, lane);
+  }
+
+  /** Ack several batches in one script run (take-group taking nothing); each counts as ack() would. */
+  ackMany(nodeId: string, acks: readonly BatchAck[]): Promise<GroupTakeReply> {
+    return new LaneGroupTakeCall(this, { nodeId, lanePrefix: '', size: 1, blockMs: 0 }).take(acks, false, 1);
   }
 
   /** Ack one batch: `results` (exactly-once) or `count` after pushResults (at-least-once). */

@@ -17,7 +17,16 @@ describe('checkScriptCall', () => {
     expect(r).toEqual({ name: 'take', keys, args: [`${own}1`, '1', 'n1', own, '10', '0', '5000', '60', '600', '3', '1', 'result'] });
   });
 
+  // take-group: push, node, lane, K, G, from_retry, block, lease, timeout, attempts, A, A keys, A counts, results.
+  const group = (acked: string[]) => ['1', 'someone-else', own, '1', '16', '0', '5000', '60', '9999', '99', String(acked.length), ...acked, ...acked.map(() => '1'), ...acked.map(() => 'r')];
+
+  it('lets take-group through with its node rewritten and its acked keys checked', () => {
+    const r = checkScriptCall(backend, sha('take-group'), keys, group([`${own}1`, `${own}2`]), 'n1', '0');
+    expect(r).toEqual({ name: 'take-group', keys, args: ['1', 'n1', own, '1', '16', '0', '5000', '60', '600', '3', '2', `${own}1`, `${own}2`, '1', '1', 'r', 'r'] });
+  });
+
   it.each([
+    ["take-group acking another node's batch", sha('take-group'), keys, group([`${own}1`, `${k.slotPrefix('n2', '0', 'r')}0:5`]), /is not a batch key of n1.0/],
     ['an unknown script', 'f'.repeat(40), keys, take(own), /not one of the queue protocol scripts/],
     ["a hub's script", sha('write-config'), [k.config], ['3', '60', '600', ''], /the write-config script is the hub's/],
     ['another key', sha('take'), keys.map((x) => (x === k.dead ? 'elsewhere' : x)), take(own), /key elsewhere is not this task's dead key/],

@@ -4,7 +4,7 @@ import type { TaskBackend } from './task-backend';
 export type PolicyOutcome = { name: string; keys: string[]; args: string[]; pushFirst?: string[] } | { refused: string };
 
 /** The scripts a worker may run through the gateway (the hub and the gateway run the others). */
-const WORKER_SCRIPTS = new Set(['take', 'ack', 'renew', 'requeue', 'hand-back', 'requeue-by-slot']);
+const WORKER_SCRIPTS = new Set(['take', 'take-group', 'ack', 'renew', 'requeue', 'hand-back', 'requeue-by-slot']);
 
 /** Arguments that name batch keys or prefixes: each must be under the connection's own slot. */
 const BATCH_ARGS = new Set(['prev_batch_key', 'lane_prefix', 'batch_key', 'batch_keys...', 'slot_prefix']);
@@ -40,7 +40,14 @@ export function checkScriptCall(backend: TaskBackend, sha: string, keys: string[
     else if (arg === 'max_attempts') out[i] = String(backend.route.max_attempts);
     else if (arg === 'batch_timeout_s') out[i] = String(backend.route.batch_timeout_s);
     else if (arg === 'push' && out[i] === '1' && mayUseInputAsOutput) return { refused: 'results may only be pushed to the task output' };
-    else if (BATCH_ARGS.has(arg)) {
+    else if (arg === 'acks...') {
+      // take-group: A batch keys, their A result counts, then the results (push 1).
+      const count = Number(out[d.args.indexOf('ack_count')]);
+      if (!Number.isInteger(count) || count < 0 || count > values.length) return { refused: `${name} ack_count does not match its acks` };
+      for (const v of values.slice(0, count)) {
+        if (!v.startsWith(own)) return { refused: `${v === '' ? 'an empty key' : v} is not a batch key of ${nodeId}.${instance}` };
+      }
+    } else if (BATCH_ARGS.has(arg)) {
       for (const v of values) {
         if (v === '' && MAY_BE_EMPTY.has(arg)) continue;
         if (!v.startsWith(own)) return { refused: `${v === '' ? 'an empty key' : v} is not a batch key of ${nodeId}.${instance}` };
@@ -51,7 +58,7 @@ export function checkScriptCall(backend: TaskBackend, sha: string, keys: string[
   if (pushAt >= 0 && out[pushAt] === '1' && !backend.sameServer) {
     // The worker saw one URL and chose exactly-once, but the output list is on another server:
     // the gateway pushes the results there first and acks by count (at-least-once, as the SDK would).
-    const resultsAt = d.args.indexOf('results...');
+    const resultsAt = resultsStart(d.args, out);
     const results = out.slice(resultsAt);
     const byCount = out.slice(0, resultsAt);
     byCount[pushAt] = '0';
@@ -60,4 +67,12 @@ export function checkScriptCall(backend: TaskBackend, sha: string, keys: string[
     return { name, keys: inputKeys, args: byCount, pushFirst: results };
   }
   return { name, keys, args: out };
+}
+
+/** Where the pushed results start in ARGV: `results...`, or after take-group's A keys and A counts. */
+function resultsStart(declared: readonly string[], args: readonly string[]): number {
+  const at = declared.indexOf('results...');
+  if (at >= 0) return at;
+  const acksAt = declared.indexOf('acks...');
+  return acksAt + 2 * Number(args[declared.indexOf('ack_count')]);
 }

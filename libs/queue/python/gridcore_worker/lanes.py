@@ -74,15 +74,18 @@ class Lanes:
 class LaneTakes:
     """A lane's takes in flight, oldest first (the twin of LaneTakes in sdk/lanes.ts): one, or, while
     full batches of fewer than PREFETCH_BELOW_BATCH items flow, two, on two threads of the lane's own
-    (the take of batch k+1 is out while batch k is handled). Each batch's lease is held from the moment
-    its reply arrives; settle() hands back every batch taken and not started. `taker` is the
-    WorkerScriptRunner (take, release), `leases` the LeaseKeeper (hold, drop); `changed` is called
-    whenever a take on those threads ends."""
+    (the take of the next group is out while a group is handled). A take asks for `group_size()`
+    batches (GroupPace); the acks of a group's batches wait until its last batch has started, then
+    ride on one take. Each batch's lease is held from the moment its reply arrives; settle() hands
+    back every batch taken and not started. `taker` is the WorkerScriptRunner (take, release),
+    `leases` the LeaseKeeper (hold, drop); `changed` is called whenever a take on those threads ends."""
 
-    def __init__(self, lane, taker, leases, batch_size, changed=lambda: None, now=time.monotonic):
+    def __init__(self, lane, taker, leases, batch_size, changed=lambda: None, now=time.monotonic, group_size=lambda: 1):
         self.lane, self.taker, self.leases, self.batch_size = lane, taker, leases, batch_size
-        self.changed, self.now = changed, now
+        self.changed, self.now, self.group_size = changed, now, group_size
         self.in_flight = []
+        # Batches of an arrived group not yet given to the lane: {"reply", "arrived"}.
+        self.ready = []
         self.flowing = False
         self._pool = None
 
@@ -92,54 +95,65 @@ class LaneTakes:
 
     @property
     def size(self):
-        return len(self.in_flight)
+        """Takes in flight and batches taken but not given out yet."""
+        return len(self.in_flight) + len(self.ready)
 
     def idle(self):
         """No take of this lane is still running."""
         return all(f.done() for f in list(self.in_flight))
 
-    def fill(self, ack, from_retry):
-        """Sends the take carrying `ack` (or the first take), and while full batches flow, one more ahead."""
-        if ack or not self.in_flight:
-            self._send(ack, from_retry)
+    def fill(self, acks, from_retry):
+        """Sends the take carrying `acks` (or the first take) once every batch taken has been given out,
+        and while full batches flow, one more ahead; returns the acks kept for a later take."""
+        if self.ready and not from_retry:
+            return acks
+        if acks or not self.in_flight:
+            self._send(acks, from_retry)
+            acks = []
         if not from_retry:
             self._ahead(2)
+        return acks
 
     def next(self):
-        """The oldest take's outcome: {"reply", "age_s"}, or {"error", "ack"} for a failed take; a full
-        batch with nothing behind it sends the next take at once."""
-        out = self.in_flight.pop(0).result()
-        if "error" in out:
-            self.flowing = False
-            return out
-        r = out["reply"]
-        # Retried items in sight start isolation: nothing is taken ahead then.
-        self.flowing = r["source"] == "input" and len(r["items"]) >= self.batch_size and r["retry"] == 0
-        self._ahead(1)
-        return {"reply": r, "age_s": self.now() - out["arrived"]}
+        """The next batch taken: {"reply", "age_s"}, or {"error", "acks"} for a failed take; a full
+        group with nothing behind it sends the next take at once."""
+        if not self.ready:
+            out = self.in_flight.pop(0).result()
+            if "error" in out:
+                self.flowing = False
+                return out
+            self.ready.extend({"reply": r, "arrived": out["arrived"]} for r in out["replies"])
+            # Retried items in sight start isolation, a short group means the input ran dry: nothing is taken ahead then.
+            self.flowing = out["full"]
+            self._ahead(1)
+        got = self.ready.pop(0)
+        return {"reply": got["reply"], "age_s": self.now() - got["arrived"]}
 
     def _ahead(self, up_to):
-        """One take ahead (no ack: the batch before it is not handled yet) while fewer than `up_to` are out."""
+        """One take ahead (no ack: the batches before it are not handled yet) while fewer than `up_to` are out."""
         if self.flowing and self.prefetching and len(self.in_flight) < up_to:
-            self._send(None, False)
+            self._send([], False)
 
     def unstarted(self, taken):
         """A reply the lane will not start after all (it stops): settle() hands it back first."""
-        f = Future()
-        f.set_result({"reply": taken["reply"], "arrived": self.now() - taken["age_s"]})
-        self.in_flight.insert(0, f)
+        self.ready.insert(0, {"reply": taken["reply"], "arrived": self.now() - taken["age_s"]})
 
     def settle(self):
         """Waits for every take in flight and hands back, without an attempt, what they took (never
         started); returns the failed ones, for their acks to be re-sent."""
-        failed = []
+        failed, back = [], [r["reply"] for r in self.ready]
+        self.ready = []
         while self.in_flight:
             out = self.in_flight.pop(0).result()
             if "error" in out:
                 failed.append(out)
             else:
-                self.leases.drop(out["reply"]["key"])
-                self.taker.release(self.lane, out["reply"]["key"])
+                back.extend(out["replies"])
+        keys = [r["key"] for r in back]
+        for key in keys:
+            self.leases.drop(key)
+        if keys:
+            self.taker.release(self.lane, keys)
         self.flowing = False
         return failed
 
@@ -147,23 +161,66 @@ class LaneTakes:
         if self._pool is not None:
             self._pool.shutdown(wait=False)
 
-    def _take(self, ack, from_retry):
+    def _take(self, acks, from_retry, count):
         try:
-            reply = self.taker.take(self.lane, ack, from_retry)
-            if reply["items"]:
-                self.leases.hold(reply["key"], self.lane.index, reply["lease_ms"])
-            return {"reply": reply, "arrived": self.now()}
+            replies = self.taker.take(self.lane, acks, from_retry, count)
+            for r in replies:
+                if r["items"]:
+                    self.leases.hold(r["key"], self.lane.index, r["lease_ms"])
+            full = len(replies) == count and all(
+                r["source"] == "input" and len(r["items"]) >= self.batch_size and r["retry"] == 0 for r in replies)
+            return {"replies": replies, "arrived": self.now(), "full": full}
         except Exception as err:
-            return {"error": err, "ack": ack}
+            return {"error": err, "acks": acks}
 
-    def _send(self, ack, from_retry):
+    def _send(self, acks, from_retry):
+        count = 1 if from_retry or not self.prefetching else max(1, int(self.group_size()))
+        # An acked batch's lease is kept until its ack goes out (it waited for the group's end).
+        for a in acks:
+            self.leases.drop(a["key"])
         if not self.prefetching:
             # One take at a time: on the lane's own thread, as it always was.
             f = Future()
-            f.set_result(self._take(ack, from_retry))
+            f.set_result(self._take(acks, from_retry, count))
         else:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gridcore-take-%d" % self.lane.index)
-            f = self._pool.submit(self._take, ack, from_retry)
+            f = self._pool.submit(self._take, acks, from_retry, count)
             f.add_done_callback(lambda _f: self.changed())
         self.in_flight.append(f)
+
+
+# Handler time one take's group may hold, in seconds: at most this much work waits behind a running batch.
+GROUP_BUDGET_S = 0.005
+# Items one take's group holds at most (batches of 1: up to 16 batches per take).
+GROUP_MAX_ITEMS = 16
+
+
+# Handler times GroupPace keeps: its estimate is their median.
+PACE_SAMPLES = 16
+
+
+class GroupPace:
+    """How many batches a lane's take asks for at small batches (the twin of GroupPace in
+    sdk/lanes.ts): as many as fit in GROUP_BUDGET_S of handler time, at most GROUP_MAX_ITEMS items,
+    and 1 until a handler has run. The handler time is the median of the lane's last PACE_SAMPLES
+    handlers (a descheduled process is an outlier, not a slow handler), or an eighth of the last
+    one if that is more (a handler turning slow brings the group down at once)."""
+
+    def __init__(self, batch_size):
+        self.max = max(1, GROUP_MAX_ITEMS // batch_size)
+        self.samples, self.next, self.last = [], 0, 0.0
+
+    def record(self, handler_s):
+        if len(self.samples) < PACE_SAMPLES:
+            self.samples.append(handler_s)
+        else:
+            self.samples[self.next] = handler_s
+        self.next = (self.next + 1) % PACE_SAMPLES
+        self.last = handler_s
+
+    def size(self):
+        if not self.samples:
+            return 1
+        s = max(sorted(self.samples)[len(self.samples) // 2], self.last / 8.0)
+        return min(self.max, max(1, int(GROUP_BUDGET_S / max(s, 1e-6))))

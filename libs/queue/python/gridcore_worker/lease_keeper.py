@@ -44,6 +44,19 @@ class LeaseKeeper:
             return {"key": key, "reason": "expired"}
         return None
 
+    def finished(self, key):
+        """The handler ended and its ack waits for a later take: as release(), but a lease that held
+        stays kept (renewed) until drop(), when the ack goes out."""
+        with self.lock:
+            lease = self.held.get(key)
+        if lease is None:
+            return None
+        lost = self.release(key)
+        if not lost:
+            with self.lock:
+                self.held.setdefault(key, lease)
+        return lost
+
     def drop(self, key):
         """The handler failed (its batch is requeued) or the batch was handed back unstarted."""
         with self.lock:

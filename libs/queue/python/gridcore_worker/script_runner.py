@@ -11,6 +11,7 @@ import redis
 
 from .connections import is_connection_problem
 from .error_rule import ErrorRule
+from .lanes import PREFETCH_BELOW_BATCH
 from .settings import DEFAULTS
 
 
@@ -232,21 +233,59 @@ class WorkerScriptRunner:
     def _script(self, name, values):
         return self.conns.call(self.scripts.call, self.conns.main, name, self.roles, values)
 
-    def take(self, lane, pending, from_retry):
-        push, count, results = "0", 0, []
+    def take(self, lane, acks, from_retry, count):
+        """Acks `acks` and takes up to `count` batches: a list of replies, oldest first. Small batches
+        go through take-group (many acks and batches per script run), larger ones through take."""
+        if self.s["batch"] < PREFETCH_BELOW_BATCH:
+            return self.take_group(lane.prefix, acks, from_retry, count)
+        if len(acks) > 1:
+            raise ValueError("take: one ack per call at batches of PREFETCH_BELOW_BATCH or more")
+        pending = acks[0] if acks else None
+        push, n, results = "0", 0, []
         if pending:
             if "results" in pending:
-                push, count, results = "1", len(pending["results"]), pending["results"]
+                push, n, results = "1", len(pending["results"]), pending["results"]
             else:
-                count = pending["count"]
+                n = pending["count"]
         r = self._script("take", {
             "prev_batch_key": pending["key"] if pending else "", "push": push, "node_id": self.s["node"],
             "lane_prefix": lane.prefix, "size": self.s["batch"], "from_retry": "1" if from_retry else "0",
             "block_ms": int(round(self.s["block_s"] * 1000)), "lease_s": self.cfg("lease_s"),
             "batch_timeout_s": self.cfg("batch_timeout_s"), "max_attempts": self.cfg("max_attempts"),
-            "result_count": count, "results": results})
-        return {"ack": r["ack"], "key": r["batch_key"], "items": r["items"], "retry": r["retry_len"],
-                "lease_ms": r["lease_ms"], "source": r["source"]}
+            "result_count": n, "results": results})
+        if r["ack"] == 2:
+            self._log_gone(lane.prefix, 1)
+        return [{"ack": r["ack"], "key": r["batch_key"], "items": r["items"], "retry": r["retry_len"],
+                 "lease_ms": r["lease_ms"], "source": r["source"]}]
+
+    def take_group(self, lane_prefix, acks, from_retry, count):
+        """take-group: acks every batch in `acks` and takes up to `count` batches ('' lane prefix: acks only)."""
+        push = bool(acks) and "results" in acks[0]
+        if any(("results" in a) != push for a in acks):
+            raise ValueError("take-group: every ack gives its results, or none does")
+        values = [a["key"] for a in acks]
+        values += [len(a["results"]) if push else a["count"] for a in acks]
+        if push:
+            for a in acks:
+                values.extend(a["results"])
+        r = self._script("take-group", {
+            "push": "1" if push else "0", "node_id": self.s["node"], "lane_prefix": lane_prefix,
+            # An ack-only call (no lane) sends size 1 and block 0, as WorkQueue.ackMany does.
+            "size": self.s["batch"] if lane_prefix else 1, "batches": count, "from_retry": "1" if from_retry else "0",
+            "block_ms": int(round(self.s["block_s"] * 1000)) if lane_prefix else 0, "lease_s": self.cfg("lease_s"),
+            "batch_timeout_s": self.cfg("batch_timeout_s"), "max_attempts": self.cfg("max_attempts"),
+            "ack_count": len(acks), "acks": values})
+        if r["gone"] > 0:
+            self._log_gone(lane_prefix, r["gone"])
+        return [{"ack": 0, "key": key, "items": items, "retry": r["retry_len"], "lease_ms": r["lease_ms"],
+                 "source": r["source"]} for key, items in zip(r["batch_keys"], r["items"])]
+
+    def _log_gone(self, lane_prefix, n):
+        lane = lane_prefix.rstrip(":").rsplit(":", 1)[-1] if lane_prefix else "-"
+        if n == 1:
+            self.log("gridcore-worker: a batch of lane %s was requeued before its ack (lease lapsed); its results were not pushed" % lane)
+        else:
+            self.log("gridcore-worker: %d batches of lane %s were requeued before their ack (lease lapsed); their results were not pushed" % (n, lane))
 
     def ack(self, pending):
         results = pending.get("results")
@@ -254,6 +293,14 @@ class WorkerScriptRunner:
                                     "node_id": self.s["node"],
                                     "result_count": len(results) if results is not None else pending["count"],
                                     "results": results or []})["ack"]
+
+    def ack_many(self, acks):
+        """One ack alone, or several in take-group runs that take nothing."""
+        if len(acks) == 1:
+            self.ack(acks[0])
+            return
+        for i in range(0, len(acks), 1000):
+            self.take_group("", acks[i:i + 1000], False, 1)
 
     def renew(self, key):
         """{"alive": bool, "lease_ms": ms from now} (the LeaseKeeper's renewer)."""
@@ -277,16 +324,17 @@ class WorkerScriptRunner:
             if r["more"] != 1:
                 return
 
-    def ack_only(self, lane, pending):
+    def ack_only(self, lane, acks):
         try:
-            self.ack(pending)
+            self.ack_many(acks)
         except Exception as err:
-            self.recover(lane, err, pending)
+            self.recover(lane, err, acks)
 
-    def release(self, lane, key):
-        """Hands a waiting key back (nothing moved into it, or the lane will not use it)."""
+    def release(self, lane, keys):
+        """Hands keys back (a waiting key nothing moved into, batches the lane will not start)."""
         try:
-            self.hand_back([key])
+            for i in range(0, len(keys), 1000):
+                self.hand_back(keys[i:i + 1000])
         except Exception as err:
             self.recover(lane, err)
 
@@ -313,16 +361,16 @@ class WorkerScriptRunner:
                     return
                 self.stop.wait(0.2)
 
-    def recover(self, lane, err, pending=None):
-        """Wait for Redis, re-send the lane's ack (idempotent by batch key), hand back the rest."""
+    def recover(self, lane, err, acks=None):
+        """Wait for Redis, re-send the lane's acks (idempotent by batch key), hand back the rest."""
         if not self.retryable(err):
             return self._give_up(err)
         attempt = 0
         while not self.stop.is_set():
             try:
-                if pending:
-                    self.ack(pending)
-                    pending = None
+                if acks:
+                    self.ack_many(acks)
+                    acks = None
                 self.return_slot(lane.prefix, "hand-back")
                 return
             except Exception as again:

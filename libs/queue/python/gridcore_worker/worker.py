@@ -12,7 +12,7 @@ from .error_rule import requeues_on_fatal
 from .delivery import decide_delivery_mode, parse_redis_url, startup_line
 from .hung_watchdog import HungWatchdog
 from .keys import QueueKeys
-from .lanes import Lanes, LaneTakes
+from .lanes import GroupPace, Lanes, LaneTakes
 from .lease_keeper import LeaseKeeper
 from .output_writer import OutputPushError, OutputWriter
 from .script_runner import Scripts, WorkerScriptRunner
@@ -31,6 +31,8 @@ class Worker:
         self.exit_event = threading.Event()
         self.lanes = Lanes([])
         self.output = None
+        # Each lane's finished batches whose acks wait for a later take (a group's last batch to start).
+        self.unacked = {}
 
     @property
     def stopping(self):
@@ -87,19 +89,18 @@ class Worker:
             self._fatal("lane %d stopped: %r" % (lane.index, err), err)
 
     def _lane_loop(self, lane):
-        lanes, pending = self.lanes, None
-        takes = lane.takes = LaneTakes(lane, self.scripts, self.keeper, self.s["batch"], lanes.changed)
+        lanes, pace = self.lanes, GroupPace(self.s["batch"])
+        pending = self.unacked[lane.index] = []
+        takes = lane.takes = LaneTakes(lane, self.scripts, self.keeper, self.s["batch"], lanes.changed, group_size=pace.size)
         try:
             while True:
                 parking = lanes.isolation and lane.index != 0
                 if self.stopping or lanes.isolation:
                     # A batch taken ahead and never started goes back without an attempt; retried items run alone.
                     for f in takes.settle():
-                        self.scripts.recover(lane, f["error"], f["ack"])
+                        self.scripts.recover(lane, f["error"], f["acks"])
                 if self.stopping or parking:
-                    if pending:
-                        self.scripts.ack_only(lane, pending)
-                    pending = None
+                    self._ack_alone(lane, pending)
                     if self.stopping:
                         return lanes.set(lane, "done")
                     lanes.park(lane, self.stop_signal)
@@ -111,18 +112,16 @@ class Worker:
                     if self.stopping or not lanes.isolation:
                         continue
                 lanes.set(lane, "taking")
-                takes.fill(pending, from_retry)
-                pending = None
+                kept = takes.fill(list(pending), from_retry)
+                pending[:] = kept
                 taken = takes.next()
                 if "error" in taken:
                     for f in [taken] + takes.settle():
-                        self.scripts.recover(lane, f["error"], f["ack"])
+                        self.scripts.recover(lane, f["error"], f["acks"])
                     continue
                 r = taken["reply"]
                 self.scripts.succeeded()
                 lanes.set(lane, "idle")
-                if r["ack"] == 2:
-                    self.log("gridcore-worker: a batch of lane %d was requeued before its ack (lease lapsed); its results were not pushed" % lane.index)
                 if self.stopping:
                     takes.unstarted(taken)
                     continue
@@ -135,10 +134,24 @@ class Worker:
                     items = self._wait_for_item(lane, r, taken["age_s"], takes.size)
                     if items is None:
                         continue
-                self.last_work = time.monotonic()
-                pending = self._handle(lane, r["key"], items)
+                self.last_work = started = time.monotonic()
+                ack = self._handle(lane, r["key"], items)
+                pace.record(time.monotonic() - started)
+                if ack:
+                    pending.append(ack)
         finally:
             takes.close()
+
+    def _ack_alone(self, lane, pending):
+        """Acks a lane's finished batches with no take (it stops or parks, the worker hangs); their
+        leases are no longer kept. Empties `pending`."""
+        acks = list(pending)
+        del pending[:]
+        if not acks:
+            return
+        for a in acks:
+            self.keeper.drop(a["key"])
+        self.scripts.ack_only(lane, acks)
 
     def _wait_for_item(self, lane, r, age_s, takes_behind):
         """The waiting path: one BLMOVE into the fresh waiting key; the item's lease is then kept."""
@@ -148,7 +161,7 @@ class Worker:
         # Only a fresh key with no take behind it (a key taken ahead may have sat while a batch ran).
         fresh = takes_behind == 0 and age_s <= 1.0
         if not fresh or self.lanes.isolation or retry_len > 0 or not enough:
-            self.scripts.release(lane, key)
+            self.scripts.release(lane, [key])
             if fresh and not enough and not self.lanes.isolation:
                 self._idle_tick(min(block_ms, 1000) / 1000.0)
             return None
@@ -169,7 +182,7 @@ class Worker:
             return None
         self._unblocked(lane)
         if item is None:
-            self.scripts.release(lane, key)
+            self.scripts.release(lane, [key])
             self._idle_tick(0)
             return None
         if self.stopping:
@@ -221,7 +234,8 @@ class Worker:
                 self._enter_isolation()
             return None
         self.watchdog.ended(key)
-        lost = self.keeper.release(key)
+        # A finished batch's lease stays kept until its ack goes out (LaneTakes drops it then).
+        lost = self.keeper.finished(key)
         self.lanes.set(lane, "idle")
         if lost:
             # The batch may be someone else's now: neither push nor ack counts.
@@ -259,6 +273,11 @@ class Worker:
             return
         self.lanes.changed()
         self.log("gridcore-worker: a handler is still running after batch_timeout_s=%s; requeuing its batch and exiting 1" % fmt_number(self.batch_timeout_s))
+        for lane in self.lanes.all:
+            try:
+                self._ack_alone(lane, self.unacked.get(lane.index, []))
+            except Exception:
+                pass
         try:
             self.scripts.requeue([key], self._cause("hung", "hung past batch_timeout_s (%s s)" % fmt_number(self.batch_timeout_s)))
         except Exception:

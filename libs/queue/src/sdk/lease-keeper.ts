@@ -64,6 +64,18 @@ export class LeaseKeeper {
     return undefined;
   }
 
+  /**
+   * The handler ended and its ack waits for a later take: as release(), but a lease that held
+   * stays kept (renewed) until drop(), when the ack goes out.
+   */
+  finished(batchKey: string): LeaseLoss | undefined {
+    const lease = this.held.get(batchKey);
+    if (!lease) return undefined;
+    const loss = this.release(batchKey);
+    if (!loss) this.held.set(batchKey, lease);
+    return loss;
+  }
+
   /** The handler failed (its batch is requeued) or the batch was handed back unstarted: whether the lease held does not matter. */
   drop(batchKey: string): boolean {
     return this.held.delete(batchKey);

@@ -1,12 +1,13 @@
+import type { LaneGroupTakeCall } from '../lane-group-take';
 import type { LaneTakeCall, TakeReply } from '../work-queue';
 import { WorkQueue } from '../work-queue';
 import type { FailureCause } from '../failure-cause';
 import { errorMessage } from '../failure-cause';
 import { Connections } from './connections';
 import { classifyError, ErrorRule } from './error-rule';
+import { Lane, PREFETCH_BELOW_BATCH } from './lanes';
 
 const classifyConnection = (err: unknown) => ['connection', 'transient', 'briefly'].includes(classifyError(err));
-import type { Lane } from './lanes';
 import type { WorkerSettings } from './settings';
 import { sleep, StopSignal } from './stop-signal';
 
@@ -48,33 +49,57 @@ export class WorkerScriptRunner {
 
   /** Each lane's take call, its constant arguments built once (at batch 1 a take is per item). */
   private readonly laneTakes = new Map<number, LaneTakeCall>();
+  /** Each lane's take-group call (batches under PREFETCH_BELOW_BATCH). */
+  private readonly laneGroups = new Map<number, LaneGroupTakeCall>();
 
-  take(lane: Lane, pending: PendingAck | undefined, fromRetry: boolean): Promise<TakeReply> {
+  /**
+   * Acks `acks` and takes up to `count` batches. Small batches go through take-group (many acks
+   * and batches per script run); larger ones through take, one ack and one batch per run.
+   */
+  async take(lane: Lane, acks: PendingAck[], fromRetry: boolean, count: number): Promise<TakeReply[]> {
+    const s = this.s;
+    const blockMs = Math.round(s.blockS * 1000);
+    if (s.batch < PREFETCH_BELOW_BATCH) {
+      let group = this.laneGroups.get(lane.index);
+      if (!group) this.laneGroups.set(lane.index, (group = this.wq.laneGroupTakes({ lanePrefix: lane.prefix, nodeId: s.nodeId, size: s.batch, blockMs })));
+      const r = await group.take(acks, fromRetry, count);
+      if (r.gone > 0) this.logGone(lane, r.gone);
+      return r.batches;
+    }
+    if (acks.length > 1) throw new Error('take: one ack per call at batches of PREFETCH_BELOW_BATCH or more');
     let call = this.laneTakes.get(lane.index);
-    if (!call) {
-      const s = this.s;
-      call = this.wq.laneTakes({ lanePrefix: lane.prefix, nodeId: s.nodeId, size: s.batch, blockMs: Math.round(s.blockS * 1000) });
-      this.laneTakes.set(lane.index, call);
+    if (!call) this.laneTakes.set(lane.index, (call = this.wq.laneTakes({ lanePrefix: lane.prefix, nodeId: s.nodeId, size: s.batch, blockMs })));
+    const reply = await call.take(acks[0], fromRetry);
+    if (reply.ack === 'gone') this.logGone(lane, 1);
+    return [reply];
+  }
+
+  private logGone(lane: Lane, n: number): void {
+    this.log(`gridcore-worker: ${n === 1 ? 'a batch' : `${n} batches`} of lane ${lane.index} ${n === 1 ? 'was' : 'were'} requeued before ${n === 1 ? 'its' : 'their'} ack (lease lapsed); ${n === 1 ? 'its' : 'their'} results were not pushed`);
+  }
+
+  /** One ack alone, or several in one take-group run (which takes nothing). */
+  private async ack(acks: PendingAck[]): Promise<void> {
+    if (acks.length === 1) {
+      const a = acks[0];
+      await this.wq.ack(a.batchKey, this.s.nodeId, 'results' in a ? { results: a.results } : { count: a.count });
+    } else if (acks.length > 1) {
+      for (let i = 0; i < acks.length; i += 1000) await this.wq.ackMany(this.s.nodeId, acks.slice(i, i + 1000));
     }
-    return call.take(pending, fromRetry);
   }
 
-  private ack(pending: PendingAck): Promise<unknown> {
-    return this.wq.ack(pending.batchKey, this.s.nodeId, 'results' in pending ? { results: pending.results } : { count: pending.count });
-  }
-
-  async ackOnly(lane: Lane, pending: PendingAck): Promise<void> {
+  async ackOnly(lane: Lane, acks: PendingAck[]): Promise<void> {
     try {
-      await this.ack(pending);
+      await this.ack(acks);
     } catch (err) {
-      await this.recover(lane, err, pending);
+      await this.recover(lane, err, acks);
     }
   }
 
-  /** Hands a waiting key back (nothing moved into it, or the lane will not use it). */
-  async release(lane: Lane, key: string): Promise<void> {
+  /** Hands keys back (a waiting key nothing moved into, batches the lane will not start). */
+  async release(lane: Lane, keys: string[]): Promise<void> {
     try {
-      await this.wq.handBack([key]);
+      for (let i = 0; i < keys.length; i += 1000) await this.wq.handBack(keys.slice(i, i + 1000));
     } catch (err) {
       await this.recover(lane, err);
     }
@@ -95,18 +120,18 @@ export class WorkerScriptRunner {
   }
 
   /**
-   * After a lost reply or a cut connection: wait for Redis, re-send the lane's ack (an ack by
+   * After a lost reply or a cut connection: wait for Redis, re-send the lane's acks (an ack by
    * batch key is idempotent), then hand back whatever else the lane may hold by its prefix.
    */
-  async recover(lane: Lane, err: unknown, pending?: PendingAck): Promise<void> {
+  async recover(lane: Lane, err: unknown, acks: PendingAck[] = []): Promise<void> {
     if (!this.retryable(err)) return this.giveUp(err);
     for (let attempt = 0; !this.stop.isSet; attempt++) {
       await this.conns.whenReady(this.stop.stopped);
       if (this.stop.isSet) return;
       try {
-        if (pending) {
-          await this.ack(pending);
-          pending = undefined;
+        if (acks.length > 0) {
+          await this.ack(acks);
+          acks = [];
         }
         await this.wq.returnSlot(lane.prefix, 'hand-back');
         return;

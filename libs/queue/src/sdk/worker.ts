@@ -7,7 +7,7 @@ import { Connections } from './connections';
 import { requeuesOnFatal } from './error-rule';
 import { BatchHandler, checkResults } from './handler';
 import { HungWatchdog } from './hung-watchdog';
-import { Lane, Lanes, LaneTakes } from './lanes';
+import { GroupPace, Lane, Lanes, LaneTakes } from './lanes';
 import { LeaseKeeper } from './lease-keeper';
 import { OutputPushError, OutputWriter } from './output-writer';
 import { PendingAck, WorkerScriptRunner } from './script-runner';
@@ -33,6 +33,8 @@ export class Worker {
   private output?: OutputWriter;
   private watchdogs: HungWatchdog[] = [];
   private lastWorkAt = Date.now();
+  /** Each lane's finished batches whose acks wait for a later take (a group's last batch to start). */
+  private readonly unacked = new Map<number, PendingAck[]>();
   private finished!: (code: number) => void;
   private readonly done = new Promise<number>((resolve) => (this.finished = resolve));
 
@@ -82,15 +84,16 @@ export class Worker {
 
   private async laneLoop(lane: Lane): Promise<void> {
     const lanes = this.lanes;
-    const takes = new LaneTakes(lane, this.scripts, this.keeper, this.s.batch);
-    let pending: PendingAck | undefined;
+    const pace = new GroupPace(this.s.batch);
+    const takes = new LaneTakes(lane, this.scripts, this.keeper, this.s.batch, Date.now, () => pace.size());
+    const pending: PendingAck[] = [];
+    this.unacked.set(lane.index, pending);
     for (;;) {
       const parking = lanes.isolation && lane.index !== 0;
       // A batch taken ahead and never started goes back without an attempt; retried items run alone.
-      if (this.stopping || lanes.isolation) for (const f of await takes.settle()) await this.scripts.recover(lane, f.error, f.ack);
+      if (this.stopping || lanes.isolation) for (const f of await takes.settle()) await this.scripts.recover(lane, f.error, f.acks);
       if (this.stopping || parking) {
-        if (pending) await this.scripts.ackOnly(lane, pending);
-        pending = undefined;
+        await this.ackAlone(lane, pending.splice(0));
         if (this.stopping) return lanes.set(lane, 'done');
         await lanes.park(lane);
         continue;
@@ -102,17 +105,15 @@ export class Worker {
         if (this.stopping || !lanes.isolation) continue;
       }
       lanes.set(lane, 'taking');
-      takes.fill(pending, fromRetry);
-      pending = undefined;
+      pending.push(...takes.fill(pending.splice(0), fromRetry));
       const taken = await takes.next();
       if (!('reply' in taken)) {
-        for (const f of [taken, ...(await takes.settle())]) await this.scripts.recover(lane, f.error, f.ack);
+        for (const f of [taken, ...(await takes.settle())]) await this.scripts.recover(lane, f.error, f.acks);
         continue;
       }
       const reply = taken.reply;
       this.scripts.succeeded();
       lanes.set(lane, 'idle');
-      if (reply.ack === 'gone') this.log(`gridcore-worker: a batch of lane ${lane.index} was requeued before its ack (lease lapsed); its results were not pushed`);
       if (this.stopping) {
         takes.unstarted(taken);
         continue;
@@ -122,8 +123,18 @@ export class Worker {
       const items = reply.source === 'wait' ? await this.waitForItem(lane, reply, taken.ageMs, takes.size) : reply.items;
       if (items === null) continue;
       this.lastWorkAt = Date.now();
-      pending = await this.handle(lane, reply.batchKey, items, reply.source === 'retry');
+      const started = performance.now();
+      const ack = await this.handle(lane, reply.batchKey, items, reply.source === 'retry');
+      pace.record(performance.now() - started);
+      if (ack) pending.push(ack);
     }
+  }
+
+  /** Acks a lane's finished batches with no take (it stops or parks, the worker hangs); their leases are no longer kept. */
+  private async ackAlone(lane: Lane, acks: PendingAck[]): Promise<void> {
+    if (acks.length === 0) return;
+    for (const a of acks) this.keeper.drop(a.batchKey);
+    await this.scripts.ackOnly(lane, acks);
   }
 
   /** The waiting path: one BLMOVE into the fresh waiting key, on the lane's own connection; the item's lease is then kept. */
@@ -133,7 +144,7 @@ export class Worker {
     // Only a fresh key with no take behind it (a key taken ahead may have sat while a batch ran).
     const fresh = takesBehind === 0 && ageMs <= 1000;
     if (!fresh || this.lanes.isolation || retryLength > 0 || !enoughLease) {
-      await this.scripts.release(lane, key);
+      await this.scripts.release(lane, [key]);
       if (fresh && !enoughLease && !this.lanes.isolation) await this.idleTick(Math.min(this.blockMs, 1000));
       return null;
     }
@@ -155,7 +166,7 @@ export class Worker {
       this.lanes.set(lane, 'idle');
     }
     if (item === null) {
-      await this.scripts.release(lane, key);
+      await this.scripts.release(lane, [key]);
       await this.idleTick(0);
       return null;
     }
@@ -204,12 +215,15 @@ export class Worker {
     }
   }
 
-  /** True when the batch's lease was lost while its handler ran (a failed batch is requeued anyway). */
+  /**
+   * True when the batch's lease was lost while its handler ran (a failed batch is requeued anyway).
+   * A finished batch's lease stays kept until its ack goes out (LaneTakes drops it then).
+   */
   private handlerEnded(lane: Lane, key: string, succeeded = true): boolean {
     this.watchdogs[lane.index].ended();
     this.lanes.set(lane, 'idle');
     if (!succeeded) return this.keeper.drop(key);
-    return this.keeper.release(key) !== undefined;
+    return this.keeper.finished(key) !== undefined;
   }
 
   private enterIsolation(): void {
@@ -232,7 +246,8 @@ export class Worker {
     this.lanes.changed();
     this.log(`gridcore-worker: a handler is still running after batch_timeout_s=${this.config.batchTimeoutS}; requeuing its batch and exiting 1`);
     const cause = this.cause('hung', `hung past batch_timeout_s (${this.config.batchTimeoutS} s)`);
-    await within(this.scripts.wq.requeue([key], cause).catch(() => undefined).then(() => this.scripts.handBackAll()), 5000);
+    const acked = Promise.all(this.lanes.all.map((l) => this.ackAlone(l, this.unacked.get(l.index)?.splice(0) ?? [])));
+    await within(acked.then(() => this.scripts.wq.requeue([key], cause)).catch(() => undefined).then(() => this.scripts.handBackAll()), 5000);
     this.finish(1);
   }
 
