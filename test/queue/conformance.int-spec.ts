@@ -27,6 +27,12 @@ jest.setTimeout(60_000);
 /** A case of an installed-package target may first wait for the images (built once, at most 15 min). */
 const INSTALLED_CASE_TIMEOUT_MS = 15 * 60_000 + 60_000;
 
+/**
+ * How long a worker may take to print its start line before a case waits for what it does: a
+ * container's `docker run` on an engine busy with the cases beside it can take seconds.
+ */
+const WORKER_START_MS = 30_000;
+
 let installedImages: Promise<unknown> | undefined;
 
 beforeAll(() => {
@@ -237,6 +243,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     const items = range(1, 30);
     await pushItems(redis, queue, items);
     const w = spawnWorker(target, env);
+    await w.waitForStdout(/^gridcore-worker /, WORKER_START_MS); // the state waited for next needs a running worker
     await waitFor(async () => (await admin.stats(queue)).inFlight === 10, 10_000, 'a batch in flight');
     w.kill('SIGKILL');
     await w.exited;
@@ -255,6 +262,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     const items = range(1, 5);
     await pushItems(redis, queue, items);
     const w = spawnWorker(target, baseEnv(c, queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '10000', GRIDCORE_IDLE_EXIT_S: '60' }));
+    await w.waitForStdout(/^gridcore-worker /, WORKER_START_MS); // the state waited for next needs a running worker
     await waitFor(async () => (await admin.stats(queue)).inFlight === 2, 10_000, 'one batch handled and one taken ahead');
     w.kill('SIGTERM');
     expect(await exitWithin(w, 15_000)).toBe(0);
@@ -271,6 +279,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     await pushItems(redis, queue, items);
     const env = baseEnv(c, queue, output, server.url, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '12000', GRIDCORE_IDLE_EXIT_S: '60' });
     const w = spawnWorker(target, env);
+    await w.waitForStdout(/^gridcore-worker /, WORKER_START_MS); // the state waited for next needs a running worker
     await waitFor(async () => (await admin.stats(queue)).inFlight === 2, 10_000, 'one batch handled and one taken ahead');
     const held = await redis.zrange(keys.leases, 0, -1);
     expect(held).toHaveLength(2);
@@ -367,6 +376,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       await pushItems(redis, queue, items);
       const takeSha = loadScripts().get('take')!.sha;
       const w = spawnWorker(target, baseEnv(c, queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '10', TEST_DELAY_MS: '30' }));
+      await w.waitForStdout(/^gridcore-worker /, WORKER_START_MS); // the state waited for next needs a running worker
       await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
       await Promise.race([proxy.armCut(takeSha), new Promise((_, reject) => setTimeout(() => reject(new Error('no take reply was cut')), 10_000))]);
       expect(await exitWithin(w, 20_000)).toBe(0);
@@ -382,6 +392,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       await pushItems(redis, queue, items);
       const takeSha = loadScripts().get('take')!.sha;
       const w = spawnWorker(target, baseEnv(c, queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BATCH: '1', TEST_DELAY_MS: '20' }));
+      await w.waitForStdout(/^gridcore-worker /, WORKER_START_MS); // the state waited for next needs a running worker
       await waitFor(async () => (await redis.llen(output)) >= 20, 10_000, 'some results');
       await Promise.race([proxy.armCut(takeSha), new Promise((_, reject) => setTimeout(() => reject(new Error('no take reply was cut')), 10_000))]);
       expect(await exitWithin(w, 30_000)).toBe(0);
