@@ -193,6 +193,8 @@ describe('dashboard: history, completed runs, idle rate, departed nodes, registe
     await form.locator('textarea[name=env]').fill('MODEL=small\nLOG_LEVEL=info');
     await form.locator('input[name=max_attempts]').fill('many');
     await form.locator('button[type=submit]').click();
+    // The hub's answer replaces the env error when it arrives: wait for it rather than read the old one.
+    await page.getByTestId('task-form-error').filter({ hasText: /max_attempts/ }).waitFor();
     await expect(page.getByTestId('task-form-error').textContent()).resolves.toMatch(/max_attempts/);
     await form.locator('input[name=max_attempts]').fill('5');
     await form.locator('button[type=submit]').click();

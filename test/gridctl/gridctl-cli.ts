@@ -12,6 +12,18 @@ export function ensureGridctlBuilt(): string {
   return ensureBuilt('gridctl');
 }
 
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  /** SIGKILL after this long (default 60 s). */
+  timeoutMs?: number;
+  /**
+   * SIGKILL as soon as this holds for the stdout so far (checked on each chunk): a window that ends
+   * on what the command printed rather than on the clock, which a loaded machine stretches.
+   */
+  killWhen?: (stdout: string) => boolean;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -36,13 +48,16 @@ export class Gridctl {
     return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.configHome, XDG_CONFIG_HOME: join(this.configHome, 'xdg'), ...extra };
   }
 
-  run(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  run(args: string[], options: RunOptions = {}): Promise<CliResult> {
     const started = Date.now();
     return new Promise((resolveRun, reject) => {
       const child = spawn(process.execPath, [BIN, ...args], { env: this.env(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (options.killWhen?.(stdout)) child.kill('SIGKILL');
+      });
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
       child.on('error', reject);
@@ -55,7 +70,7 @@ export class Gridctl {
   }
 
   /** Runs and fails with its output unless it exits 0. */
-  async ok(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  async ok(args: string[], options: RunOptions = {}): Promise<CliResult> {
     const r = await this.run(args, options);
     if (r.code !== 0) throw new Error(`gridctl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`);
     return r;

@@ -18,6 +18,20 @@ async function consume(client: Redis, input: string, output: string, n: number):
   }
 }
 
+/** Complete JSON lines of `watch --json` that are progress samples (it also prints warnings). */
+const progressLines = (stdout: string): any[] =>
+  stdout.split('\n').slice(0, -1).filter(Boolean).map((l) => JSON.parse(l)).filter((l) => 'pending' in l);
+
+/**
+ * Lets `watch --json` run for at least `minMs` and until it printed `samples` progress lines (at
+ * most 20 s): a gridctl that starts slowly on a loaded machine still shows that many samples
+ * before it is killed, where a fixed window could end before its first one.
+ */
+const watchWindow = (minMs: number, samples: number) => {
+  const since = Date.now();
+  return { timeoutMs: 20_000, killWhen: (stdout: string) => Date.now() - since >= minMs && progressLines(stdout).length >= samples };
+};
+
 const numbers = (from: number, count: number) => `${Array.from({ length: count }, (_, i) => String(from + i)).join('\n')}\n`;
 
 /**
@@ -58,10 +72,10 @@ describe('gridctl watch trusts only fresh samples', () => {
     // The newcomer's steps: push more, then watch at once, within the hub's 6 s interval.
     writeFileSync(file, numbers(6, 100));
     await cli.ok(['push', 'again', '--file', file]);
-    const early = await cli.run(['watch', 'again', '--json'], { timeoutMs: 3_000 });
+    const early = await cli.run(['watch', 'again', '--json'], watchWindow(3_000, 2));
     expect(early.code).toBeNull(); // still watching when killed: it did not exit on the old sample
     // Progress samples only: watch also prints a warning line (no node runs this task here).
-    const lines = early.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'pending' in l);
+    const lines = progressLines(early.stdout);
     expect(lines.length).toBeGreaterThanOrEqual(2); // the fresh sample, then 1 s samples over SSE
     for (const line of lines) expect(line).toMatchObject({ pending: 100, done: 5, in_flight: 0 });
     expect(lines.some((l) => l.end)).toBe(false);
@@ -90,7 +104,7 @@ describe('gridctl watch trusts only fresh samples', () => {
     const [sec, micro] = await client.time();
     const startedMs = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
     writeFileSync(join(dir, 'mark.last-push.json'), JSON.stringify({ startedMs, finishedMs: null, pid: process.pid }));
-    const held = await cli.run(['watch', 'mark', '--json'], { timeoutMs: 3_000 });
+    const held = await cli.run(['watch', 'mark', '--json'], watchWindow(3_000, 2));
     expect(held.code).toBeNull();
     expect(held.stdout).toContain('"pending":0');
 

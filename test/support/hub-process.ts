@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +21,10 @@ export function appEntry(app: 'computehub' | 'gridnode' | 'gridctl'): string {
  */
 export function ensureBuilt(app: 'computehub' | 'gridnode' | 'gridctl'): string {
   const entry = appEntry(app);
-  const lock = join(tmpdir(), `gridcore-build-${app}.lock`);
+  // One lock per checkout: test files of this tree wait for each other's build, not for a build of
+  // another checkout on the same machine (they write different dist/ folders).
+  const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  const lock = join(tmpdir(), `gridcore-build-${app}-${checkout}.lock`);
   const stale = `[ ! -f '${entry}' ] || [ -n "$(find apps/${app}/src libs \\( -name '*.ts' -o -name '*.lua' \\) -newer '${entry}' | head -n 1)" ]`;
   execFileSync('flock', [lock, 'sh', '-c', `if ${stale}; then npx nest build ${app}; fi`], { cwd: ROOT, stdio: 'pipe', timeout: 300_000 });
   return entry;

@@ -19,6 +19,11 @@ export const SCRIPTS_DIR = join(ROOT, 'libs', 'queue', 'src', 'scripts');
 export const PYTHON = '/usr/bin/python3';
 /** Label on every container {@link spawnWorker} starts, for the cleanup after a test file. */
 export const WORKER_CONTAINER_LABEL = 'gridcore-test.queue-worker';
+/**
+ * The same label with this test process's pid as its value: a file's cleanup removes its own
+ * containers only, not those of a test file running beside it (another jest worker, another checkout).
+ */
+export const OWN_WORKER_CONTAINER_LABEL = `${WORKER_CONTAINER_LABEL}=${process.pid}`;
 
 let compiled: string | undefined;
 
@@ -68,7 +73,7 @@ function startProcess(sdk: Sdk, env: Record<string, string>, script: 'test' | 'e
  * checkout: no GRIDCORE_SCRIPTS_DIR, no source paths), so the installed package finds its own scripts.
  */
 function startContainer(image: string, name: string, env: Record<string, string>): ChildProcess {
-  const args = ['run', '--rm', '--name', name, '--network', 'host', '--label', WORKER_CONTAINER_LABEL];
+  const args = ['run', '--rm', '--name', name, '--network', 'host', '--label', OWN_WORKER_CONTAINER_LABEL];
   for (const key of Object.keys(env)) args.push('-e', key);
   args.push(image);
   const cli = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) };
