@@ -66,10 +66,12 @@ describe('volunteers through the data gateway: a hostile worker, gateway tokens,
     expect(REFUSED.map((a) => [a, outcome(a)])).toEqual(REFUSED.map((a) => [a, 'refused']));
     expect(outcome('LPOP input')).toBe('leased');
     // Only the report landed (no forgery), as the result of the one item it popped; its ack leased
-    // the next item ahead for the container (one batch of one), and three wait.
+    // up to two items ahead for the container (batches of one), and the rest of the five wait.
     expect(lines).toHaveLength(1);
-    expect(await grid.client.llen(IN)).toBe(3);
-    expect(await grid.client.zcard(new QueueKeys(IN).leases)).toBe(1);
+    const ahead = await grid.client.zcard(new QueueKeys(IN).leases);
+    expect(ahead).toBeGreaterThanOrEqual(1);
+    expect(ahead).toBeLessThanOrEqual(2);
+    expect((await grid.client.llen(IN)) + ahead).toBe(4);
     expect(await grid.client.get('operator:precious')).toBe('keep');
     expect(await grid.client.lrange('other:in', 0, -1)).toEqual(['c', 'b', 'a']);
     const now = (await grid.client.keys('*')).sort();

@@ -13,7 +13,7 @@ export function reportText(r: TaskReportDto): string {
     `started ${r.started_at ?? '-'}, completed ${r.completed_at ?? '-'}${r.completed_by ? ` by ${r.completed_by}` : ''}, duration ${seconds(r.duration_s)}`,
     `items done ${formatCount(r.items_done)}, requeued ${formatCount(r.requeued)}, dead ${formatCount(r.dead.count)}`,
   ];
-  if (r.dead.groups === null) lines.push('dead items by group: not available on this hub (count only)');
+  if (r.dead.groups === null) lines.push('dead items by group: not available (the hub cannot see this task\'s queue)');
   else for (const g of r.dead.groups) lines.push(`  ${formatCount(g.count)} × ${g.signature} (group ${g.id})`);
   lines.push(`CPU ${r.cpu_s.toFixed(1)} s, GPU ${r.gpu_s.toFixed(1)} s in all`);
   if (r.nodes.length) {
