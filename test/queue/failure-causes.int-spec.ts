@@ -4,9 +4,9 @@
  * with the item when the item is requeued from dead or the task's keys are cleared.
  */
 import Redis from 'ioredis';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { connectRedis, decodeCause, encodeCause, MAX_CAUSE_BYTES, QueueAdmin, QueueKeys, RedisClient, WorkQueue, WrongKeyTypeError } from '@gridcore/queue';
-import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
+import type { RunningRedis } from '../support/redis-server';
+import { decodeCause, encodeCause, MAX_CAUSE_BYTES, QueueAdmin, QueueKeys, RedisClient, WorkQueue, WrongKeyTypeError } from '@gridcore/queue';
+import { cleanupQueue, pushItems, randomQueue, range, sharedRedisServer } from './helpers/queue-test';
 
 describe('failure causes (P:causes) on a real redis-server', () => {
   let server: RunningRedis;
@@ -19,16 +19,8 @@ describe('failure causes (P:causes) on a real redis-server', () => {
   const wq = (maxAttempts = 1) => new WorkQueue(client, queue, { outputQueue: `${queue}:out`, defaults: { maxAttempts, leaseS: 1, batchTimeoutS: 1 } });
   const causeOf = async (item: string) => decodeCause(await redis.hget(keys.causes, item));
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-    client = await connectRedis(server.url, { log: () => undefined });
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    client.disconnect();
-    await server.stop();
-  });
+  const shared = sharedRedisServer();
+  beforeAll(() => void ({ server, redis, client } = shared));
   beforeEach(() => {
     queue = randomQueue('causes');
     keys = new QueueKeys(queue);

@@ -4,11 +4,11 @@
  * requeue, hand-back, by slot) treats them as take-10's batches.
  */
 import Redis from 'ioredis';
-import { startRedis, RunningRedis } from '../support/redis-server';
+import type { RunningRedis } from '../support/redis-server';
 import {
-  BadScriptArgumentError, BatchAck, connectRedis, QueueKeys, RedisClient, ResultCountMismatchError, TooManyItemsError, WorkQueue, WrongKeyTypeError,
+  BadScriptArgumentError, BatchAck, QueueKeys, RedisClient, ResultCountMismatchError, TooManyItemsError, WorkQueue, WrongKeyTypeError,
 } from '@gridcore/queue';
-import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
+import { cleanupQueue, pushItems, randomQueue, range, sharedRedisServer } from './helpers/queue-test';
 
 describe('take-group on a real redis-server', () => {
   let server: RunningRedis;
@@ -22,16 +22,8 @@ describe('take-group on a real redis-server', () => {
   const group = (size = 1, blockMs = 2000) => wq.laneGroupTakes({ nodeId: node, lanePrefix: lane(), size, blockMs });
   const results = (acks: { batchKey: string; items: string[] }[]): BatchAck[] => acks.map((b) => ({ batchKey: b.batchKey, results: b.items.map((i) => `r${i}`) }));
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-    client = await connectRedis(server.url, { log: () => undefined });
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    client.disconnect();
-    await server.stop();
-  });
+  const shared = sharedRedisServer();
+  beforeAll(() => void ({ server, redis, client } = shared));
   beforeEach(() => {
     queue = randomQueue('tg');
     output = `${queue}:out`;

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { startRedis, RunningRedis } from '../support/redis-server';
-import { QueueAdmin, QueueKeys, ResultCountMismatchError, WorkQueue, WrongKeyTypeError, connectRedis, RedisClient } from '@gridcore/queue';
-import { cleanupQueue, pushItems, randomQueue, range } from './helpers/queue-test';
+import type { RunningRedis } from '../support/redis-server';
+import { QueueAdmin, QueueKeys, ResultCountMismatchError, WorkQueue, WrongKeyTypeError, RedisClient } from '@gridcore/queue';
+import { cleanupQueue, pushItems, randomQueue, range, sharedRedisServer } from './helpers/queue-test';
 
 describe('WorkQueue on a real redis-server', () => {
   let server: RunningRedis;
@@ -14,16 +14,8 @@ describe('WorkQueue on a real redis-server', () => {
   const node = 'n1';
   const lane = (run = 'r1', l = 0) => new QueueKeys(queue).lanePrefix({ nodeId: node, instance: 0, runId: run, lane: l });
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-    client = await connectRedis(server.url, { log: () => undefined });
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    client.disconnect();
-    await server.stop();
-  });
+  const shared = sharedRedisServer();
+  beforeAll(() => void ({ server, redis, client } = shared));
   beforeEach(() => {
     queue = randomQueue('wq');
     output = `${queue}:out`;

@@ -44,7 +44,7 @@ describe('scriptsDir', () => {
     const copy = join(root, 'copy');
     mkdirSync(join(copy, 'includes'), { recursive: true });
     const source = loadScripts(SOURCE);
-    for (const name of ['take-10.lua', 'ack-10.lua', 'includes/common.lua', 'includes/ack.lua', 'includes/heal.lua']) copyFileSync(join(SOURCE, name), join(copy, name));
+    for (const name of ['take-10.lua', 'ack-10.lua', 'includes/common.lua', 'includes/ack.lua', 'includes/heal.lua', 'includes/take-reads.lua']) copyFileSync(join(SOURCE, name), join(copy, name));
     const copied = loadScripts(copy);
     expect(copied.get('take')?.sha).toBe(source.get('take')?.sha);
     expect(copied.get('ack')?.sha).toBe(source.get('ack')?.sha);

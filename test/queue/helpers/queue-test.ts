@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { connectRedis, RedisClient } from '@gridcore/queue';
+import { RunningRedis, startRedis } from '../../support/redis-server';
 
 /** A fresh random queue name per test, so tests never share keys. */
 export function randomQueue(stem = 'q'): string {
@@ -22,4 +24,27 @@ export function range(from: number, to: number): string[] {
   const out: string[] = [];
   for (let i = from; i <= to; i++) out.push(String(i));
   return out;
+}
+
+/** One redis-server for a spec file: a plain ioredis client and the SDK's own, stopped after the file. */
+export interface SharedRedis {
+  server: RunningRedis;
+  redis: Redis;
+  client: RedisClient;
+}
+
+/** Registers the file's beforeAll/afterAll; the fields are set once beforeAll has run. */
+export function sharedRedisServer(): SharedRedis {
+  const shared = {} as SharedRedis;
+  beforeAll(async () => {
+    shared.server = await startRedis();
+    shared.redis = new Redis(shared.server.url);
+    shared.client = await connectRedis(shared.server.url, { log: () => undefined });
+  });
+  afterAll(async () => {
+    shared.redis?.disconnect();
+    shared.client?.disconnect();
+    await shared.server?.stop();
+  });
+  return shared;
 }

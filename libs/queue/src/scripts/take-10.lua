@@ -31,6 +31,7 @@ or {negative code, detail} having written nothing (CONTRACT.md). ]]
 -- @include common
 -- @include ack
 -- @include heal
+-- @include take-reads
 
 local k = {input = KEYS[1], seq = KEYS[2], leases = KEYS[3], taken = KEYS[4], retry = KEYS[5],
   attempts = KEYS[6], dead = KEYS[7], stats = KEYS[8], config = KEYS[9], output = KEYS[10]}
@@ -51,21 +52,13 @@ if prev ~= '' and string.sub(prev, 1, #batch_prefix) ~= batch_prefix then
   return {E_BAD_ARG, 'not a batch key of this queue: ' .. prev}
 end
 
--- Then the type of every key this call may write, before the first write. The hot path does
--- it with the reads it needs anyway (config, retry length, expired leases, the previous
--- batch's length) plus one O(1) read per other key: a wrong type answers an error reply.
+-- Then the type of every key this call may write, before the first write (take-reads).
 local _, err, cfg, retry_len, attempts_len, expired, prev_len
-cfg, err = read(E_CONFIG, 'HMGET', k.config, 'lease_s', 'batch_timeout_s', 'max_attempts')
+local reads
+reads, err = take_reads(k)
 if err then return err end
-retry_len, err = read(E_RETRY, 'LLEN', k.retry)
-if err then return err end
-attempts_len, err = read(E_ATTEMPTS, 'HLEN', k.attempts)
-if err then return err end
-_, err = read(E_TAKEN, 'HLEN', k.taken)
-if err then return err end
-local now = now_ms()
-expired, err = read(E_LEASES, 'ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, 10)
-if err then return err end
+cfg, retry_len, attempts_len, expired = reads.cfg, reads.retry_len, reads.attempts_len, reads.expired
+local now = reads.now
 local acking = false
 if prev ~= '' then
   prev_len, err = read(E_BATCH, 'LLEN', prev)

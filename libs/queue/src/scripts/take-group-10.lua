@@ -34,6 +34,7 @@ Returns {acked, gone, batch_keys, items, retry_len, lease_ms, source, healed}
 or {negative code, detail} having written nothing (CONTRACT.md). ]]
 -- @include common
 -- @include heal
+-- @include take-reads
 
 local k = {input = KEYS[1], seq = KEYS[2], leases = KEYS[3], taken = KEYS[4], retry = KEYS[5],
   attempts = KEYS[6], dead = KEYS[7], stats = KEYS[8], config = KEYS[9], output = KEYS[10]}
@@ -64,20 +65,13 @@ if total > MAX_ITEMS then return {E_TOO_MANY, tostring(total)} end
 local given = #ARGV - 11 - 2 * a
 if given ~= (push and total or 0) then return {E_BAD_ARG, 'result count ' .. total .. ' but ' .. given .. ' results'} end
 
--- Then the type of every key this call may write, before the first write, with the reads it
--- needs anyway plus one O(1) read per other key (as take-10).
+-- Then the type of every key this call may write, before the first write (take-reads).
 local _, err, cfg, retry_len, attempts_len, expired, input_len
-cfg, err = read(E_CONFIG, 'HMGET', k.config, 'lease_s', 'batch_timeout_s', 'max_attempts')
+local reads
+reads, err = take_reads(k)
 if err then return err end
-retry_len, err = read(E_RETRY, 'LLEN', k.retry)
-if err then return err end
-attempts_len, err = read(E_ATTEMPTS, 'HLEN', k.attempts)
-if err then return err end
-_, err = read(E_TAKEN, 'HLEN', k.taken)
-if err then return err end
-local now = now_ms()
-expired, err = read(E_LEASES, 'ZRANGEBYSCORE', k.leases, '-inf', now, 'LIMIT', 0, 10)
-if err then return err end
+cfg, retry_len, attempts_len, expired = reads.cfg, reads.retry_len, reads.attempts_len, reads.expired
+local now = reads.now
 -- Each acked batch's length: 0 (gone) or exactly its count.
 local lens, live = {}, 0
 for i = 1, a do
