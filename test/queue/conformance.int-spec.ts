@@ -92,7 +92,10 @@ async function withCase(stem: string, credentials: 'operator' | 'scoped', body: 
   const c: Case = { server, redis, admin: new QueueAdmin(redis), queue, output, keys: new QueueKeys(queue), scoped: null, portsToServer: new Set([server.port]), gateway: null };
   try {
     if (credentials === 'scoped') c.scoped = await createScopedUser(redis, `conf-${queue}`, queue, output, { select: true }); // some cases use db 2
-    if (options.gateway) c.gateway = await CaseGateway.start(server.url, redis, queue, output);
+    if (options.gateway) {
+      c.gateway = await CaseGateway.start(server.url, queue, output);
+      c.admin = c.gateway.taskAdmin(redis);
+    }
     await body(c);
   } finally {
     await c.gateway?.close();
