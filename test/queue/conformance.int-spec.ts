@@ -2,7 +2,9 @@
  * One suite, both SDKs: every case runs against the TypeScript and the Python worker as real
  * processes on a real redis-server, with a random queue per test; then again against each SDK
  * installed from its packed artefact (the npm tarball, the wheel) into a clean local image, the
- * worker in a container with host networking and nothing of this checkout.
+ * worker in a container with host networking and nothing of this checkout. And again through the
+ * data gateway (issue 17.7): a gateway of its own per case in front of the case's redis-server, the
+ * worker given only a container's gateway URL, every case whose worker does not itself need Redis.
  *
  * The cases run concurrently (`it.concurrent`, as many at once as jest's maxConcurrency): most of
  * a case is waiting (a lease to lapse, a worker's idle exit, a slow handler), so one after another
@@ -196,8 +198,8 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
    * A case whose worker must reach Redis itself (a proxy between them, its own connection, another
    * db or server): skipped through the gateway, the reason in its name.
    */
-  const needsDirectRedis = (reason: string): typeof it.concurrent =>
-    (target.gateway ? (name: string, fn: () => Promise<unknown>, t?: number) => it.concurrent.skip(`${name} [not through the gateway: ${reason}]`, fn, t) : it.concurrent) as typeof it.concurrent;
+  const needsDirectRedis = (reason: string) => (name: string, fn: () => Promise<void>, t?: number): void =>
+    target.gateway ? it.concurrent.skip(`${name} [not through the gateway: ${reason}]`, fn, t) : it.concurrent(name, fn, t);
   if (target.image) {
     it.concurrent('runs the installed package: its own scripts, ioredis/redis-py its only dependency', async () => {
       await installedImages;
@@ -464,7 +466,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.llen(keys.dead)).toBe(0);
     }));
 
-    needsDirectRedis('a CutProxy between the worker and Redis')('an error the SDK does not know: logged with its message, exit 1, its batch requeued with an attempt and the cause', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('an error the SDK does not know: logged with its message, exit 1, its batch requeued with an attempt and the cause', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       const items = range(1, 60);
       await pushItems(redis, queue, items);
@@ -501,7 +503,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
   }), timeout);
 
   describe('lost replies (a cut connection)', () => {
-    needsDirectRedis('a CutProxy between the worker and Redis')('a take whose reply is lost (it acked and took): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('a take whose reply is lost (it acked and took): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       const items = range(1, 200);
       await pushItems(redis, queue, items);
@@ -517,7 +519,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.llen(keys.retry)).toBe(0);
     })), timeout);
 
-    needsDirectRedis('a CutProxy between the worker and Redis')('batch 1, a take-group reply lost (it acked a group and took the next) with another take in flight behind it: nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('batch 1, a take-group reply lost (it acked a group and took the next) with another take in flight behind it: nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       // 1 ms a batch: groups of about 5 batches per take (GroupPace), so the lost reply carried several.
       const items = range(1, 600);
@@ -534,7 +536,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.hlen(keys.attempts)).toBe(0);
     })), timeout);
 
-    needsDirectRedis('a CutProxy between the worker and Redis')('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       const w = spawnWorker(target, baseEnv(c, queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BLOCK_S: '3', GRIDCORE_IDLE_EXIT_S: '4' }));
       await w.waitForStdout(/^gridcore-worker /);
