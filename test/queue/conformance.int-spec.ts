@@ -2,7 +2,9 @@
  * One suite, both SDKs: every case runs against the TypeScript and the Python worker as real
  * processes on a real redis-server, with a random queue per test; then again against each SDK
  * installed from its packed artefact (the npm tarball, the wheel) into a clean local image, the
- * worker in a container with host networking and nothing of this checkout.
+ * worker in a container with host networking and nothing of this checkout. And again through the
+ * data gateway (issue 17.7): a gateway of its own per case in front of the case's redis-server, the
+ * worker given only a container's gateway URL, every case whose worker does not itself need Redis.
  *
  * The cases run concurrently (`it.concurrent`, as many at once as jest's maxConcurrency): most of
  * a case is waiting (a lease to lapse, a worker's idle exit, a slow handler), so one after another
@@ -18,6 +20,7 @@ import { removeContainersByLabel } from '../support/docker';
 import { startRedis, RunningRedis } from '../support/redis-server';
 import { createScopedUser, ScopedUser } from '../support/scoped-redis-user';
 import { waitFor } from '../support/ports';
+import { CaseGateway } from './helpers/case-gateway';
 import { CutProxy } from './helpers/cut-proxy';
 import { pushItems, randomQueue, range } from './helpers/queue-test';
 import { ensureInstalledSdkImages, inspectInstalledSdk, INSTALLED_SDK_IMAGES } from './helpers/installed-sdks';
@@ -75,19 +78,29 @@ interface Case {
   scoped: ScopedUser | null;
   /** Ports that reach this case's server: its own and its proxy's. */
   portsToServer: Set<number>;
+  /**
+   * Set for a target through the data gateway (issue 17.7): a gateway in front of this server,
+   * and the worker's URLs to the server point at it with a container's credentials instead.
+   */
+  gateway: CaseGateway | null;
 }
 
 /** Runs `body` on a fresh {@link Case} and stops what it started, however the case ends. */
-async function withCase(stem: string, credentials: 'operator' | 'scoped', body: (c: Case) => Promise<void>): Promise<void> {
+async function withCase(stem: string, credentials: 'operator' | 'scoped', body: (c: Case) => Promise<void>, options: { gateway?: boolean } = {}): Promise<void> {
   const server = await startRedis();
   const redis = new Redis(server.url);
   const queue = randomQueue(stem);
   const output = `${queue}:out`;
-  const c: Case = { server, redis, admin: new QueueAdmin(redis), queue, output, keys: new QueueKeys(queue), scoped: null, portsToServer: new Set([server.port]) };
+  const c: Case = { server, redis, admin: new QueueAdmin(redis), queue, output, keys: new QueueKeys(queue), scoped: null, portsToServer: new Set([server.port]), gateway: null };
   try {
     if (credentials === 'scoped') c.scoped = await createScopedUser(redis, `conf-${queue}`, queue, output, { select: true }); // some cases use db 2
+    if (options.gateway) {
+      c.gateway = await CaseGateway.start(server.url, queue, output);
+      c.admin = c.gateway.taskAdmin(redis);
+    }
     await body(c);
   } finally {
+    await c.gateway?.close();
     redis.disconnect();
     await server.stop();
     rmSync(server.dir, { recursive: true, force: true });
@@ -107,11 +120,12 @@ async function withProxy(c: Case, body: (proxy: CutProxy) => Promise<void>): Pro
   }
 }
 
-function asWorker(c: Case, url: string): string {
-  if (!c.scoped) return url;
+function asWorker(c: Case, url: string, instance: string): string {
+  if (!c.scoped && !c.gateway) return url;
   const u = new URL(url);
   if (u.username || u.password || !c.portsToServer.has(Number(u.port))) return url;
-  return c.scoped.urlFor(url);
+  if (c.gateway) return u.pathname.length > 1 ? url : c.gateway.containerUrl(instance);
+  return c.scoped!.urlFor(url);
 }
 
 /** Runs a Python snippet without blocking the cases running beside it (spawnSync would). */
@@ -121,7 +135,8 @@ function runPython(code: string): Promise<{ stdout: string; stderr: string }> {
 
 function baseEnv(c: Case, queue: string, output: string, url = c.server.url, extra: Record<string, string> = {}): Record<string, string> {
   const env = baseEnvAsOperator(queue, output, url, extra);
-  return { ...env, INPUT_REDIS_URL: asWorker(c, env.INPUT_REDIS_URL), OUTPUT_REDIS_URL: asWorker(c, env.OUTPUT_REDIS_URL) };
+  const worker = (u: string) => asWorker(c, u, env.INSTANCE_ID);
+  return { ...env, INPUT_REDIS_URL: worker(env.INPUT_REDIS_URL), OUTPUT_REDIS_URL: worker(env.OUTPUT_REDIS_URL) };
 }
 
 function baseEnvAsOperator(queue: string, output: string, url: string, extra: Record<string, string>): Record<string, string> {
@@ -158,14 +173,17 @@ const INSTALLED = {
 };
 
 // The installed packages run the cases as the operator's user only: their code is the same as the
-// sources', which run them with a scoped user too.
-const TARGETS: (WorkerTarget & { label: string; credentials: 'operator' | 'scoped' })[] = [
+// sources', which run them with a scoped user too. Through the gateway (issue 17.7) the sources run
+// every case whose worker does not need Redis itself (see needsDirectRedis).
+const TARGETS: (WorkerTarget & { label: string; credentials: 'operator' | 'scoped'; gateway?: boolean })[] = [
   { label: 'ts SDK, operator Redis user', sdk: 'ts', credentials: 'operator' },
   { label: 'py SDK, operator Redis user', sdk: 'py', credentials: 'operator' },
   { label: 'ts SDK, scoped Redis user', sdk: 'ts', credentials: 'scoped' },
   { label: 'py SDK, scoped Redis user', sdk: 'py', credentials: 'scoped' },
   { label: 'ts SDK installed from its npm tarball', sdk: 'ts', image: INSTALLED_SDK_IMAGES.ts, credentials: 'operator' },
   { label: 'py SDK installed from its wheel', sdk: 'py', image: INSTALLED_SDK_IMAGES.py, credentials: 'operator' },
+  { label: 'ts SDK through the data gateway', sdk: 'ts', credentials: 'operator', gateway: true },
+  { label: 'py SDK through the data gateway', sdk: 'py', credentials: 'operator', gateway: true },
 ];
 
 describe.each(TARGETS)('worker conformance: $label', (target) => {
@@ -174,8 +192,14 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
   /** A case of this target: the images first when it runs an installed package, then a fresh {@link Case}. */
   const onCase = (body: (c: Case) => Promise<void>) => async () => {
     if (target.image) await installedImages;
-    await withCase(sdk, credentials, body);
+    await withCase(sdk, credentials, body, { gateway: target.gateway });
   };
+  /**
+   * A case whose worker must reach Redis itself (a proxy between them, its own connection, another
+   * db or server): skipped through the gateway, the reason in its name.
+   */
+  const needsDirectRedis = (reason: string) => (name: string, fn: () => Promise<void>, t?: number): void =>
+    target.gateway ? it.concurrent.skip(`${name} [not through the gateway: ${reason}]`, fn, t) : it.concurrent(name, fn, t);
   if (target.image) {
     it.concurrent('runs the installed package: its own scripts, ioredis/redis-py its only dependency', async () => {
       await installedImages;
@@ -199,7 +223,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     expect(await redis.keys(`${keys.batchPrefix}*`)).toEqual([]);
   }), timeout);
 
-  it.concurrent('a lease lost while the handler runs (the batch requeued): logged, its results never pushed, each item once', onCase(async (c) => {
+  needsDirectRedis('its output on db 2, a SELECT the worker makes (the gateway serves db 0 only)')('a lease lost while the handler runs (the batch requeued): logged, its results never pushed, each item once', onCase(async (c) => {
     const { server, redis, admin, queue, output, keys } = c;
     // At-least-once pushes before it acks, so an ack of a lost batch would double its results.
     await admin.writeConfig(queue, { leaseS: 3, batchTimeoutS: 60, maxAttempts: 3 });
@@ -219,7 +243,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
     db2.disconnect();
   }), timeout);
 
-  it.concurrent('at-least-once, SIGTERM while the output list is unreachable: the unpushed batch is handed back, not acked', onCase(async (c) => {
+  needsDirectRedis('its output on a second redis-server the worker itself connects to and loses')('at-least-once, SIGTERM while the output list is unreachable: the unpushed batch is handed back, not acked', onCase(async (c) => {
     const { server, redis, admin, queue, output } = c;
     // An ack by count says "results pushed"; sent after a push that never landed it loses them.
     const outServer = await startRedis();
@@ -442,7 +466,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.llen(keys.dead)).toBe(0);
     }));
 
-    it.concurrent('an error the SDK does not know: logged with its message, exit 1, its batch requeued with an attempt and the cause', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('an error the SDK does not know: logged with its message, exit 1, its batch requeued with an attempt and the cause', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       const items = range(1, 60);
       await pushItems(redis, queue, items);
@@ -479,7 +503,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
   }), timeout);
 
   describe('lost replies (a cut connection)', () => {
-    it.concurrent('a take whose reply is lost (it acked and took): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('a take whose reply is lost (it acked and took): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       const items = range(1, 200);
       await pushItems(redis, queue, items);
@@ -495,7 +519,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.llen(keys.retry)).toBe(0);
     })), timeout);
 
-    it.concurrent('batch 1, a take-group reply lost (it acked a group and took the next) with another take in flight behind it: nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('batch 1, a take-group reply lost (it acked a group and took the next) with another take in flight behind it: nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       // 1 ms a batch: groups of about 5 batches per take (GroupPace), so the lost reply carried several.
       const items = range(1, 600);
@@ -512,7 +536,7 @@ describe.each(TARGETS)('worker conformance: $label', (target) => {
       expect(await redis.hlen(keys.attempts)).toBe(0);
     })), timeout);
 
-    it.concurrent('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
+    needsDirectRedis("a CutProxy cuts the worker's own Redis connection")('a BLMOVE whose reply is lost (it moved the item): nothing lost or doubled', onCase((c) => withProxy(c, async (proxy) => {
       const { redis, queue, output, keys } = c;
       const w = spawnWorker(target, baseEnv(c, queue, output, `redis://127.0.0.1:${proxy.port}`, { GRIDCORE_BLOCK_S: '3', GRIDCORE_IDLE_EXIT_S: '4' }));
       await w.waitForStdout(/^gridcore-worker /);
