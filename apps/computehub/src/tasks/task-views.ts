@@ -25,6 +25,7 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string, gatew
     memory_mb: dto.memory_mb ?? null,
     gpus: dto.gpus ?? TASK_DEFAULTS.gpus,
     max_containers_per_node: dto.max_containers_per_node ?? null,
+    priority: dto.priority ?? 0,
     max_attempts: dto.max_attempts ?? TASK_DEFAULTS.max_attempts,
     batch_timeout_s: dto.batch_timeout_s ?? TASK_DEFAULTS.batch_timeout_s,
     ...(dto.writable_rootfs ? { writable_rootfs: true as const } : {}),
@@ -48,6 +49,7 @@ export function publicTask(record: TaskRecord, progress: TaskProgressDto | null 
   const { final_progress: finalProgress, queue_config_at: _internal, usage: _usage, ...shown } = record;
   return maskRedisUrlsDeep({
     ...shown,
+    priority: priorityOf(record),
     data_loss: record.data_loss ?? null,
     redis_tls_ca: record.redis_tls_ca ?? null,
     data_plane: dataPlaneOf(record),
@@ -95,4 +97,9 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
 /** The record's data plane; records of hubs before the gateway are direct. */
 export function dataPlaneOf(record: Pick<TaskRecord, 'data_plane'>): DataPlane {
   return record.data_plane ?? 'direct';
+}
+
+/** The record's priority; records of hubs before priorities have 0. */
+export function priorityOf(record: Pick<TaskRecord, 'priority'>): number {
+  return record.priority ?? 0;
 }

@@ -63,6 +63,7 @@ export class TaskRecordDto extends TaskRunSpecDto {
   @ApiProperty({ enum: ['pending', 'running', 'completed'] }) status: TaskStatus;
   @ApiPropertyOptional({ nullable: true, type: String }) image: string | null;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) images: Record<string, string>;
+  @ApiProperty({ description: 'Higher runs first among pending tasks; 0 unless set' }) priority: number;
   @ApiPropertyOptional({ nullable: true, type: Boolean }) auto_finish: boolean | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) auto_finish_grace_s: number | null;
   @ApiProperty() created_at: string;
