@@ -7,6 +7,7 @@ import type {
   TaskLeftDto,
   TaskProgressDto,
   TaskScopedUsersDto,
+  TaskConstraints,
   TaskStatus,
 } from '@gridcore/contracts';
 
@@ -27,6 +28,8 @@ export interface TaskRecord {
   cpus: number;
   memory_mb: number | null;
   gpus: number;
+  /** Where it may run (issue 21.2); absent: anywhere its image and GPUs allow. */
+  constraints?: TaskConstraints | null;
   max_containers_per_node: number | null;
   /** Higher starts first among pending tasks (absent on records of older hubs: 0). */
   priority?: number;

@@ -1,4 +1,4 @@
-import { DataPlane, TaskConfigDto, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
+import { DataPlane, TaskConfigDto, TaskConstraints, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
 import { maskRedisUrl, maskRedisUrlsDeep } from '../redaction/redis-urls';
 import type { TaskRecord } from './task-record';
 
@@ -24,6 +24,8 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string, gatew
     cpus: dto.cpus ?? TASK_DEFAULTS.cpus,
     memory_mb: dto.memory_mb ?? null,
     gpus: dto.gpus ?? TASK_DEFAULTS.gpus,
+    // A plain copy: the validated body is a class instance.
+    ...(dto.constraints ? { constraints: JSON.parse(JSON.stringify(dto.constraints)) as TaskConstraints } : {}),
     max_containers_per_node: dto.max_containers_per_node ?? null,
     priority: dto.priority ?? 0,
     max_attempts: dto.max_attempts ?? TASK_DEFAULTS.max_attempts,
@@ -50,6 +52,7 @@ export function publicTask(record: TaskRecord, progress: TaskProgressDto | null 
   return maskRedisUrlsDeep({
     ...shown,
     priority: priorityOf(record),
+    constraints: record.constraints ?? null,
     data_loss: record.data_loss ?? null,
     redis_tls_ca: record.redis_tls_ca ?? null,
     data_plane: dataPlaneOf(record),
@@ -90,6 +93,7 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
     batch_timeout_s: record.batch_timeout_s,
     // Absent unless set, so a task that did not ask carries the original's TaskConfig unchanged.
     ...(record.writable_rootfs ? { writable_rootfs: true as const } : {}),
+    ...(record.constraints ? { constraints: record.constraints } : {}),
     revision,
   };
 }

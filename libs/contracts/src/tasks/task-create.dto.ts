@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { TaskConstraintsDto } from './task-constraints';
 import { TASK_NAME_PATTERN } from '../names';
 import { TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from './task-order.dto';
 import { IsPemCertificates, IsRedisUrl, IsStringMap } from '../validators';
@@ -103,6 +105,13 @@ export class TaskCreateDto {
   @Min(0)
   @Max(64)
   gpus?: number;
+
+  @ApiPropertyOptional({ type: TaskConstraintsDto, description: 'Where it may run: node labels, least memory and CPUs, platforms' })
+  @IsOptional()
+  @IsObject({ message: 'constraints must be an object' })
+  @ValidateNested()
+  @Type(() => TaskConstraintsDto)
+  constraints?: TaskConstraintsDto;
 
   @ApiPropertyOptional({ description: 'Upper bound on containers per node' })
   @IsOptional()
