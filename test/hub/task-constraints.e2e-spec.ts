@@ -90,4 +90,28 @@ describe('task placement constraints (issue 21.2)', () => {
     expect(config.body).not.toHaveProperty('constraints');
     expect(await nodeReason('us-small')).toBeNull();
   });
+
+  it('shows for each pending task how many online nodes could run it, and /metrics the nodes running each task (issue 21.6)', async () => {
+    // c-plain runs; these wait behind it.
+    await register('v-eu', { labels: { region: 'eu' } }).expect(201);
+    await register('v-none', { min_cpus: 64 }).expect(201);
+    const list = (await request(hub.url).get('/api/tasks').set(viewer).expect(200)).body;
+    const byName = (name: string) => list.tasks.find((t: { name: string; status: string }) => t.name === name && t.status !== 'completed');
+    expect(list.pending).toEqual(['v-eu', 'v-none']);
+    expect(byName('v-eu').runnable).toMatchObject({ runnable: true, nodes_running: 1, refusing_count: 1, summary: '1 online node can run task v-eu; 1 refuse it (h-us-small: constraints_not_met)' });
+    expect(byName('v-none').runnable).toMatchObject({ runnable: false, nodes_running: 0, refusing_count: 2 });
+    expect(byName('v-none').runnable.nodes_refusing.map((r: { detail: string }) => r.detail)).toEqual([
+      'task v-none constraints not met: needs 64 CPUs, has 8',
+      'task v-none constraints not met: needs 64 CPUs, has 2',
+    ]);
+    expect((await request(hub.url).get('/api/tasks/v-eu').set(viewer)).body.runnable.nodes_running).toBe(1);
+
+    await request(hub.url).post('/gridnode/heartbeat').set(legacy).send({ node_id: 'eu-big', status: 'Running', active_containers: 2, task_name: 'c-plain' }).expect(200);
+    await request(hub.url).post('/gridnode/heartbeat').set(legacy).send({ node_id: 'us-small', status: 'Running', active_containers: 1, task_name: 'c-plain' }).expect(200);
+    const metrics = (await request(hub.url).get('/metrics').set(viewer).expect(200)).text;
+    expect(metrics).toMatch(/^# TYPE gridcore_task_nodes gauge$/m);
+    expect(metrics).toMatch(/^gridcore_task_nodes\{task="c-plain"\} 2$/m);
+    await request(hub.url).post('/gridnode/heartbeat').set(legacy).send({ node_id: 'us-small', status: 'Idle', active_containers: 0 }).expect(200);
+    expect((await request(hub.url).get('/metrics').set(viewer).expect(200)).text).toMatch(/^gridcore_task_nodes\{task="c-plain"\} 1$/m);
+  });
 });

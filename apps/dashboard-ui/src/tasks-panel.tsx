@@ -104,6 +104,14 @@ function pendingInOrder(state: DashboardState): TaskRecordDto[] {
   return list.pending.map((name) => byName.get(name)).filter((t): t is TaskRecordDto => !!t);
 }
 
+/** How many online nodes could run a pending task (the hub's judgement), and why not when none. */
+function PendingFit(props: { task: TaskRecordDto }) {
+  const r = props.task.runnable;
+  if (!r) return null;
+  if (r.runnable) return <span class="muted small" data-testid="pending-fit"> · {r.nodes_running} online node{r.nodes_running === 1 ? '' : 's'} could run it</span>;
+  return <span class="warning small" data-testid="pending-fit" title={r.summary}> · {r.summary}</span>;
+}
+
 function PendingMoves(props: { task: string; above?: string; below?: string; actions: Actions }) {
   const { task, above, below, actions } = props;
   return (
@@ -141,6 +149,7 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
             <li key={t.id} data-testid="pending-task">
               <strong>{t.name}</strong> <span class="muted">{imageOf(t)}</span>
               {t.priority ? <span class="muted small"> · priority {t.priority}</span> : null}
+              <PendingFit task={t} />
               {props.admin && pending.length > 1 && <PendingMoves task={t.name} above={pending[i - 1]?.name} below={pending[i + 1]?.name} actions={props.actions} />}
               <ExistingNotice task={t} />
             </li>

@@ -80,7 +80,13 @@ export class TaskRecordDto extends TaskRunSpecDto {
       'Set when the task\'s Redis lost its queue (restart without persistence, FLUSHALL, failover to an empty replica): auto-finish is suspended until POST /api/tasks/:name/acknowledge-data-loss',
   })
   data_loss: TaskDataLossDto | null;
-  @ApiPropertyOptional({ type: TaskRunnabilityDto, nullable: true, description: 'For the running task: can any online node run it, and why not' })
+  @ApiPropertyOptional({
+    type: TaskRunnabilityDto,
+    nullable: true,
+    description:
+      'For the running task: can any online node run it, and why not. For a pending task: how many online nodes could run it as the hub sees them ' +
+      '(an image for their platform, enough GPUs, its constraints met), and why the others could not; null for a completed task',
+  })
   runnable?: TaskRunnabilityDto | null;
   @ApiPropertyOptional({
     type: TaskExistingDto,
