@@ -54,4 +54,13 @@ describe('gridctl task priority and move', () => {
     }
     expect(await pending()).toEqual(before);
   });
+
+  it('nodes shows the task each node runs in a TASK column (issue 21.6)', async () => {
+    const legacy = bearer(TOKENS.legacy);
+    await request(hub.url).post('/gridnode/register').set(legacy).send({ node_id: 'g-node', hostname: 'g-host', architecture: 'x86_64', cpu_count: 2 }).expect(200);
+    await request(hub.url).post('/gridnode/heartbeat').set(legacy).send({ node_id: 'g-node', status: 'Running', active_containers: 1, task_name: 'g-run' }).expect(200);
+    const out = (await cli.ok(['nodes'])).stdout;
+    expect(out).toMatch(/^ID\s+HOST\s+STATUS\s+RUNTIME\s+TASK\s+CONTAINERS\s/);
+    expect(out).toMatch(/^g-node\s+g-host\s+Online\s+Running\s+g-run\s+1\s/m);
+  });
 });
