@@ -32,6 +32,8 @@ describe('dashboard: reordering pending tasks', () => {
     const row = (name: string) => page.getByTestId('pending-task').filter({ hasText: name });
     expect(await row('d-c').getByTestId('move-up').isDisabled()).toBe(true);
     expect(await row('d-b').getByTestId('move-down').isDisabled()).toBe(true);
+    // Issue 21.6: with no node online, each pending task says so.
+    await expect(row('d-a').getByTestId('pending-fit').textContent()).resolves.toContain('no node is online to run task d-a');
 
     await row('d-b').getByTestId('move-up').click();
     await waitFor(async () => (await shown(page)).join() === 'd-c,d-b,d-a', 10_000, 'd-b moved up');
@@ -44,6 +46,11 @@ describe('dashboard: reordering pending tasks', () => {
     // An order changed elsewhere reaches the page through the event stream.
     await hubCall(hub.url, 'PATCH', '/api/tasks/d-a', TOKENS.admin, { priority: 10 });
     await waitFor(async () => (await shown(page)).join() === 'd-a,d-b,d-c', 10_000, 'the PATCH shown');
+    // A node registers: the pending tasks it could run say so.
+    await hubCall(hub.url, 'POST', '/gridnode/register', TOKENS.legacy, { node_id: 'd-node', hostname: 'd-host', architecture: 'x86_64', cpu_count: 2, platform: 'linux/amd64' });
+    await hubCall(hub.url, 'POST', '/gridnode/heartbeat', TOKENS.legacy, { node_id: 'd-node', status: 'Idle', active_containers: 0 });
+    await page.reload();
+    await waitFor(async () => ((await row('d-a').getByTestId('pending-fit').textContent()) ?? '').includes('1 online node could run it'), 10_000, 'the fit shown');
     expect(pageErrors).toEqual([]);
   });
 
