@@ -122,7 +122,7 @@ describe('gridctl workflow on a real grid', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: grid.nodeId, status: 'Online', processed: expect.any(Number) });
     const table = (await cli.ok(['nodes'])).stdout;
-    expect(table).toMatch(/^ID\s+HOST\s+STATUS\s+RUNTIME\s+CONTAINERS\s+CPU\s+GPU\s+PROCESSED\s+NOT RUNNING\n/);
+    expect(table).toMatch(/^ID\s+HOST\s+STATUS\s+RUNTIME\s+TASK\s+CONTAINERS\s+CPU\s+GPU\s+PROCESSED\s+NOT RUNNING\n/);
     expect(table).toContain(grid.nodeId);
   });
 

@@ -25,6 +25,8 @@ describe('Swagger (OpenAPI at /docs-json, UI at /docs)', () => {
     ['post', '/api/tasks/finish'],
     ['post', '/api/tasks/next'],
     ['post', '/api/tasks/{name}/finish'],
+    ['patch', '/api/tasks/{name}'],
+    ['post', '/api/tasks/{name}/move'],
     ['post', '/api/tasks/{name}/acknowledge-data-loss'],
     ['post', '/api/tasks/{name}/dead/requeue'],
     ['get', '/api/nodes'],

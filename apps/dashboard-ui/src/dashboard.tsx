@@ -28,6 +28,8 @@ export interface Actions {
   /** Revokes a node for good: its credential stops working and its batches go back. */
   revokeNode(id: string): Promise<void>;
   requeueDead(task: string): Promise<void>;
+  /** Moves a pending task one place up (before the one above it) or down (after the one below). */
+  movePending(task: string, target: { before: string } | { after: string }): Promise<void>;
   /** Saves the task's report as a CSV file. */
   downloadReport(task: string): Promise<void>;
   /** Moves only one failure group's dead items back (issue 19.2). */
@@ -138,6 +140,15 @@ export function Dashboard(props: { token: string; admin: boolean; onSignOut: () 
       run(async () => {
         const r = await api.post<{ node_id: string; items_handed_back: number }>(`/api/nodes/${encodeURIComponent(id)}/revoke`);
         return `Revoked ${r.node_id} (${r.items_handed_back} items handed back)`;
+      }),
+    movePending: (task, target) =>
+      run(async () => {
+        try {
+          const r = await api.post<{ pending: string[] }>(`/api/tasks/${encodeURIComponent(task)}/move`, target);
+          return `Moved ${task}: ${r.pending.join(', ')}`;
+        } finally {
+          await refreshTasks().catch(() => undefined);
+        }
       }),
     requeueDead: (task) =>
       run(async () => {

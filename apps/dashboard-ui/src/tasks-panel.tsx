@@ -97,11 +97,40 @@ function Running(props: { task: TaskRecordDto; progress: TaskProgressDto | null;
   );
 }
 
+/** Pending records in the hub's start order (its `pending` names: priority, then registration or as moved). */
+function pendingInOrder(state: DashboardState): TaskRecordDto[] {
+  const list = state.tasks!;
+  const byName = new Map(list.tasks.filter((t) => t.status === 'pending').map((t) => [t.name, t]));
+  return list.pending.map((name) => byName.get(name)).filter((t): t is TaskRecordDto => !!t);
+}
+
+/** How many online nodes could run a pending task (the hub's judgement), and why not when none. */
+function PendingFit(props: { task: TaskRecordDto }) {
+  const r = props.task.runnable;
+  if (!r) return null;
+  if (r.runnable) return <span class="muted small" data-testid="pending-fit"> · {r.nodes_running} online node{r.nodes_running === 1 ? '' : 's'} could run it</span>;
+  return <span class="warning small" data-testid="pending-fit" title={r.summary}> · {r.summary}</span>;
+}
+
+function PendingMoves(props: { task: string; above?: string; below?: string; actions: Actions }) {
+  const { task, above, below, actions } = props;
+  return (
+    <span class="actions">
+      <button type="button" class="small" data-testid="move-up" disabled={!above} title="Start it before the task above" onClick={() => above && void actions.movePending(task, { before: above })}>
+        ↑
+      </button>
+      <button type="button" class="small" data-testid="move-down" disabled={!below} title="Start it after the task below" onClick={() => below && void actions.movePending(task, { after: below })}>
+        ↓
+      </button>
+    </span>
+  );
+}
+
 export function TasksPanel(props: { state: DashboardState; admin: boolean; actions: Actions }) {
   const { state } = props;
   if (!state.tasks) return <section class="card"><h2>Tasks</h2><p class="muted">Loading…</p></section>;
   const running = currentTask(state);
-  const pending = state.tasks.tasks.filter((t) => t.status === 'pending');
+  const pending = pendingInOrder(state);
   const completed = state.tasks.tasks.filter((t) => t.status === 'completed');
   return (
     <section class="card" data-testid="tasks">
@@ -116,9 +145,12 @@ export function TasksPanel(props: { state: DashboardState; admin: boolean; actio
       </h3>
       {pending.length === 0 ? null : (
         <ol class="pending" data-testid="pending">
-          {pending.map((t) => (
-            <li key={t.id}>
+          {pending.map((t, i) => (
+            <li key={t.id} data-testid="pending-task">
               <strong>{t.name}</strong> <span class="muted">{imageOf(t)}</span>
+              {t.priority ? <span class="muted small"> · priority {t.priority}</span> : null}
+              <PendingFit task={t} />
+              {props.admin && pending.length > 1 && <PendingMoves task={t.name} above={pending[i - 1]?.name} below={pending[i + 1]?.name} actions={props.actions} />}
               <ExistingNotice task={t} />
             </li>
           ))}

@@ -48,7 +48,7 @@ export class AgentModule {
         { provide: HubClient, useFactory: (c: NodeConfig) => new HubClient(c.serverUrl, c.token, undefined, c.hubCa ?? null), inject: [NodeConfig] },
         TaskStream,
         StopSignal,
-        HostPlatform,
+        { provide: HostPlatform, useFactory: (c: NodeConfig) => new HostPlatform(c.reportedFacts), inject: [NodeConfig] },
         { provide: GpuInventory, useFactory: () => new GpuInventory() },
         { provide: NodeIdentity, useFactory: (c: NodeConfig) => new NodeIdentity(c.stateDir, c.nodeId), inject: [NodeConfig] },
         { provide: EngineMonitor, useFactory: (r: ContainerRuntime) => new EngineMonitor(r), inject: [ContainerRuntime] },
@@ -106,7 +106,7 @@ export class AgentModule {
         {
           provide: NodeSession,
           useFactory: (c: NodeConfig, id: NodeIdentity, hub: HubClient, stream: TaskStream, work: WorkReport, stop: StopSignal, gpus: GpuInventory, host: HostPlatform, owner: OwnerWatch, scale: ParallelismRequest) =>
-            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name, owner, scale),
+            new NodeSession(c, id, hub, stream, work, stop, gpus, host.name, owner, scale, host),
           inject: [NodeConfig, NodeIdentity, HubClient, TaskStream, WorkReport, StopSignal, GpuInventory, HostPlatform, OwnerWatch, ParallelismRequest],
         },
         {

@@ -8,6 +8,8 @@ export const HUB_EVENT_TYPES = [
   'task.started',
   'task.finished',
   'task.removed',
+  /** A pending task's priority or place changed; data: its record. Re-read `GET /api/tasks` for the order. */
+  'task.reordered',
   /** The running task's Redis lost its queue's keys; data: the task record (with `data_loss`). */
   'task.data_lost',
   /** An operator acknowledged it; auto-finish resumes. Data: the task record. */
@@ -54,6 +56,7 @@ export interface HubEventPayloads {
   'task.started': TaskTransitionEventData;
   'task.finished': TaskTransitionEventData;
   'task.removed': TaskRecordDto;
+  'task.reordered': TaskRecordDto;
   'task.data_lost': TaskRecordDto;
   'task.data_loss_acknowledged': TaskRecordDto;
   'task.node_credentials': TaskRecordDto;

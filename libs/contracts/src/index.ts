@@ -7,6 +7,8 @@ export * from './tasks/task-create.dto';
 export * from './tasks/task-config.dto';
 export * from './tasks/task-record.dto';
 export * from './tasks/finish-request.dto';
+export * from './tasks/task-order.dto';
+export * from './tasks/task-constraints';
 export * from './tasks/failures.dto';
 export * from './tasks/task-runnability.dto';
 export * from './tasks/progress-history.dto';

@@ -12,6 +12,8 @@ import type {
   NodeRecordDto,
   TaskCreateDto,
   TaskListDto,
+  TaskMoveDto,
+  TaskOrderResultDto,
   TaskRecordDto,
   WhoamiDto,
 } from '@gridcore/contracts';
@@ -65,6 +67,16 @@ export class HubClient {
 
   removeTask(name: string): Promise<unknown> {
     return this.request('DELETE', `/api/tasks/${encodeURIComponent(name)}`);
+  }
+
+  /** Sets a task's priority (higher starts first among pending tasks). */
+  setPriority(name: string, priority: number): Promise<TaskOrderResultDto> {
+    return this.request('PATCH', `/api/tasks/${encodeURIComponent(name)}`, { priority });
+  }
+
+  /** Places a pending task just before or after another pending one. */
+  moveTask(name: string, target: TaskMoveDto): Promise<TaskOrderResultDto> {
+    return this.request('POST', `/api/tasks/${encodeURIComponent(name)}/move`, target);
   }
 
   /** Completes `name` only if it is the running task (the hub answers 409 otherwise). */

@@ -77,6 +77,17 @@ export class HubMetrics implements OnModuleInit, OnModuleDestroy {
       },
     });
     new Gauge({
+      name: 'gridcore_task_nodes',
+      help: 'Online nodes running at least one container of a task, by task (as their last heartbeat says)',
+      labelNames: ['task'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const running = [...self.nodes.records()].filter((n) => n.online && n.task_name && n.active_containers > 0);
+        for (const [task, n] of countBy<NodeRecord, string>(running, (n) => n.task_name!, [])) this.set({ task }, n);
+      },
+    });
+    new Gauge({
       name: 'gridcore_containers_running',
       help: 'Worker containers running on online nodes (sum of their last active_containers)',
       registers: [this.registry],

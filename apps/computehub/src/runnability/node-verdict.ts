@@ -1,4 +1,4 @@
-import type { NotRunningDto } from '@gridcore/contracts';
+import { constraintDetail, NotRunningDto, TaskConstraints, unmetConstraints } from '@gridcore/contracts';
 
 /** What the hub knows of the running task that decides whether a node can run it. */
 export interface RunnableTask {
@@ -7,6 +7,8 @@ export interface RunnableTask {
   image: string | null;
   images: Record<string, string>;
   gpus: number;
+  /** Where it may run (issue 21.2), or null/absent: anywhere. */
+  constraints?: TaskConstraints | null;
   /** Why volunteer nodes get no task of this run (the hub cannot create their Redis users), or null. */
   volunteersBlocked?: string | null;
 }
@@ -15,6 +17,10 @@ export interface RunnableTask {
 export interface NodeFactsForTask {
   platform: string;
   gpuCount: number;
+  /** What it reported at registration, matched against the task's constraints (absent: none, unknown). */
+  labels?: Readonly<Record<string, string>>;
+  memoryMb?: number | null;
+  cpus?: number | null;
   /** Whether it called as a volunteer (not with the legacy shared token). */
   volunteer?: boolean;
   /** The node's own report, for whichever task it last saw. */
@@ -23,9 +29,13 @@ export interface NodeFactsForTask {
 
 /**
  * Why the hub can tell, without asking the node, that it cannot run `task`: no image for its
- * platform (the node is then simply offered no task, SPEC §2.7) or too few GPUs. Null when it can.
+ * platform (the node is then simply offered no task, SPEC §2.7), too few GPUs, or the task's
+ * constraints unmet by what the node reported. Null when it can.
  */
-export function hubDerivedReason(task: RunnableTask, node: Pick<NodeFactsForTask, 'platform' | 'gpuCount' | 'volunteer'>): NotRunningDto | null {
+export function hubDerivedReason(
+  task: RunnableTask,
+  node: Pick<NodeFactsForTask, 'platform' | 'gpuCount' | 'volunteer' | 'labels' | 'memoryMb' | 'cpus'>,
+): NotRunningDto | null {
   if (!task.image && !task.images[node.platform]) {
     const has = Object.keys(task.images);
     return {
@@ -41,6 +51,8 @@ export function hubDerivedReason(task: RunnableTask, node: Pick<NodeFactsForTask
       detail: `task ${task.name} needs ${task.gpus} GPU${task.gpus === 1 ? '' : 's'} per container and the node has ${node.gpuCount}`,
     };
   }
+  const unmet = unmetConstraints(task.constraints, { platform: node.platform, labels: node.labels ?? {}, memoryMb: node.memoryMb ?? null, cpus: node.cpus ?? null });
+  if (unmet.length) return { task: task.name, reason: 'constraints_not_met', detail: constraintDetail(task.name, unmet) };
   if (node.volunteer && task.volunteersBlocked) {
     return { task: task.name, reason: 'redis_users_unavailable', detail: task.volunteersBlocked.slice(0, 256) };
   }

@@ -60,7 +60,7 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
   private rebuild(): void {
     const current = this.tasks.current();
     this.task = current
-      ? { id: current.id, name: current.name, image: current.image, images: current.images, gpus: current.gpus, volunteersBlocked: this.scopedUsers.blockedReason(current.id) }
+      ? { id: current.id, name: current.name, image: current.image, images: current.images, gpus: current.gpus, constraints: current.constraints ?? null, volunteersBlocked: this.scopedUsers.blockedReason(current.id) }
       : null;
     this.tally = this.task ? new RunnabilityTally(this.task.name) : null;
     this.announcedUnrunnable = null;
@@ -78,7 +78,15 @@ export class RunnabilityTracker implements OnApplicationBootstrap, OnModuleDestr
   /** Judges one node against the current task; answers whether the tally changed. */
   private judge(id: string, node: NodeRecord | undefined): boolean {
     if (!node) return this.tally?.set(id, '', false, null) ?? false;
-    const facts = { platform: node.platform, gpuCount: node.gpus.length, volunteer: this.scopedUsers.isVolunteer(id), reported: node.not_running ?? null };
+    const facts = {
+      platform: node.platform,
+      gpuCount: node.gpus.length,
+      labels: node.labels,
+      memoryMb: node.memory_total_mb,
+      cpus: node.cpu_count,
+      volunteer: this.scopedUsers.isVolunteer(id),
+      reported: node.not_running ?? null,
+    };
     const changed = this.task && this.tally ? this.tally.set(id, node.hostname, node.online, nodeVerdict(this.task, facts)) : false;
     // After the tally: the node.updated this may publish comes back here and must find it settled.
     this.nodes.setDerivedReason(id, this.task && node.online ? hubDerivedReason(this.task, facts) : null);

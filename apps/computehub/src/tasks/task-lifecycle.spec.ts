@@ -85,4 +85,37 @@ describe('TaskLifecycle', () => {
     expect(() => lc.next('t', { name: 'fc' })).toThrow(ConflictError);
     expect(lc.completed().map((t) => t.completed_by)).toEqual(['finish', 'next', 'finish']);
   });
+
+  describe('order of pending tasks', () => {
+    const names = (lc: TaskLifecycle) => lc.pending().map((t) => t.name);
+    const withPriority = (name: string, priority: number) => ({ ...task(name), priority });
+
+    it('puts higher priority first, equal priorities in registration order, records without one at 0', () => {
+      const lc = fresh();
+      lc.register(task('run'));
+      const legacy = task('legacy');
+      delete legacy.priority;
+      lc.register(legacy);
+      lc.register(withPriority('neg', -1));
+      lc.register(withPriority('hi', 3));
+      lc.register(withPriority('hi2', 3));
+      expect(names(lc)).toEqual(['hi', 'hi2', 'legacy', 'neg']);
+      expect(lc.finish('t', 'finish').started?.name).toBe('hi');
+    });
+
+    it('moves before and after, taking the neighbour\'s priority; never changes the revision', () => {
+      const lc = fresh();
+      ['run', 'a', 'b', 'c'].forEach((n) => lc.register(task(n)));
+      lc.setPriority('a', 4);
+      expect(names(lc)).toEqual(['a', 'b', 'c']);
+      expect(lc.move('c', { before: 'a' }).priority).toBe(4);
+      expect(names(lc)).toEqual(['c', 'a', 'b']);
+      lc.move('c', { after: 'b' });
+      expect(names(lc)).toEqual(['a', 'b', 'c']);
+      expect(lc.state.revision).toBe(1);
+      expect(() => lc.move('c', { after: 'c' })).toThrow(InvalidRequestError);
+      expect(() => lc.move('run', { after: 'c' })).toThrow(ConflictError);
+      expect(() => lc.move('zz', { after: 'c' })).toThrow(NotFoundError);
+    });
+  });
 });

@@ -2,6 +2,10 @@ import { ConflictError } from '../errors/conflict.error';
 import { InvalidRequestError } from '../errors/invalid-request.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { TaskRecord, TaskState } from './task-record';
+import { priorityOf } from './task-views';
+
+/** Where `move` places a task: just before or just after another pending one. */
+export type MoveTarget = { before: string; after?: undefined } | { after: string; before?: undefined };
 
 export interface Transition {
   completed: TaskRecord | null;
@@ -28,8 +32,10 @@ export class TaskLifecycle {
     return this.state.tasks.find((t) => t.id === this.state.current_id) ?? null;
   }
 
+  /** Pending tasks in the order they will start: higher priority first, then record order. */
   pending(): TaskRecord[] {
-    return this.state.tasks.filter((t) => t.status === 'pending');
+    // Array sort is stable, so equal priorities keep registration (or moved) order.
+    return this.state.tasks.filter((t) => t.status === 'pending').sort((a, b) => priorityOf(b) - priorityOf(a));
   }
 
   completed(): TaskRecord[] {
@@ -95,6 +101,38 @@ export class TaskLifecycle {
     const removed = pending.length > 0 ? pending : runs;
     this.state.tasks = this.state.tasks.filter((t) => !removed.includes(t));
     return removed;
+  }
+
+  /** Sets the priority of a name's pending or running run (a completed one has no more turns). */
+  setPriority(name: string, priority: number): TaskRecord {
+    const run = this.latest(name);
+    if (!run) throw new NotFoundError(`Task ${name} not found`);
+    if (run.status === 'completed') throw new ConflictError(`Task ${name} is completed; only a pending or running task has a priority to change`);
+    run.priority = priority;
+    return run;
+  }
+
+  /**
+   * Moves a pending task just before or after another pending one. It takes the other's
+   * priority, so the order shown is the order kept: the priority sort cannot undo the move.
+   */
+  move(name: string, target: MoveTarget): TaskRecord {
+    const other = target.before ?? target.after;
+    if (other === name) throw new InvalidRequestError(`Task ${name} cannot be moved relative to itself`);
+    const moving = this.pendingRun(name);
+    const anchor = this.pendingRun(other);
+    this.state.tasks = this.state.tasks.filter((t) => t !== moving);
+    const at = this.state.tasks.indexOf(anchor) + (target.after !== undefined ? 1 : 0);
+    this.state.tasks.splice(at, 0, moving);
+    moving.priority = priorityOf(anchor);
+    return moving;
+  }
+
+  private pendingRun(name: string): TaskRecord {
+    const run = this.latest(name);
+    if (!run) throw new NotFoundError(`Task ${name} not found`);
+    if (run.status !== 'pending') throw new ConflictError(`Task ${name} is ${run.status}; only pending tasks can be moved`);
+    return run;
   }
 
   private startNext(now: string): TaskRecord | null {

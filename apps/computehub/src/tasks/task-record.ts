@@ -7,6 +7,7 @@ import type {
   TaskLeftDto,
   TaskProgressDto,
   TaskScopedUsersDto,
+  TaskConstraints,
   TaskStatus,
 } from '@gridcore/contracts';
 
@@ -27,7 +28,11 @@ export interface TaskRecord {
   cpus: number;
   memory_mb: number | null;
   gpus: number;
+  /** Where it may run (issue 21.2); absent: anywhere its image and GPUs allow. */
+  constraints?: TaskConstraints | null;
   max_containers_per_node: number | null;
+  /** Higher starts first among pending tasks (absent on records of older hubs: 0). */
+  priority?: number;
   max_attempts: number;
   batch_timeout_s: number;
   /** Only when the task opted out of the read-only root filesystem (absent: hardened, as older records). */
@@ -70,7 +75,10 @@ export interface NodeRunUsage {
   switched_out_ms: number | null;
 }
 
-/** Everything that must survive a hub restart: records in registration order, current, revision. */
+/**
+ * Everything that must survive a hub restart: records in registration order (pending ones as
+ * moved), current, revision.
+ */
 export interface TaskState {
   revision: number;
   current_id: string | null;

@@ -1,4 +1,4 @@
-import { DataPlane, TaskConfigDto, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
+import { DataPlane, TaskConfigDto, TaskConstraints, TaskCreateDto, TaskProgressDto, TaskRecordDto, TASK_DEFAULTS } from '@gridcore/contracts';
 import { maskRedisUrl, maskRedisUrlsDeep } from '../redaction/redis-urls';
 import type { TaskRecord } from './task-record';
 
@@ -24,7 +24,10 @@ export function recordFromDto(dto: TaskCreateDto, id: string, now: string, gatew
     cpus: dto.cpus ?? TASK_DEFAULTS.cpus,
     memory_mb: dto.memory_mb ?? null,
     gpus: dto.gpus ?? TASK_DEFAULTS.gpus,
+    // A plain copy: the validated body is a class instance.
+    ...(dto.constraints ? { constraints: JSON.parse(JSON.stringify(dto.constraints)) as TaskConstraints } : {}),
     max_containers_per_node: dto.max_containers_per_node ?? null,
+    priority: dto.priority ?? 0,
     max_attempts: dto.max_attempts ?? TASK_DEFAULTS.max_attempts,
     batch_timeout_s: dto.batch_timeout_s ?? TASK_DEFAULTS.batch_timeout_s,
     ...(dto.writable_rootfs ? { writable_rootfs: true as const } : {}),
@@ -48,6 +51,8 @@ export function publicTask(record: TaskRecord, progress: TaskProgressDto | null 
   const { final_progress: finalProgress, queue_config_at: _internal, usage: _usage, ...shown } = record;
   return maskRedisUrlsDeep({
     ...shown,
+    priority: priorityOf(record),
+    constraints: record.constraints ?? null,
     data_loss: record.data_loss ?? null,
     redis_tls_ca: record.redis_tls_ca ?? null,
     data_plane: dataPlaneOf(record),
@@ -88,6 +93,7 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
     batch_timeout_s: record.batch_timeout_s,
     // Absent unless set, so a task that did not ask carries the original's TaskConfig unchanged.
     ...(record.writable_rootfs ? { writable_rootfs: true as const } : {}),
+    ...(record.constraints ? { constraints: record.constraints } : {}),
     revision,
   };
 }
@@ -95,4 +101,9 @@ export function taskConfigFor(record: TaskRecord | null, platform: string | unde
 /** The record's data plane; records of hubs before the gateway are direct. */
 export function dataPlaneOf(record: Pick<TaskRecord, 'data_plane'>): DataPlane {
   return record.data_plane ?? 'direct';
+}
+
+/** The record's priority; records of hubs before priorities have 0. */
+export function priorityOf(record: Pick<TaskRecord, 'priority'>): number {
+  return record.priority ?? 0;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -21,6 +21,9 @@ import {
   Role,
   TaskCreateDto,
   TaskListDto,
+  TaskMoveDto,
+  TaskOrderResultDto,
+  TaskPriorityDto,
   TaskRecordDto,
 } from '@gridcore/contracts';
 import { RequireRole } from '../access/access.decorator';
@@ -29,6 +32,7 @@ import { FreshFlagPipe } from './fresh-flag.pipe';
 import { TaskNamePipe } from './task-name.pipe';
 import { TaskCommands } from './task-commands.service';
 import { TaskFailures } from './task-failures.service';
+import { TaskOrdering } from './task-ordering.service';
 import { TaskQueries } from './task-queries.service';
 
 /**
@@ -52,6 +56,7 @@ export class TasksController {
     private readonly commands: TaskCommands,
     private readonly queries: TaskQueries,
     private readonly failures: TaskFailures,
+    private readonly ordering: TaskOrdering,
   ) {}
 
   @Post()
@@ -135,6 +140,34 @@ export class TasksController {
   @ApiConflictResponse({ description: 'The task is not the running one; the message names the running task (or says none runs)' })
   finishNamed(@Param('name', TaskNamePipe) name: string): Promise<FinishResultDto> {
     return this.commands.finish({ name });
+  }
+
+  @Patch(':name')
+  @RequireRole(Role.Admin)
+  @ApiOperation({
+    summary: 'Set a task\'s priority: among pending tasks higher starts first, then registration order',
+  })
+  @ApiOkResponse({ type: TaskOrderResultDto })
+  @ApiBadRequestResponse({ description: 'priority missing or not an integer in range' })
+  @ApiConflictResponse({ description: 'The task is completed' })
+  @ApiNotFoundResponse()
+  setPriority(@Param('name', TaskNamePipe) name: string, @Body() body: TaskPriorityDto): Promise<TaskOrderResultDto> {
+    return this.ordering.setPriority(name, body.priority);
+  }
+
+  @Post(':name/move')
+  @HttpCode(200)
+  @RequireRole(Role.Admin)
+  @ApiOperation({
+    summary: 'Place a pending task just before or after another pending one',
+    description: 'The task takes the priority of the task it is placed next to, so the order stays as moved',
+  })
+  @ApiOkResponse({ type: TaskOrderResultDto })
+  @ApiBadRequestResponse({ description: 'Neither or both of before/after, or the task named itself' })
+  @ApiConflictResponse({ description: 'Either task is running or completed' })
+  @ApiNotFoundResponse({ description: 'Either task is unknown' })
+  move(@Param('name', TaskNamePipe) name: string, @Body() body: TaskMoveDto): Promise<TaskOrderResultDto> {
+    return this.ordering.move(name, body);
   }
 
   @Post(':name/dead/requeue')

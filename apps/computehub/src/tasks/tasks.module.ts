@@ -11,6 +11,7 @@ import { RunLeftovers } from './run-leftovers';
 import { TaskCommands } from './task-commands.service';
 import { TaskFailures } from './task-failures.service';
 import { TaskCompletion } from './task-completion.service';
+import { TaskOrdering } from './task-ordering.service';
 import { TaskQueries } from './task-queries.service';
 import { TaskStore } from './task-store';
 import { TasksController } from './tasks.controller';
@@ -27,6 +28,7 @@ import { TasksService } from './tasks.service';
     TaskCommands,
     TaskFailures,
     TaskQueries,
+    TaskOrdering,
   ],
   exports: [TasksService, TaskStore, TaskCompletion],
 })

@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../errors/invalid-request.error';
 import { NotFoundError } from '../errors/not-found.error';
 import { StateUnavailableError } from '../errors/state-unavailable.error';
 import { EventBus } from '../events/event-bus';
-import { RunExpectation, TaskLifecycle, Transition } from './task-lifecycle';
+import { MoveTarget, RunExpectation, TaskLifecycle, Transition } from './task-lifecycle';
 import { EMPTY_TASK_STATE, TaskRecord, TaskState } from './task-record';
 import { TaskStore } from './task-store';
 import { publicTask, recordFromDto } from './task-views';
@@ -21,6 +21,7 @@ interface Outcome<T> {
   transition: Transition;
   registered?: string;
   removed?: TaskRecord[];
+  reordered?: string;
 }
 
 /**
@@ -113,6 +114,22 @@ export class TasksService implements OnModuleInit {
     });
   }
 
+  /** Sets a task's priority; the pending order follows at once. */
+  setPriority(name: string, priority: number): Promise<TaskRecord> {
+    return this.change((lc) => {
+      const run = lc.setPriority(name, priority);
+      return { result: run, transition: { completed: null, started: null }, reordered: run.id };
+    });
+  }
+
+  /** Moves a pending task just before or after another pending one. */
+  move(name: string, target: MoveTarget): Promise<TaskRecord> {
+    return this.change((lc) => {
+      const run = lc.move(name, target);
+      return { result: run, transition: { completed: null, started: null }, reordered: run.id };
+    });
+  }
+
   /** Records extra facts about a task (what it left behind, ...) without a lifecycle change. */
   annotate(id: string, patch: Partial<Pick<TaskRecord, 'left' | 'final_progress' | 'queue_config_at' | 'data_loss' | 'scoped_users' | 'usage'>>): Promise<void> {
     return this.change((lc) => {
@@ -143,6 +160,7 @@ export class TasksService implements OnModuleInit {
   private announce(outcome: Outcome<unknown>): void {
     const byId = (id: string) => this.state.tasks.find((t) => t.id === id);
     if (outcome.registered) this.bus.publish('task.registered', publicTask(byId(outcome.registered)!));
+    if (outcome.reordered) this.bus.publish('task.reordered', publicTask(byId(outcome.reordered)!));
     for (const removed of outcome.removed ?? []) this.bus.publish('task.removed', publicTask(removed));
     const { completed, started } = outcome.transition;
     if (completed) this.bus.publish('task.finished', { ...publicTask(completed), revision: this.state.revision });

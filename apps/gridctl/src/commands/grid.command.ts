@@ -50,13 +50,14 @@ export function nodesCommand(): Command {
         n.hostname,
         `${n.status}${n.stopping ? ' (stopping)' : ''}${n.left_at ? ' (left)' : ''}`,
         n.runtime_status ?? '-',
+        n.task_name ?? '-',
         n.active_containers,
         n.usage ? `${Math.round(n.usage.cpu_pct)}%` : '-',
         gpuCell(n),
         formatCount(perNode[n.id] ?? 0),
         notRunningCell(n),
       ]);
-      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED', 'NOT RUNNING'], rows)}\n`);
+      process.stdout.write(`${table(['ID', 'HOST', 'STATUS', 'RUNTIME', 'TASK', 'CONTAINERS', 'CPU', 'GPU', 'PROCESSED', 'NOT RUNNING'], rows)}\n`);
       const warning = current && unrunnableWarning(current);
       if (warning) process.stderr.write(`${warning}\n`);
     });

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { TaskOrderResultDto } from '@gridcore/contracts';
 import type { TaskCreate, TaskRecord } from '@gridcore/operator';
 import { formatCount, formatDuration, readCaFile } from '@gridcore/operator';
 import { CliContext, printJson } from '../context';
@@ -22,6 +23,7 @@ interface AddOptions {
   maxContainersPerNode?: number;
   writableRootfs?: boolean;
   nodeCredentials?: 'scoped' | 'shared';
+  priority?: number;
   maxAttempts?: number;
   batchTimeoutS?: number;
   autoFinish?: boolean;
@@ -78,6 +80,7 @@ function describeTask(t: TaskRecord): string {
     ['max containers per node', t.max_containers_per_node ?? '-'],
     ['root filesystem', t.writable_rootfs ? 'writable (writable_rootfs)' : 'read-only, writable /tmp'],
     ['node credentials', nodeCredentialsCell(t)],
+    ['priority', t.priority ?? 0],
     ['max attempts / batch timeout', `${t.max_attempts} / ${t.batch_timeout_s} s`],
     ['auto finish', t.auto_finish === null ? 'hub default' : `${t.auto_finish}${t.auto_finish_grace_s !== null ? ` (grace ${t.auto_finish_grace_s} s)` : ''}`],
     ['env', Object.entries(t.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'],
@@ -99,6 +102,11 @@ function describeTask(t: TaskRecord): string {
   }
   const width = Math.max(...lines.map(([k]) => k.length));
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${String(v)}`).join('\n');
+}
+
+/** What a reorder left: the task's priority and the pending order, first to start first. */
+function orderLine(answer: TaskOrderResultDto): string {
+  return `${answer.name}: priority ${answer.priority}; pending order: ${answer.pending.join(', ') || '(none)'}`;
 }
 
 export function taskCommand(): Command {
@@ -125,6 +133,7 @@ export function taskCommand(): Command {
       new Option('--node-credentials <mode>', "how volunteer nodes reach the task's Redis: scoped (a Redis user each, the default) or shared (the URLs as registered, password included)")
         .choices(['scoped', 'shared']),
     )
+    .option('--priority <n>', 'higher starts first among pending tasks (default 0)', integer)
     .option('--max-attempts <n>', 'failed attempts before an item goes dead (default 3)', integer)
     .option('--batch-timeout-s <n>', 'longest a batch may be held, s (default 600)', integer)
     .addOption(new Option('--auto-finish', 'finish on its own once drained'))
@@ -154,6 +163,7 @@ export function taskCommand(): Command {
         max_containers_per_node: o.maxContainersPerNode,
         writable_rootfs: o.writableRootfs ? true : undefined,
         node_credentials: o.nodeCredentials,
+        priority: o.priority,
         max_attempts: o.maxAttempts,
         batch_timeout_s: o.batchTimeoutS,
         auto_finish: o.autoFinish,
@@ -193,6 +203,33 @@ export function taskCommand(): Command {
       process.stdout.write(`${describeTask(record)}\n`);
       const warning = unrunnableWarning(record);
       if (warning) process.stderr.write(`${warning}\n`);
+    });
+
+  task
+    .command('priority')
+    .description('set a task\'s priority: among pending tasks higher starts first, then registration order')
+    .argument('<name>')
+    .argument('<priority>', 'an integer (default of every task: 0)', integer)
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (name: string, priority: number, o: { json?: boolean }, cmd: Command) => {
+      const answer = await CliContext.fromCommand(cmd).hub.setPriority(name, priority);
+      if (o.json) return printJson(answer);
+      process.stdout.write(`${orderLine(answer)}\n`);
+    });
+
+  task
+    .command('move')
+    .description('place a pending task just before or after another pending one (it takes that task\'s priority)')
+    .argument('<name>')
+    .addOption(new Option('--before <other>', 'start it just before this pending task').conflicts('after'))
+    .addOption(new Option('--after <other>', 'start it just after this pending task').conflicts('before'))
+    .option('--json', 'print the hub answer as JSON')
+    .action(async (name: string, o: { before?: string; after?: string; json?: boolean }, cmd: Command) => {
+      if (o.before === undefined && o.after === undefined) cmd.error('error: give --before OTHER or --after OTHER');
+      const target = o.before !== undefined ? { before: o.before } : { after: o.after };
+      const answer = await CliContext.fromCommand(cmd).hub.moveTask(name, target);
+      if (o.json) return printJson(answer);
+      process.stdout.write(`${orderLine(answer)}\n`);
     });
 
   task

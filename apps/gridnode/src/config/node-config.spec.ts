@@ -61,6 +61,23 @@ describe('loadNodeConfig', () => {
     expect(env).toMatchObject({ allowedImages: ['ghcr.io/a/*', 'ghcr.io/b/*'], allowGpus: false, pidsLimit: 100 });
   });
 
+  it('reads labels and the facts it reports of itself from gridnode.toml (issue 21.2), naming a bad key in one line', () => {
+    const { home, source } = sandbox({
+      'gridnode.toml': 'server_url = "http://a:1"\nplatform = "linux/arm64"\ncpu_count = 4\nmemory_total_mb = 1024\n[labels]\nregion = "eu"\ndisk = "ssd"\n',
+      'bad-labels.toml': 'server_url = "http://a:1"\n[labels]\nregion = 3\n',
+      'bad-platform.toml': 'server_url = "http://a:1"\nplatform = "arm64"\n',
+    });
+    const config = loadNodeConfig(source({ GRIDNODE_CONFIG: join(home, 'gridnode.toml') }));
+    expect(config.labels).toEqual({ region: 'eu', disk: 'ssd' });
+    expect(config.reportedFacts).toEqual({ platform: 'linux/arm64', cpuCount: 4, memoryTotalMb: 1024 });
+    expect(loadNodeConfig(source({ GRIDNODE_SERVER_URL: 'http://a:1' })).reportedFacts).toEqual({ platform: null, cpuCount: null, memoryTotalMb: null });
+    const labels = failure(() => loadNodeConfig(source({ GRIDNODE_CONFIG: join(home, 'bad-labels.toml') })));
+    expect(labels.message).toMatch(/^config: labels in .*bad-labels.toml must be a table of strings/);
+    expect(labels.message).not.toContain('\n');
+    const platform = failure(() => loadNodeConfig(source({ GRIDNODE_CONFIG: join(home, 'bad-platform.toml') })));
+    expect(platform.message).toMatch(/^config: platform in .* must be a platform such as linux\/arm64 \(got "arm64"\)$/);
+  });
+
   it('lets env win over the file', () => {
     const { home, source } = sandbox({ 'gridnode.toml': 'server_url = "http://a:1"\nstop_timeout = 5\n' });
     const config = loadNodeConfig(source({ GRIDNODE_STOP_TIMEOUT: '2', GRIDNODE_CONFIG: join(home, 'gridnode.toml') }));

@@ -20,6 +20,10 @@ export const NODE_CONFIG_SCHEMA = {
   docker_socket: { type: 'string', default: '/var/run/docker.sock' },
   state_dir: { type: 'string' },
   labels: { type: 'map', default: {} },
+  // What the node reports of itself, for a machine that misreports it and for tests of placement (issue 21.2).
+  platform: { type: 'string', format: { pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, expected: 'a platform such as linux/arm64' } },
+  cpu_count: { type: 'int', min: 1, max: 1_000_000 },
+  memory_total_mb: { type: 'int', min: 1, max: 1_000_000_000 },
   /** PEM file of the CA that signed an https:// hub's certificate, trusted beside the system CAs. */
   ca_file: { type: 'string' },
   pids_limit: { type: 'int', min: 32, max: 4_194_304, default: 512 },
@@ -58,6 +62,13 @@ export const NODE_CONFIG_SPEC = {
   ignoredKeys: ['architecture'],
 };
 
+/** Facts about the host the config may state (null: detect them). */
+export interface ReportedFacts {
+  platform: string | null;
+  cpuCount: number | null;
+  memoryTotalMb: number | null;
+}
+
 /** The node's configuration, resolved once at start (file + env), frozen. Also the DI token. */
 export class NodeConfig {
   readonly serverUrl: string;
@@ -73,6 +84,8 @@ export class NodeConfig {
   readonly dockerSocket: string;
   readonly stateDir: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Facts the config states instead of the host's (`platform`, `cpu_count`, `memory_total_mb`); absent: the host's. */
+  readonly reportedFacts?: Readonly<ReportedFacts>;
   /** ca_file's PEM text, read at start; null: the system CAs only. */
   readonly hubCa?: string | null;
   /** Processes (and threads) one task container may hold. */
@@ -115,6 +128,7 @@ export function loadNodeConfig(source: ConfigSource): NodeConfig {
     dockerSocket: docker.replace(/^unix:\/\//, ''),
     stateDir: values.state_dir || defaultStateDir(file),
     labels: Object.freeze({ ...values.labels }),
+    reportedFacts: Object.freeze({ platform: values.platform ?? null, cpuCount: values.cpu_count ?? null, memoryTotalMb: values.memory_total_mb ?? null }),
     hubCa: values.ca_file ? readCaFile(values.ca_file) : null,
     pidsLimit: values.pids_limit,
     allowedImages: Object.freeze([...values.allowed_images]),

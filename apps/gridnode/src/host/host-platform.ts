@@ -1,4 +1,4 @@
-import { arch, cpus } from 'node:os';
+import { arch, cpus, totalmem } from 'node:os';
 import { architectureToPlatform } from '@gridcore/contracts/names';
 
 /** `uname -m` names, as the original sends them. */
@@ -18,6 +18,14 @@ export function hostArchitecture(nodeArch: string = arch()): string {
 /** The host's platform (`linux/amd64`, ...) as the hub matches a task's images against it. */
 export class HostPlatform {
   readonly architecture = hostArchitecture();
-  readonly name = architectureToPlatform(this.architecture);
-  readonly cpuCount = cpus().length;
+  readonly name: string;
+  readonly cpuCount: number;
+  readonly memoryTotalMb: number;
+
+  /** `stated`: what gridnode.toml says instead (`platform`, `cpu_count`, `memory_total_mb`). */
+  constructor(stated: { platform?: string | null; cpuCount?: number | null; memoryTotalMb?: number | null } = {}) {
+    this.name = stated.platform ?? architectureToPlatform(this.architecture);
+    this.cpuCount = stated.cpuCount ?? cpus().length;
+    this.memoryTotalMb = stated.memoryTotalMb ?? Math.round(totalmem() / (1024 * 1024));
+  }
 }

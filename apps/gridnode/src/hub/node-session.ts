@@ -7,7 +7,7 @@ import type { RegisterNodeDto } from '@gridcore/contracts/nodes/register-node.dt
 import { NodeConfig } from '../config/node-config';
 import { NodeIdentity } from '../config/node-identity';
 import { GpuInventory } from '../host/gpu-inventory';
-import { hostArchitecture } from '../host/host-platform';
+import { hostArchitecture, HostPlatform } from '../host/host-platform';
 import { HostUsageMeter } from '../host/host-usage';
 import { StopSignal } from '../lifecycle/stop-signal';
 import type { OwnerWatch } from '../owner/owner-watch';
@@ -60,6 +60,8 @@ export class NodeSession {
     private readonly owner?: Pick<OwnerWatch, 'load' | 'paused$'>,
     /** Where the hub's parallelism (heartbeat answer) goes; absent in older specs. */
     private readonly scale?: ParallelismRequest,
+    /** The host's CPUs and memory as reported (the config may state them); absent in older specs: detected. */
+    private readonly host?: Pick<HostPlatform, 'cpuCount' | 'memoryTotalMb'>,
   ) {
     // Any call may be the one that learns of a revocation (a heartbeat, the open long-poll).
     this.hub.onRevoked = (err) => this.revoked(err);
@@ -121,11 +123,11 @@ export class NodeSession {
       node_id: this.identity.id,
       hostname: this.config.hostname,
       architecture: hostArchitecture(),
-      cpu_count: cpus().length,
+      cpu_count: this.host?.cpuCount ?? cpus().length,
       platform: this.platform,
       version: AGENT_VERSION,
       labels: { ...this.config.labels },
-      memory_total_mb: Math.round(totalmem() / (1024 * 1024)),
+      memory_total_mb: this.host?.memoryTotalMb ?? Math.round(totalmem() / (1024 * 1024)),
       gpus: this.gpuInventory.gpus.map((g) => ({ index: g.index, name: g.name, memory_total_mib: Math.round(g.memory_total_mib) })),
     };
     if (this.config.parallelism) body.parallelism = this.config.parallelism;

@@ -79,6 +79,18 @@ describe('refusal and queue visibility', () => {
     expect(refusal(task({ image: `ghcr.io/me/w@sha256:${'a'.repeat(64)}` }), { gpuCount: 0, admission: strict })).toBeNull();
   });
 
+  it('refuses a task whose constraints the node misses, naming each (issue 21.2)', () => {
+    const placement = { platform: 'linux/arm64', labels: { region: 'us' }, memoryMb: 1024, cpus: 4 };
+    const constrained = task({ constraints: { labels: { region: 'eu' }, min_memory_mb: 2048 } });
+    expect(refusal(constrained, { gpuCount: 0, admission: open, placement })).toEqual({
+      reason: 'constraints_not_met',
+      detail: 'task sqrt constraints not met: label region≠eu; needs 2048 MB memory, has 1024: running none of its containers here',
+    });
+    const met = task({ constraints: { labels: { region: ['us', 'eu'] }, min_cpus: 4, platforms: ['linux/arm64'] } });
+    expect(refusal(met, { gpuCount: 0, admission: open, placement })).toBeNull();
+    expect(refusal(task(), { gpuCount: 0, admission: open, placement })).toBeNull();
+  });
+
   it('sees a queue only with both input_redis and input_queue', () => {
     expect(queueVisible(task())).toBe(true);
     expect(queueVisible(task({ input_queue: null }))).toBe(false);

@@ -1,4 +1,5 @@
 import type { TaskConfigDto } from '@gridcore/contracts/tasks/task-config.dto';
+import { ConstraintFacts, constraintDetail, unmetConstraints } from '@gridcore/contracts/tasks/task-constraints-match';
 import { ContainerSpec, DockerUnreachableError } from '@gridcore/docker-runtime';
 import { AdmissionPolicy, admissionRefusal } from './admission';
 import type { NotRunningCause } from './not-running-cause';
@@ -31,6 +32,8 @@ export interface NodeFacts {
   cpuLimitPercent?: number | null;
   /** At most this many containers now (the owner's memory limit); null or absent: no cap. */
   containerCap?: number | null;
+  /** What the node reports of itself (labels, platform, memory, CPUs), matched against a task's constraints; absent: none set. */
+  placement?: ConstraintFacts;
 }
 
 /**
@@ -56,7 +59,7 @@ export function containerCpusFor(task: TaskConfigDto, node: NodeFacts): number {
 
 
 /** Why this node runs none of the task's containers, or null when it can. */
-export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount' | 'admission' | 'credential'>): NotRunningCause | null {
+export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount' | 'admission' | 'credential' | 'placement'>): NotRunningCause | null {
   const refused = admissionRefusal(task, node.admission);
   if (refused) return refused;
   if (throughGateway(task) && !node.credential) {
@@ -69,6 +72,9 @@ export function refusal(task: TaskConfigDto, node: Pick<NodeFacts, 'gpuCount' | 
       detail: `task ${task.task_name} needs ${gpus} GPU${gpus === 1 ? '' : 's'} per container and this node has ${node.gpuCount}: running none of its containers here`,
     };
   }
+  // A task with constraints reaches every node in `together` mode: one that misses them runs none.
+  const unmet = task.constraints && node.placement ? unmetConstraints(task.constraints, node.placement) : [];
+  if (unmet.length) return { reason: 'constraints_not_met', detail: `${constraintDetail(task.task_name, unmet)}: running none of its containers here`.slice(0, 256) };
   return null;
 }
 

@@ -25,5 +25,6 @@ export function nodeFactsReader(
     pidsLimit: config.pidsLimit,
     admission: { allowedImages: config.allowedImages, requireDigest: config.requireDigest, allowGpus: config.allowGpus },
     credential: identity.nodeToken,
+    placement: { platform: host.name, labels: config.labels, memoryMb: host.memoryTotalMb, cpus: host.cpuCount },
   });
 }

@@ -13,6 +13,7 @@ import { TASK_NAME_PATTERN } from '../names';
  * - `image_digest_required`: the node has `require_digest` and the image is named by tag only;
  * - `gpus_not_allowed`: the task asks for GPUs and the node has `allow_gpus = false`;
  * - `redis_users_unavailable`: the hub cannot create the Redis user a volunteer node needs (hub-derived);
+ * - `constraints_not_met`: the node's labels, memory, CPUs or platform miss the task's `constraints` (detail says which);
  * - `refused`: any other reason the node declines the task (detail says which).
  * The list grows (node identity and scheduling add theirs), so the wire accepts any snake_case
  * word: an older hub must not reject a newer node's heartbeat for a reason it does not know yet.
@@ -27,6 +28,7 @@ export const NOT_RUNNING_REASONS = [
   'image_digest_required',
   'gpus_not_allowed',
   'redis_users_unavailable',
+  'constraints_not_met',
   'refused',
 ] as const;
 export type KnownNotRunningReason = (typeof NOT_RUNNING_REASONS)[number];

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TaskConstraintsDto } from './task-constraints';
 
 /** A task's queues and per-container limits: the part a node's config and a task record share. */
 export class TaskRunSpecDto {
@@ -21,6 +22,12 @@ export class TaskRunSpecDto {
     type: Boolean,
   })
   writable_rootfs?: true;
+  @ApiPropertyOptional({
+    type: TaskConstraintsDto,
+    nullable: true,
+    description: 'Where the task may run (node labels, least memory and CPUs, platforms); in a node\'s TaskConfig only when set',
+  })
+  constraints?: TaskConstraintsDto | null;
 }
 
 /**

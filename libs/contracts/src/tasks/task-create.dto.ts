@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { TaskConstraintsDto } from './task-constraints';
 import { TASK_NAME_PATTERN } from '../names';
+import { TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from './task-order.dto';
 import { IsPemCertificates, IsRedisUrl, IsStringMap } from '../validators';
 
 /** How volunteer nodes reach a task's Redis: their own scoped ACL user, or the registered URLs. */
@@ -103,6 +106,13 @@ export class TaskCreateDto {
   @Max(64)
   gpus?: number;
 
+  @ApiPropertyOptional({ type: TaskConstraintsDto, description: 'Where it may run: node labels, least memory and CPUs, platforms' })
+  @IsOptional()
+  @IsObject({ message: 'constraints must be an object' })
+  @ValidateNested()
+  @Type(() => TaskConstraintsDto)
+  constraints?: TaskConstraintsDto;
+
   @ApiPropertyOptional({ description: 'Upper bound on containers per node' })
   @IsOptional()
   @IsInt()
@@ -120,6 +130,16 @@ export class TaskCreateDto {
   @IsOptional()
   @IsBoolean({ message: 'writable_rootfs must be true or false' })
   writable_rootfs?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Where it waits among pending tasks: higher first, then registration order (or as moved)',
+    default: 0,
+  })
+  @IsOptional()
+  @IsInt({ message: 'priority must be an integer' })
+  @Min(TASK_PRIORITY_MIN)
+  @Max(TASK_PRIORITY_MAX)
+  priority?: number;
 
   @ApiPropertyOptional({ description: 'Failed attempts before an item goes to the dead list', default: 3 })
   @IsOptional()

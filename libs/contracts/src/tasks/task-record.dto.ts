@@ -63,6 +63,7 @@ export class TaskRecordDto extends TaskRunSpecDto {
   @ApiProperty({ enum: ['pending', 'running', 'completed'] }) status: TaskStatus;
   @ApiPropertyOptional({ nullable: true, type: String }) image: string | null;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) images: Record<string, string>;
+  @ApiProperty({ description: 'Higher runs first among pending tasks; 0 unless set' }) priority: number;
   @ApiPropertyOptional({ nullable: true, type: Boolean }) auto_finish: boolean | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) auto_finish_grace_s: number | null;
   @ApiProperty() created_at: string;
@@ -79,7 +80,13 @@ export class TaskRecordDto extends TaskRunSpecDto {
       'Set when the task\'s Redis lost its queue (restart without persistence, FLUSHALL, failover to an empty replica): auto-finish is suspended until POST /api/tasks/:name/acknowledge-data-loss',
   })
   data_loss: TaskDataLossDto | null;
-  @ApiPropertyOptional({ type: TaskRunnabilityDto, nullable: true, description: 'For the running task: can any online node run it, and why not' })
+  @ApiPropertyOptional({
+    type: TaskRunnabilityDto,
+    nullable: true,
+    description:
+      'For the running task: can any online node run it, and why not. For a pending task: how many online nodes could run it as the hub sees them ' +
+      '(an image for their platform, enough GPUs, its constraints met), and why the others could not; null for a completed task',
+  })
   runnable?: TaskRunnabilityDto | null;
   @ApiPropertyOptional({
     type: TaskExistingDto,
