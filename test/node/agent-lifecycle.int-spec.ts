@@ -138,8 +138,9 @@ describe('GridNode agent lifecycle', () => {
     await finish(grid.hub);
     const record = await waitFor(async () => {
       const r = await nodeRecord(grid.hub, grid.nodeId);
-      return r?.task_name === 'gamma' && r.instances?.[0]?.state === 'waiting' ? r : null;
-    }, 15_000, 'instance waiting after exit 0');
+      // The previous task's second container may still be stopping: wait until only gamma's one is left.
+      return r?.task_name === 'gamma' && r.instances?.length === 1 && r.instances[0]?.state === 'waiting' ? r : null;
+    }, 15_000, 'one instance, waiting after exit 0');
     expect(record.instances).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 2_500));
     expect((await nodeRecord(grid.hub, grid.nodeId)).instances[0]).toMatchObject({ state: 'waiting', restarts: 0, last_exit_code: 0 });

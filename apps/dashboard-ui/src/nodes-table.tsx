@@ -83,7 +83,7 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
         <table class="list nodes" data-testid="nodes">
           <thead>
             <tr>
-              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>Load</th><th>GPU</th><th>Items</th><th />
+              <th>Node</th><th>Status</th><th>Containers</th><th>CPU</th><th>Memory</th><th>Load</th><th>GPU</th><th>Items</th>
               {props.admin && <th />}
             </tr>
           </thead>
@@ -94,6 +94,10 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                   <strong>{n.hostname}</strong>
                   <div class="muted small">
                     {n.platform} · {n.cpu_count} CPUs{n.version ? ` · v${n.version}` : ''}
+                    {' '}
+                    <button class="quiet inline-link" data-testid="node-logs-open" onClick={() => props.onLogs(n.id)}>
+                      Logs
+                    </button>
                   </div>
                 </div></td>
                 <td data-label="Status"><div><State node={n} /></div></td>
@@ -103,11 +107,6 @@ export function NodesTable(props: { nodes: NodeRecordDto[]; perNode: Record<stri
                 <td data-label="Load" data-testid="node-load"><div>{formatPct(n.usage?.load)}</div></td>
                 <td data-label="GPU"><div><Gpus node={n} /></div></td>
                 <td data-label="Items" data-testid="node-items"><div>{formatCount(props.perNode[n.id] ?? 0)}</div></td>
-                <td class="row-actions">
-                  <button class="quiet" data-testid="node-logs-open" onClick={() => props.onLogs(n.id)}>
-                    Logs
-                  </button>
-                </td>
                 {props.admin && (
                   <td class="row-actions">
                     {n.status === 'Online' && !n.stopping && <ScaleControl node={n} actions={props.actions} />}
