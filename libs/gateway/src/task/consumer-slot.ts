@@ -170,6 +170,14 @@ export class ConsumerSlot {
     this.schedule();
   }
 
+  /**
+   * Sends every queued ack now and waits for them (a closing connection, the node handing back
+   * or requeueing the slot: values already accepted land before the slot's batches go back).
+   */
+  async sendQueuedAcks(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.flushing || this.acks.length > 0); i++) await (this.flushing ?? this.flushNow());
+  }
+
   /** How many more items to lease ahead now. */
   private wanted(): number {
     return this.graceful || this.connections.size === 0 || this.dry ? 0 : Math.max(0, AHEAD - this.ahead.length);
@@ -249,7 +257,7 @@ export class ConsumerSlot {
     // Let a pop in flight settle and the queued acks go (their values were accepted), so what
     // they leased is seen below.
     await this.popChain;
-    for (let i = 0; i < 1000 && (this.flushing || this.acks.length > 0); i++) await (this.flushing ?? this.flushNow());
+    await this.sendQueuedAcks();
     const mine = this.held.filter((h) => h.owner === connId).map((h) => h.key);
     this.held = this.held.filter((h) => h.owner !== connId);
     if (mine.length > 0) await (this.graceful ? this.calls.handBack(mine) : this.calls.requeue(mine, CLOSED_HOLDING));
