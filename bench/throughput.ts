@@ -14,7 +14,6 @@
  */
 import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,20 +109,17 @@ async function redisCpuUs(r: Redis): Promise<number> {
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
-/** CPU time (user + sys, µs) the given processes used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function procsCpuUs(procs: ChildProcess[]): number {
-  let ticks = 0;
-  for (const p of procs) {
-    try {
-      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited: counted as nothing more
-    }
+/** A process's CPU time so far (user + sys, µs), from /proc (Linux); NaN once it is gone. */
+function procCpuUs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) / CLOCK_TICKS) * 1e6;
+  } catch {
+    return NaN;
   }
-  return ticks * 10_000;
 }
+const CLOCK_TICKS = 100;
 
 async function main(): Promise<void> {
   server = await startRedis();
@@ -139,9 +135,14 @@ async function main(): Promise<void> {
   const scriptUsec: Record<string, number[]> = {};
   const redisCpu: Record<string, number[]> = {};
   const workerCpu: Record<string, number[]> = {};
+  const gatewayCpu: Record<string, number[]> = {};
 
-  /** A list contender: P processes block on the empty input; RENAME starts the clock. */
-  async function listContender(name: string, start: (i: number) => ChildProcess, ready: (procs: ChildProcess[]) => Promise<void>): Promise<number> {
+  /**
+   * A list contender: P processes block on the empty input; RENAME starts the clock. The
+   * workers' CPU per item is recorded (and the gateway's, given its process), a figure the
+   * machine's other load moves far less than items/s.
+   */
+  async function listContender(name: string, start: (i: number) => ChildProcess, ready: (procs: ChildProcess[]) => Promise<void>, gateway?: ChildProcess): Promise<number> {
     await r.flushall();
     pipe(port, load);
     if ((await r.llen('bench:staging')) !== N) throw new Error(`${name}: staging list incomplete`);
@@ -150,14 +151,17 @@ async function main(): Promise<void> {
       await ready(procs);
       await r.config('RESETSTAT');
       const cpu0 = await redisCpuUs(r);
-      const workers0 = procsCpuUs(procs);
+      const workers0 = procs.reduce((sum, p) => sum + procCpuUs(p.pid), 0);
+      const gateway0 = procCpuUs(gateway?.pid);
       const t = process.hrtime.bigint();
       await r.rename('bench:staging', 'bench:in');
       await waitUntil(async () => (await r.llen('bench:out')) >= N, TIMEOUT_MS, `${name}: all ${N} results`);
       const secs = Number(process.hrtime.bigint() - t) / 1e9;
+      const workersUs = procs.reduce((sum, p) => sum + procCpuUs(p.pid), 0) - workers0;
+      if (Number.isFinite(workersUs)) (workerCpu[name] ??= []).push(workersUs / N);
+      if (gateway) (gatewayCpu[name] ??= []).push((procCpuUs(gateway.pid) - gateway0) / N);
       // Redis's CPU per item (the polls for the output length included, alike for every contender).
       (redisCpu[name] ??= []).push(((await redisCpuUs(r)) - cpu0) / N);
-      (workerCpu[name] ??= []).push((procsCpuUs(procs) - workers0) / N);
       const usec = await evalshaUsec(r);
       if (usec !== undefined) (scriptUsec[name] ??= []).push(usec);
       await stopAll(procs);
@@ -228,7 +232,7 @@ async function main(): Promise<void> {
         await waitUntil(async () => (await blockedClients(r)) >= 1, 10_000, `${name}: the gateway's waiting connection blocked`);
         // The workers' waits queue in the gateway, where Redis cannot count them: a bounded settle.
         await sleep(1500);
-      });
+      }, gw.proc);
     } finally {
       await stopAll([gw.proc]);
     }
@@ -338,14 +342,19 @@ async function main(): Promise<void> {
     for (const [name, fn] of contenders) {
       const v = await fn();
       (figures[name] ??= []).push(v);
-      console.log(`run ${run} ${name}: ${Math.round(v).toLocaleString('en-US')} items/s`);
+      const cpuNote = [['redis', redisCpu], ['workers', workerCpu], ['gateway', gatewayCpu]]
+        .map(([what, f]) => [what, (f as Record<string, number[]>)[name]?.[run - 1]] as const)
+        .filter(([, us]) => us !== undefined && Number.isFinite(us))
+        .map(([what, us]) => `${what} ${Math.round(us as number)}`)
+        .join(', ');
+      console.log(`run ${run} ${name}: ${Math.round(v).toLocaleString('en-US')} items/s${cpuNote ? ` (CPU µs per item: ${cpuNote})` : ''}`);
     }
   }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const m = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(median(v))]));
   const usec = Object.fromEntries(Object.entries(scriptUsec).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
-  const cpu = Object.fromEntries(Object.entries(redisCpu).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
-  const wcpu = Object.fromEntries(Object.entries(workerCpu).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
+  const medians = (f: Record<string, number[]>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
+  const cpu = medians(redisCpu);
   console.log(`\nN=${N} P=${P} runs=${RUNS} (median items/s; all runs: ${JSON.stringify(figures, (_k, v) => (typeof v === 'number' ? Math.round(v) : v))})`);
   console.log('| contender | items/s |\n|---|---|');
   for (const [k, v] of Object.entries(m)) console.log(`| ${k} | ${v.toLocaleString('en-US')} |`);
@@ -354,7 +363,8 @@ async function main(): Promise<void> {
   await server.stop();
   server = undefined;
   console.log(JSON.stringify({
-    n: N, p: P, runs: RUNS, items_per_s: m, sdk_script_usec_per_call: usec, redis_cpu_us_per_item: cpu, worker_cpu_us_per_item: wcpu,
+    n: N, p: P, runs: RUNS, items_per_s: m, sdk_script_usec_per_call: usec, redis_cpu_us_per_item: cpu,
+    worker_cpu_us_per_item: medians(workerCpu), gateway_cpu_us_per_item: medians(gatewayCpu),
     ratio_vs_original: ratio(m.ts_sdk_batch100, m.original_consumer),
     ratio_vs_bullmq: ratio(m.ts_sdk_batch100, m.bullmq),
     ratio_vs_redis_ceiling: ratio(m.ts_sdk_batch100, m.redis_ceiling),

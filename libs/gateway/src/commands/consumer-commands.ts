@@ -19,16 +19,38 @@ async function slotFor(ctx: GatewayContext, s: ClientSession, command: string): 
   return { slot, backend };
 }
 
+/**
+ * The hot path: the slot this connection already uses, when its node's route is cached and
+ * still names that slot's backend (no promise, no lookup); undefined sends the command the slow way.
+ */
+function knownSlot(ctx: GatewayContext, s: ClientSession): ConsumerSlot | undefined {
+  const slot = s.consumerSlot;
+  const id = s.identity;
+  if (!slot || !id || id.kind !== 'container') return undefined;
+  return ctx.backends.cachedBackend(id.nodeId) === slot.backend ? slot : undefined;
+}
+
 function isReply(x: unknown): x is Reply {
   return !(typeof x === 'object' && x !== null && 'slot' in x);
 }
 
 /** BRPOP/BLPOP key [key ...] timeout: every key must be the task input. */
-export async function blockingPop(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
+export function blockingPop(ctx: GatewayContext, s: ClientSession, args: string[]): Reply | Promise<Reply> {
   const command = args[0].toUpperCase();
   if (args.length < 3) return errorReply(`ERR wrong number of arguments for '${command.toLowerCase()}' command`);
   const seconds = Number(args[args.length - 1]);
   if (!Number.isFinite(seconds) || seconds < 0) return errorReply('ERR timeout is not a float or out of range');
+  const known = knownSlot(ctx, s);
+  if (known) {
+    const input = known.backend.keys.input;
+    for (let i = 1; i < args.length - 1; i++) if (args[i] !== input) return notAllowed(command, 'only the task input');
+    const item = known.popAhead(s.id);
+    if (item !== undefined) return [input, item];
+  }
+  return blockingPopSlow(ctx, s, args, command, seconds);
+}
+
+async function blockingPopSlow(ctx: GatewayContext, s: ClientSession, args: string[], command: string, seconds: number): Promise<Reply> {
   const t = await slotFor(ctx, s, command);
   if (isReply(t)) return t;
   const keys = args.slice(1, -1);
@@ -38,9 +60,19 @@ export async function blockingPop(ctx: GatewayContext, s: ClientSession, args: s
 }
 
 /** RPOP/LPOP key: one leased item, or nil; a count is refused (one item per pop keeps the ack simple). */
-export async function pop(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
+export function pop(ctx: GatewayContext, s: ClientSession, args: string[]): Reply | Promise<Reply> {
   const command = args[0].toUpperCase();
   if (args.length !== 2) return notAllowed(command, 'with a count');
+  const known = knownSlot(ctx, s);
+  if (known) {
+    if (args[1] !== known.backend.keys.input) return notAllowed(command, 'only the task input');
+    const item = known.popAhead(s.id);
+    if (item !== undefined) return item;
+  }
+  return popSlow(ctx, s, args, command);
+}
+
+async function popSlow(ctx: GatewayContext, s: ClientSession, args: string[], command: string): Promise<Reply> {
   const t = await slotFor(ctx, s, command);
   if (isReply(t)) return t;
   if (args[1] !== t.backend.keys.input) return notAllowed(command, 'only the task input');
@@ -48,9 +80,19 @@ export async function pop(ctx: GatewayContext, s: ClientSession, args: string[])
 }
 
 /** LPUSH/RPUSH output value: acks the oldest held item with the value, exactly once. */
-export async function push(ctx: GatewayContext, s: ClientSession, args: string[]): Promise<Reply> {
+export function push(ctx: GatewayContext, s: ClientSession, args: string[]): Reply | Promise<Reply> {
   const command = args[0].toUpperCase();
   if (args.length !== 3) return notAllowed(command, args.length < 3 ? 'without a value' : 'with more than one value');
+  const known = knownSlot(ctx, s);
+  if (known) {
+    if (args[1] !== known.backend.route.output_queue) return notAllowed(command, 'only to the task output');
+    known.push(args[2]);
+    return 1;
+  }
+  return pushSlow(ctx, s, args, command);
+}
+
+async function pushSlow(ctx: GatewayContext, s: ClientSession, args: string[], command: string): Promise<Reply> {
   const t = await slotFor(ctx, s, command);
   if (isReply(t)) return t;
   if (args[1] !== t.backend.route.output_queue) return notAllowed(command, 'only to the task output');

@@ -29,6 +29,8 @@ export async function gridcore(ctx: GatewayContext, s: ClientSession, args: stri
       const prefix = instanceArg();
       if (typeof prefix !== 'string') return prefix;
       ctx.backends.markGraceful(id.nodeId, args[2]);
+      // The original consumer's accepted results (acks queued in the gateway) land first.
+      await ctx.backends.existingSlot(id.nodeId, args[2])?.sendQueuedAcks();
       const r = await calls.returnSlot(prefix, 'hand-back');
       return [r.batches, r.items];
     }
@@ -40,6 +42,7 @@ export async function gridcore(ctx: GatewayContext, s: ClientSession, args: stri
       if (causeAt >= 0) args = args.slice(0, causeAt);
       const prefix = instanceArg();
       if (typeof prefix !== 'string') return prefix;
+      await ctx.backends.existingSlot(id.nodeId, args[2])?.sendQueuedAcks();
       const r = await calls.returnSlot(prefix, 'requeue', cause);
       return [r.batches, r.items, r.dead];
     }

@@ -79,20 +79,26 @@ export class ClientSession {
 
   private request(request: unknown): void {
     if (this.closed || this.closeAfterFlush) return;
-    if (!Array.isArray(request) || request.length === 0 || !request.every((a) => typeof a === 'string')) return this.protocolError();
+    if (!Array.isArray(request) || request.length === 0) return this.protocolError();
+    for (let i = 0; i < request.length; i++) if (typeof request[i] !== 'string') return this.protocolError();
     if (this.slots.length >= MAX_PENDING_REPLIES) return this.protocolError();
     const args = request as string[];
+    if (this.slots.length === 0 && this.barrierSettled && this.running === 0) {
+      // The common case (a client waiting for each reply): nothing before it, run it now; a
+      // reply given at once is written at once, with no slot kept for it.
+      const result = this.runCaught(args);
+      if (!(result instanceof Promise)) return this.writeNow(result);
+      const slot: Slot = { done: false };
+      this.slots.push(slot);
+      const p = this.settle(slot, result);
+      if (this.isOrdered(args[0].toUpperCase())) this.raiseBarrier(p);
+      this.track(p);
+      return;
+    }
     const slot: Slot = { done: false };
-    const idle = this.slots.length === 0 && this.barrierSettled && this.running === 0;
     this.slots.push(slot);
     const exec = () => this.execute(slot, args);
-    const ordered = this.isOrdered(args[0].toUpperCase());
-    if (idle) {
-      // The common case (a client waiting for each reply): nothing before it, run it now.
-      const p = this.execute(slot, args);
-      if (p && ordered) this.raiseBarrier(p);
-      this.track(p);
-    } else if (ordered) {
+    if (this.isOrdered(args[0].toUpperCase())) {
       const p = this.everything.then(exec, exec);
       this.raiseBarrier(p);
       this.track(p);
@@ -101,6 +107,11 @@ export class ClientSession {
     } else {
       this.track(this.barrier.then(exec, exec));
     }
+  }
+
+  private writeNow(reply: Reply): void {
+    if (!this.closed) this.socket.write(encode(reply, this.proto).join(''));
+    if (this.closeAfterFlush && this.slots.length === 0) this.socket.end();
   }
 
   /** Commands after `p` wait for it. */
@@ -121,19 +132,26 @@ export class ClientSession {
     this.everything = this.running === 1 ? p : Promise.all([this.everything, p]);
   }
 
-  /** Runs one command; a reply given at once is written at once, without a promise in between. */
-  private execute(slot: Slot, args: string[]): Promise<void> | void {
-    let result: Reply | Promise<Reply>;
+  private runCaught(args: string[]): Reply | Promise<Reply> {
     try {
-      result = this.run(this, args);
+      return this.run(this, args);
     } catch (err) {
-      result = errorReply((err as Error).message || 'ERR gridcore gateway: internal error');
+      return errorReply((err as Error).message || 'ERR gridcore gateway: internal error');
     }
-    if (!(result instanceof Promise)) return this.complete(slot, result);
+  }
+
+  private settle(slot: Slot, result: Promise<Reply>): Promise<void> {
     return result.then(
       (reply) => this.complete(slot, reply),
       (err: Error) => this.complete(slot, errorReply(err.message || 'ERR gridcore gateway: internal error')),
     );
+  }
+
+  /** Runs one command; a reply given at once is written at once, without a promise in between. */
+  private execute(slot: Slot, args: string[]): Promise<void> | void {
+    const result = this.runCaught(args);
+    if (!(result instanceof Promise)) return this.complete(slot, result);
+    return this.settle(slot, result);
   }
 
   private complete(slot: Slot, reply: Reply): void {

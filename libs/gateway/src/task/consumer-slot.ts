@@ -1,7 +1,7 @@
 import { encodeCause } from '@gridcore/queue';
 import { randomBytes } from 'node:crypto';
 import type { PendingWait } from './wait-list';
-import { QueueCallError, QueueCalls } from './queue-calls';
+import { QueueCallError, QueueCalls, TakeOutcome } from './queue-calls';
 import type { TaskBackend } from './task-backend';
 
 /** Why a popped item is retried: its connection closed before the result came (the consumer crashed or was killed; the node may record the exit code too). */
@@ -14,8 +14,19 @@ interface Held {
   owner: number;
 }
 
-/** Items a consumer's pushes keep leased ahead of its pops. */
-const AHEAD = 2;
+/**
+ * Items a consumer's pushes keep leased ahead of its pops: a pop then needs no round trip to
+ * Redis, and the takes that top them up ride in the same write as the acks.
+ */
+const AHEAD = 16;
+/** Fewer ahead than this and the queued acks go at once (so the pops never run dry waiting). */
+const LOW_AHEAD = 4;
+/** This many queued acks go at once; fewer wait at most ACK_DELAY_MS for company. */
+const ACK_BATCH = 8;
+const ACK_DELAY_MS = 2;
+
+/** At most this many take calls (acks and top-ups) go to Redis in one write. */
+const MAX_CALLS_PER_WRITE = 32;
 
 /** A blocking pop waits in chunks of at most this, each on a fresh waiting key. */
 const WAIT_CHUNK_MS = 30_000;
@@ -23,10 +34,11 @@ const WAIT_CHUNK_MS = 30_000;
 /**
  * The original consumer of one container (`<node>.<instance>`), made reliable (issue 17.4): each
  * pop leases a batch of one item under this slot's own run (`P:batch:<node>:<instance>:gw<id>:0:`),
- * each push acks the oldest item held with the pushed value in one take script that also leases
- * the next item ahead (so the next pop needs no round trip to Redis). Pops and pushes may come on
- * different connections (redis-py's `from_url` twice); items are the slot's, popped ones remember
- * their connection.
+ * each push acks the oldest item held with the pushed value in a take script that also leases
+ * the next item ahead (so the next pop needs no round trip to Redis). Acks that queue while a
+ * write is at Redis go together in the next write (one script call each, one round trip for
+ * all). Pops and pushes may come on different connections (redis-py's `from_url` twice); items
+ * are the slot's, popped ones remember their connection.
  */
 export class ConsumerSlot {
   readonly lanePrefix: string;
@@ -35,17 +47,23 @@ export class ConsumerSlot {
   private held: Held[] = [];
   /** Leased ahead by a push's take, not yet given to the consumer. */
   private ahead: { key: string; item: string }[] = [];
+  /** Pushed values matched to their item, not yet sent to Redis. */
+  private acks: { key: string; value: string }[] = [];
+  /** The write of `acks` and top-ups at Redis, while it runs. */
+  private flushing?: Promise<void>;
+  /** Queued acks wait for company until this fires. */
+  private timer?: NodeJS.Timeout;
+  /** A take found the input empty (or Redis failed): no top-ups until the next push. */
+  private dry = false;
   private readonly waiting = new Map<number, PendingWait>();
   private readonly connections = new Set<number>();
   private popChain: Promise<unknown> = Promise.resolve();
-  private pushChain: Promise<unknown> = Promise.resolve();
+  private popsRunning = 0;
   /** The node stops this container gracefully: what it holds goes back without an attempt. */
   graceful = false;
-  /** Pushes whose ack has not come back yet. */
-  private acking = 0;
 
   constructor(
-    private readonly backend: TaskBackend,
+    readonly backend: TaskBackend,
     readonly nodeId: string,
     readonly instance: string,
     private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
@@ -64,9 +82,9 @@ export class ConsumerSlot {
     return this.connections.size === 0;
   }
 
-  /** Every key whose lease the gateway keeps alive for this slot. */
+  /** Every key whose lease the gateway keeps alive for this slot (acks not yet at Redis included). */
   leasedKeys(): string[] {
-    return [...this.held.map((h) => h.key), ...this.ahead.map((a) => a.key)];
+    return [...this.held.map((h) => h.key), ...this.ahead.map((a) => a.key), ...this.acks.map((a) => a.key)];
   }
 
   /** Items leased ahead: the consumer's LLEN counts them as still in the input. */
@@ -74,23 +92,33 @@ export class ConsumerSlot {
     return this.ahead.length;
   }
 
-  private serial<T>(chain: 'pop' | 'push', fn: () => Promise<T>): Promise<T> {
-    const prev = chain === 'pop' ? this.popChain : this.pushChain;
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    if (chain === 'pop') this.popChain = tail;
-    else this.pushChain = tail;
+  /** BRPOP/BLPOP (timeoutMs ≥ 0, 0 forever) or RPOP/LPOP (null): one leased item, or null. */
+  pop(connId: number, timeoutMs: number | null): Promise<string | null> {
+    this.popsRunning++;
+    const run = () => this.popNow(connId, timeoutMs).finally(() => void this.popsRunning--);
+    const next = this.popChain.then(run, run);
+    this.popChain = next.catch(() => undefined);
     return next;
   }
 
-  /** BRPOP/BLPOP (timeoutMs ≥ 0, 0 forever) or RPOP/LPOP (null): one leased item, or null. */
-  pop(connId: number, timeoutMs: number | null): Promise<string | null> {
-    return this.serial('pop', () => this.popNow(connId, timeoutMs));
+  /**
+   * The hot path: an item leased ahead given at once, without a promise; undefined when the pop
+   * must take the slow way (nothing ahead, or another pop of this slot still runs).
+   */
+  popAhead(connId: number): string | undefined {
+    if (this.popsRunning > 0 || !this.connections.has(connId)) return undefined;
+    const next = this.ahead.shift();
+    if (!next) return undefined;
+    this.held.push({ key: next.key, item: next.item, owner: connId });
+    return next.item;
   }
 
   private async popNow(connId: number, timeoutMs: number | null): Promise<string | null> {
-    // A push's ack may be bringing the next item ahead: wait for it rather than take another.
-    if (this.ahead.length === 0 && this.acking > 0) await this.pushChain;
+    // Queued acks bring the next items ahead: send them and wait, rather than take another.
+    if (this.ahead.length === 0 && (this.flushing || this.acks.length > 0)) {
+      await this.flushing;
+      if (this.ahead.length === 0 && this.acks.length > 0) await this.flushNow();
+    }
     const next = this.ahead.shift();
     if (next) return this.give(connId, next.key, next.item);
     const deadline = timeoutMs === null ? 0 : timeoutMs === 0 ? Infinity : Date.now() + timeoutMs;
@@ -137,31 +165,88 @@ export class ConsumerSlot {
   push(value: string): void {
     const held = this.held.shift();
     if (!held) throw new QueueCallError('ERR gridcore gateway: LPUSH is not allowed (no item is held by this container: pop one first)');
-    this.acking++;
-    void this.serial('push', async () => {
-      try {
-        const wanted = () => this.ahead.length < AHEAD && !this.graceful && this.connections.size > 0;
-        let takeAhead = wanted();
-        const r = await this.calls.take(takeAhead ? this.lanePrefix : '', this.nodeId, 0, { batchKey: held.key, result: value });
-        // The ack's own take tops up one item; takes without an ack fill the rest (at most AHEAD in all).
-        let next: typeof r | undefined = takeAhead ? r : undefined;
-        for (let i = 0; next && i < AHEAD; i++) {
-          if (next.items.length === 0 || this.connections.size === 0) {
-            await this.calls.handBack([next.batchKey]);
-            next = undefined;
-            break;
-          }
-          this.ahead.push({ key: next.batchKey, item: next.items[0] });
-          next = i + 1 < AHEAD && wanted() ? await this.calls.take(this.lanePrefix, this.nodeId, 0) : undefined;
-        }
-        if (next) await this.calls.handBack([next.batchKey]);
-        if (r.ack === 2) this.log(`gridcore gateway: ${this.nodeId}.${this.instance} pushed a result after its item's lease lapsed; the item is redone`);
-      } catch (err) {
-        this.log(`gridcore gateway: acking a push of ${this.nodeId}.${this.instance} failed (${(err as Error).message}); its lease will bring the item back`);
-      } finally {
-        this.acking--;
-      }
+    this.acks.push({ key: held.key, value });
+    this.dry = false;
+    this.schedule();
+  }
+
+  /**
+   * Sends every queued ack now and waits for them (a closing connection, the node handing back
+   * or requeueing the slot: values already accepted land before the slot's batches go back).
+   */
+  async sendQueuedAcks(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.flushing || this.acks.length > 0); i++) await (this.flushing ?? this.flushNow());
+  }
+
+  /** How many more items to lease ahead now. */
+  private wanted(): number {
+    return this.graceful || this.connections.size === 0 || this.dry ? 0 : Math.max(0, AHEAD - this.ahead.length);
+  }
+
+  /**
+   * Starts a write of the queued acks when enough are queued or the pops need items, else within
+   * ACK_DELAY_MS (acks wait for company: one write to Redis and one reply carry several).
+   */
+  private schedule(): void {
+    if (this.flushing) return; // the running write looks again when it ends
+    const urgent = this.acks.length >= ACK_BATCH || this.ahead.length < LOW_AHEAD || this.wanted() === 0;
+    if (urgent) void this.flushNow();
+    else if (!this.timer && this.acks.length > 0) {
+      this.timer = setTimeout(() => void this.flushNow(), ACK_DELAY_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Sends what is queued now (unless a write runs already); resolves when that write is done. */
+  private flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing ??= this.flushRound().finally(() => {
+      this.flushing = undefined;
+      if (this.acks.length > 0 || (this.wanted() > 0 && this.ahead.length < LOW_AHEAD)) this.schedule();
     });
+    return this.flushing;
+  }
+
+  /**
+   * One write: the queued acks, each with a take of one item ahead while fewer than AHEAD are,
+   * plus takes alone up to AHEAD. Each is its own take script call.
+   */
+  private async flushRound(): Promise<void> {
+    const acks = this.acks.splice(0, MAX_CALLS_PER_WRITE);
+    let want = this.wanted();
+    const ops: { lanePrefix: string; ack?: { batchKey: string; result: string } }[] = acks.map((a) => ({
+      lanePrefix: want-- > 0 ? this.lanePrefix : '',
+      ack: { batchKey: a.key, result: a.value },
+    }));
+    while (want-- > 0 && ops.length < MAX_CALLS_PER_WRITE) ops.push({ lanePrefix: this.lanePrefix });
+    if (ops.length === 0) return;
+    let outcomes: (TakeOutcome | Error)[];
+    try {
+      outcomes = await this.calls.takeMany(ops, this.nodeId);
+    } catch (err) {
+      outcomes = ops.map(() => err as Error);
+    }
+    const giveBack: string[] = [];
+    for (let i = 0; i < ops.length; i++) {
+      const r = outcomes[i];
+      if (r instanceof Error) {
+        if (ops[i].ack) this.log(`gridcore gateway: acking a push of ${this.nodeId}.${this.instance} failed (${r.message}); its lease will bring the item back`);
+        this.dry = true; // no more top-ups until a push: Redis may be away
+        continue;
+      }
+      if (r.ack === 2) this.log(`gridcore gateway: ${this.nodeId}.${this.instance} pushed a result after its item's lease lapsed; the item is redone`);
+      if (ops[i].lanePrefix === '') continue;
+      if (r.items.length > 0 && this.connections.size > 0 && !this.graceful) this.ahead.push({ key: r.batchKey, item: r.items[0] });
+      else {
+        giveBack.push(r.batchKey);
+        // The input ran dry: no more top-ups until a push.
+        if (r.items.length === 0) this.dry = true;
+      }
+    }
+    if (giveBack.length > 0) {
+      await this.calls.handBack(giveBack).catch((err: Error) => this.log(`gridcore gateway: handing back ${giveBack.length} unused leases failed (${err.message}); their leases bring them back`));
+    }
   }
 
   /** A connection closed: the items it popped are requeued (handed back when stopped gracefully), waits end. */
@@ -169,8 +254,10 @@ export class ConsumerSlot {
     this.connections.delete(connId);
     const wait = this.waiting.get(connId);
     if (wait) await wait.cancel();
-    // Let a pop or push in flight settle, so what it leased is seen below.
-    await Promise.all([this.popChain, this.pushChain]);
+    // Let a pop in flight settle and the queued acks go (their values were accepted), so what
+    // they leased is seen below.
+    await this.popChain;
+    await this.sendQueuedAcks();
     const mine = this.held.filter((h) => h.owner === connId).map((h) => h.key);
     this.held = this.held.filter((h) => h.owner !== connId);
     if (mine.length > 0) await (this.graceful ? this.calls.handBack(mine) : this.calls.requeue(mine, CLOSED_HOLDING));

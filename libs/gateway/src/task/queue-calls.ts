@@ -1,5 +1,5 @@
 import type { ArgValue } from '@gridcore/queue';
-import type { TaskBackend } from './task-backend';
+import type { ScriptOutcome, TaskBackend } from './task-backend';
 
 /** A script reply that is an error: `{negative code, detail}` (nothing written) or Redis's own error. */
 export class QueueCallError extends Error {}
@@ -16,15 +16,16 @@ export interface TakeOutcome {
  * control commands): arguments built by the manifest, the task's own limits as defaults.
  */
 export class QueueCalls {
+  /** The take's KEYS (they never change for a backend) and reply positions, worked out once. */
+  private pushKeys?: string[];
+  private inputKeys?: string[];
+  private takePositions?: { ack: number; batchKey: number; items: number; source: number };
+
   constructor(private readonly b: TaskBackend) {}
 
   private async call(name: string, args: Record<string, ArgValue>, output?: string): Promise<unknown[]> {
     const b = this.b;
-    const outcome = await b.run(name, b.keysOf(name, output), b.protocol.args(name, args));
-    if ('error' in outcome) throw new QueueCallError(outcome.error);
-    const reply = outcome.reply as unknown[];
-    if (typeof reply[0] === 'number' && reply[0] < 0) throw new QueueCallError(`ERR gridcore gateway: ${name} refused: ${String(reply[1])}`);
-    return reply;
+    return this.checked(name, await b.run(name, b.keysOf(name, output), b.protocol.args(name, args)));
   }
 
   /**
@@ -34,19 +35,59 @@ export class QueueCalls {
    */
   async take(lanePrefix: string, nodeId: string, blockMs: number, ack?: { batchKey: string; result?: string }): Promise<TakeOutcome> {
     const b = this.b;
-    const push = ack?.result !== undefined && b.sameServer;
     if (ack?.result !== undefined && !b.sameServer) await b.out.lpush(b.route.output_queue, ack.result);
-    const r = await this.call(
-      'take',
-      {
-        prev_batch_key: ack?.batchKey ?? '', push: push ? '1' : '0', node_id: nodeId, lane_prefix: lanePrefix, size: 1, from_retry: '1',
-        block_ms: blockMs, lease_s: b.leaseS, batch_timeout_s: b.route.batch_timeout_s, max_attempts: b.route.max_attempts,
-        result_count: ack ? 1 : 0, results: push ? [ack?.result as string] : [],
-      },
-      push ? b.route.output_queue : b.keys.input,
-    );
-    const at = (f: string) => r[b.protocol.replyPosition('take', f)];
-    return { ack: at('ack') as number, batchKey: at('batch_key') as string, items: at('items') as string[], source: at('source') as string };
+    const call = this.takeCall(lanePrefix, nodeId, blockMs, ack);
+    const outcome = await b.run('take', call.keys, call.args);
+    const r = this.checked('take', outcome);
+    return this.takeOutcome(r);
+  }
+
+  /**
+   * Several non-blocking takes (each an ack with its result and/or a take of one item) in one
+   * write to Redis: each answers its outcome or its error, in order. Each is its own script call,
+   * so one failing changes nothing of the others.
+   */
+  async takeMany(ops: readonly { lanePrefix: string; ack?: { batchKey: string; result: string } }[], nodeId: string): Promise<(TakeOutcome | QueueCallError)[]> {
+    const b = this.b;
+    const results = ops.flatMap((op) => (op.ack ? [op.ack.result] : []));
+    if (results.length > 0 && !b.sameServer) await b.out.lpush(b.route.output_queue, ...results);
+    const outcomes = await b.runMany(ops.map((op) => ({ name: 'take', ...this.takeCall(op.lanePrefix, nodeId, 0, op.ack) })));
+    return outcomes.map((o) => {
+      try {
+        return this.takeOutcome(this.checked('take', o));
+      } catch (err) {
+        return err as QueueCallError;
+      }
+    });
+  }
+
+  private takeCall(lanePrefix: string, nodeId: string, blockMs: number, ack?: { batchKey: string; result?: string }): { keys: string[]; args: (string | number)[] } {
+    const b = this.b;
+    const push = ack?.result !== undefined && b.sameServer;
+    const keys = push ? (this.pushKeys ??= b.keysOf('take', b.route.output_queue)) : (this.inputKeys ??= b.keysOf('take', b.keys.input));
+    const args = b.protocol.args('take', {
+      prev_batch_key: ack?.batchKey ?? '', push: push ? '1' : '0', node_id: nodeId, lane_prefix: lanePrefix, size: 1, from_retry: '1',
+      block_ms: blockMs, lease_s: b.leaseS, batch_timeout_s: b.route.batch_timeout_s, max_attempts: b.route.max_attempts,
+      result_count: ack ? 1 : 0, results: push ? [ack?.result as string] : [],
+    });
+    return { keys, args };
+  }
+
+  private checked(name: string, outcome: ScriptOutcome): unknown[] {
+    if ('error' in outcome) throw new QueueCallError(outcome.error);
+    const reply = outcome.reply as unknown[];
+    if (typeof reply[0] === 'number' && reply[0] < 0) throw new QueueCallError(`ERR gridcore gateway: ${name} refused: ${String(reply[1])}`);
+    return reply;
+  }
+
+  private takeOutcome(r: unknown[]): TakeOutcome {
+    const p = (this.takePositions ??= {
+      ack: this.b.protocol.replyPosition('take', 'ack'),
+      batchKey: this.b.protocol.replyPosition('take', 'batch_key'),
+      items: this.b.protocol.replyPosition('take', 'items'),
+      source: this.b.protocol.replyPosition('take', 'source'),
+    });
+    return { ack: r[p.ack] as number, batchKey: r[p.batchKey] as string, items: r[p.items] as string[], source: r[p.source] as string };
   }
 
   async renew(batchKey: string): Promise<boolean> {

@@ -44,6 +44,8 @@ export class TaskBackend {
   leaseS = 60;
   private blocker?: Redis;
   private opened?: Promise<void>;
+  /** open() has finished (the hot path skips awaiting it). */
+  isOpen = false;
 
   constructor(readonly route: GatewayTaskRoute) {
     this.keys = new QueueKeys(route.input_queue);
@@ -73,6 +75,7 @@ export class TaskBackend {
       await this.loadScripts();
       const lease = await this.cmd.hget(this.keys.config, 'lease_s');
       if (lease !== null && Number(lease) > 0) this.leaseS = Number(lease);
+      this.isOpen = true;
     })().catch((err) => {
       this.opened = undefined;
       throw err;
@@ -118,12 +121,42 @@ export class TaskBackend {
     }
   }
 
+  /**
+   * Several script calls in one write to Redis (an ioredis pipeline on the command connection,
+   * so arrival order is kept): each its own outcome. A NOSCRIPT one (a restarted Redis: it ran
+   * nothing) is run once more alone after the scripts are reloaded.
+   */
+  async runMany(calls: readonly { name: string; keys: readonly string[]; args: readonly (string | number)[] }[]): Promise<ScriptOutcome[]> {
+    if (calls.length === 1) return [await this.run(calls[0].name, calls[0].keys, calls[0].args)];
+    const pipeline = this.cmd.pipeline();
+    for (const c of calls) {
+      const script = this.scripts.get(c.name);
+      if (!script) throw new Error(`gridcore gateway: unknown script ${c.name}`);
+      pipeline.evalsha(script.sha, c.keys.length, ...c.keys, ...c.args);
+    }
+    let replies: [Error | null, unknown][];
+    try {
+      replies = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+    } catch (err) {
+      return calls.map(() => ({ error: (err as Error).message }));
+    }
+    const outcomes: ScriptOutcome[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      const [err, reply] = replies[i] ?? [new Error('ERR gridcore gateway: no reply from the task redis'), null];
+      if (!err) outcomes.push({ reply });
+      else if (err.message.startsWith('NOSCRIPT')) outcomes.push(await this.run(calls[i].name, calls[i].keys, calls[i].args));
+      else outcomes.push({ error: err.message });
+    }
+    return outcomes;
+  }
+
   /** KEYS of a script by the manifest, the output role given (the output list, or Q). */
   keysOf(name: string, output = this.roles.output): string[] {
     return this.protocol.keys(name, { ...this.roles, output });
   }
 
   async close(): Promise<void> {
+    this.isOpen = false;
     await this.waits.cancelAll();
     this.blocker?.disconnect();
     if (this.out !== this.cmd) this.out.disconnect();

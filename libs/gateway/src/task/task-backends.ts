@@ -15,7 +15,7 @@ const GRACEFUL_MARK_MS = 120_000;
  * task, the original consumers' slots, and the timer that renews what those slots hold.
  */
 export class TaskBackends {
-  private readonly routes = new Map<string, { route: GatewayTaskRoute | null; until: number }>();
+  private readonly routes = new Map<string, { route: GatewayTaskRoute | null; until: number; backend?: TaskBackend }>();
   private readonly backends = new Map<string, TaskBackend>();
   private readonly slots = new Map<string, { backend: TaskBackend; slot: ConsumerSlot }>();
   private readonly gracefulMarks = new Map<string, number>();
@@ -42,15 +42,29 @@ export class TaskBackends {
       this.routes.set(nodeId, hit);
     }
     if (!hit.route) return null;
-    const key = routeKey(hit.route);
-    let backend = this.backends.get(key);
+    let backend = hit.backend;
     if (!backend) {
-      backend = new TaskBackend(hit.route);
-      this.backends.set(key, backend);
-      this.startRenewing();
+      const key = routeKey(hit.route);
+      backend = this.backends.get(key);
+      if (!backend) {
+        backend = new TaskBackend(hit.route);
+        this.backends.set(key, backend);
+        this.startRenewing();
+      }
+      hit.backend = backend;
     }
-    await backend.open();
+    if (!backend.isOpen) await backend.open();
     return backend;
+  }
+
+  /**
+   * The backend `backendFor` would answer, without a promise, when its route is cached and the
+   * backend open (the original consumer's hot path); undefined when only `backendFor` can tell.
+   */
+  cachedBackend(nodeId: string): TaskBackend | undefined {
+    const hit = this.routes.get(nodeId);
+    if (!hit || hit.until <= Date.now() || !hit.backend?.isOpen) return undefined;
+    return hit.backend;
   }
 
   /** The original-consumer slot of `<node>.<instance>` on this backend, made on first use. */
