@@ -43,7 +43,7 @@ describe('DockerodeRuntime on a real engine', () => {
     const t0 = Date.now();
     await runtime.stop(id, 5);
     expect(Date.now() - t0).toBeLessThan(3_000);
-    await expect(waited).resolves.toEqual({ exitCode: 0, oomKilled: false, error: undefined });
+    await expect(waited).resolves.toEqual({ exitCode: 0, oomKilled: false, error: undefined, imageId: expect.stringMatching(/^sha256:/) });
     await runtime.remove(id);
     await runtime.remove(id); // idempotent
     await expect(runtime.inspect(id)).rejects.toBeInstanceOf(ContainerNotFoundError);

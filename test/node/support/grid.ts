@@ -5,21 +5,18 @@ import Redis from 'ioredis';
 import { QueueKeys, WorkQueue } from '@gridcore/queue';
 import { waitFor } from '../../support/ports';
 import type { HubProcess } from '../../support/hub-process';
-import { dockerInspect, listLabelled } from './test-image';
+import { dockerInspectMany, listLabelled } from './test-image';
 
 /** Running containers of one node (and task), with the env each one got. */
 export function nodeContainers(nodeId: string, task?: string, all = false): { id: string; env: Record<string, string>; info: any }[] {
   const ids = listLabelled(`gridcore.node=${nodeId}`, all);
-  return ids
-    .map((id) => {
-      try {
-        const info = dockerInspect(id);
-        const env: Record<string, string> = {};
-        for (const pair of info.Config.Env as string[]) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-        return { id, env, info };
-      } catch {
-        return null; // removed meanwhile
-      }
+  // One inspect for all (a removed one is left out by docker inspect and by the filter below).
+  return dockerInspectMany(ids)
+    .map((info) => {
+      if (!info?.Config) return null;
+      const env: Record<string, string> = {};
+      for (const pair of info.Config.Env as string[]) env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+      return { id: info.Id as string, env, info };
     })
     .filter((c): c is { id: string; env: Record<string, string>; info: any } => c !== null)
     .filter((c) => !task || c.info.Config.Labels['gridcore.task'] === task)
