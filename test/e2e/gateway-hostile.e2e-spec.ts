@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { QueueKeys } from '@gridcore/queue';
+import { CONSUMER_AHEAD } from '@gridcore/gateway/task/consumer-slot';
 import { containerSecret } from '../../apps/gridnode/src/queue/gateway-secrets';
 import { ensureHostileImage } from '../support/hostile-image';
 import { GatewayGrid, savedNodeCredential, startGatewayGrid } from '../support/gateway-grid';
@@ -66,11 +67,11 @@ describe('volunteers through the data gateway: a hostile worker, gateway tokens,
     expect(REFUSED.map((a) => [a, outcome(a)])).toEqual(REFUSED.map((a) => [a, 'refused']));
     expect(outcome('LPOP input')).toBe('leased');
     // Only the report landed (no forgery), as the result of the one item it popped; its ack leased
-    // up to two items ahead for the container (batches of one), and the rest of the five wait.
+    // items ahead for the container (batches of one, at most CONSUMER_AHEAD), the rest of the five wait.
     expect(lines).toHaveLength(1);
     const ahead = await grid.client.zcard(new QueueKeys(IN).leases);
     expect(ahead).toBeGreaterThanOrEqual(1);
-    expect(ahead).toBeLessThanOrEqual(2);
+    expect(ahead).toBeLessThanOrEqual(CONSUMER_AHEAD);
     expect((await grid.client.llen(IN)) + ahead).toBe(4);
     expect(await grid.client.get('operator:precious')).toBe('keep');
     expect(await grid.client.lrange('other:in', 0, -1)).toEqual(['c', 'b', 'a']);

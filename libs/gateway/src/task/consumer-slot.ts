@@ -18,7 +18,7 @@ interface Held {
  * Items a consumer's pushes keep leased ahead of its pops: a pop then needs no round trip to
  * Redis, and the takes that top them up ride in the same write as the acks.
  */
-const AHEAD = 16;
+export const CONSUMER_AHEAD = 16;
 /** Fewer ahead than this and the queued acks go at once (so the pops never run dry waiting). */
 const LOW_AHEAD = 4;
 /** This many queued acks go at once; fewer wait at most ACK_DELAY_MS for company. */
@@ -180,7 +180,7 @@ export class ConsumerSlot {
 
   /** How many more items to lease ahead now. */
   private wanted(): number {
-    return this.graceful || this.connections.size === 0 || this.dry ? 0 : Math.max(0, AHEAD - this.ahead.length);
+    return this.graceful || this.connections.size === 0 || this.dry ? 0 : Math.max(0, CONSUMER_AHEAD - this.ahead.length);
   }
 
   /**
@@ -209,8 +209,8 @@ export class ConsumerSlot {
   }
 
   /**
-   * One write: the queued acks, each with a take of one item ahead while fewer than AHEAD are,
-   * plus takes alone up to AHEAD. Each is its own take script call.
+   * One write: the queued acks, each with a take of one item ahead while fewer than CONSUMER_AHEAD are,
+   * plus takes alone up to CONSUMER_AHEAD. Each is its own take script call.
    */
   private async flushRound(): Promise<void> {
     const acks = this.acks.splice(0, MAX_CALLS_PER_WRITE);
