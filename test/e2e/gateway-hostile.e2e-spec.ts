@@ -76,7 +76,8 @@ describe('volunteers through the data gateway: a hostile worker, gateway tokens,
     expect(await grid.client.get('operator:precious')).toBe('keep');
     expect(await grid.client.lrange('other:in', 0, -1)).toEqual(['c', 'b', 'a']);
     const now = (await grid.client.keys('*')).sort();
-    expect(before.filter((k) => !now.includes(k))).toEqual([]);
+    // The input list is gone when every one of its items was leased ahead (Redis drops an empty list).
+    expect(before.filter((k) => !now.includes(k) && !(k === IN && ahead === 4))).toEqual([]);
     expect(now.filter((k) => !before.includes(k) && k !== OUT && !k.startsWith('{hostile}:in:'))).toEqual([]);
     // No Redis user was made for it, and its env holds no Redis password.
     expect(((await grid.client.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith('gridcore-') && u !== 'gridcore-probe')).toEqual([]);
