@@ -138,12 +138,18 @@ describe('the owner comes first: pause without loss', () => {
     await grid.stopAgent();
     await grid.startAgentAgain({ GRIDNODE_RUN_WHEN_IDLE: 'true', GRIDNODE_IDLE_CPU_PERCENT: '99', GRIDNODE_IDLE_AFTER_S: '2' });
     await waitForContainers(grid.nodeId, 'owner', HOST_CPUS, 90_000);
-    const ambient: number[] = [];
-    for (let i = 0; i < 6; i++) {
+    // The owner's CPU right after the agent and its containers started can spike: the threshold is
+    // taken from the first quiet 3 s (six samples all under 80 %), looking for up to 30 s.
+    const samples: number[] = [];
+    let ambient: number[] = [];
+    for (let i = 0; i < 60; i++) {
       await new Promise((r) => setTimeout(r, 500));
       const status = gridnodeCommand('status');
-      ambient.push(Number(/owner CPU ([\d.]+) %/.exec(status.out)?.[1] ?? NaN));
+      samples.push(Number(/owner CPU ([\d.]+) %/.exec(status.out)?.[1] ?? NaN));
+      ambient = samples.slice(-6);
+      if (ambient.length === 6 && Math.max(...ambient) < 80) break;
     }
+    if (samples.length > 6) console.log(`owner CPU samples while waiting for a quiet 3 s: ${samples.join(', ')} %`);
     const ambientMax = Math.max(...ambient);
     const threshold = Math.round(ambientMax + (100 - ambientMax) / 2);
     console.log(`owner CPU before the load: ${ambient.join(', ')} %; idle_cpu_percent ${threshold}`);
