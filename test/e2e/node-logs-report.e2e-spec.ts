@@ -205,7 +205,11 @@ describe('container logs from any node, and the task report', () => {
     expect(nodeRow.containers).toBeGreaterThanOrEqual(2);
     expect(nodeRow.switched_in_s).toBeGreaterThanOrEqual(0);
     // Both read the same cgroup counter at different moments: the node every second, the test every 0.3 s.
-    expect(Math.abs(nodeRow.cpu_s - dockerTotal)).toBeLessThanOrEqual(Math.max(1, 0.3 * dockerTotal));
+    const margin = Math.max(1, 0.3 * dockerTotal);
+    if (dockerCpu.size >= nodeRow.containers) expect(Math.abs(nodeRow.cpu_s - dockerTotal)).toBeLessThanOrEqual(margin);
+    // The test's 0.3 s poll misses containers that crash at once (the consumer on its bad item);
+    // the node, which watches every container, then counts more, never less.
+    else expect(nodeRow.cpu_s).toBeGreaterThanOrEqual(dockerTotal - margin);
 
     const csv = await fetch(`${grid.hub.url}/api/tasks/${TASK}/report`, { headers: { authorization: `Bearer ${grid.hub.token}`, accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
