@@ -155,7 +155,11 @@ describe('GridNode on a join token: its own credential, revocation, rejoining', 
     await waitFor(async () => !(await api(hub, 'GET', '/api/nodes')).body.some((n: any) => n.id === id), 20_000, 'the hub removes the node');
     const back = agentOn(hub, token, first.stateDir);
     await waitFor(async () => (await api(hub, 'GET', '/api/nodes')).body.some((n: any) => n.id === id && n.status === 'Online'), 30_000, 'the node back online');
-    const after = savedCredential(back.stateDir)!;
+    // Online once the hub has answered the register; the node saves the new credential right after.
+    const after = await waitFor(() => {
+      const saved = savedCredential(back.stateDir);
+      return saved && saved.node_token !== before.node_token ? saved : null;
+    }, 10_000, 'the new credential saved');
     expect(after.node_id).toBe(id);
     expect(after.node_token).not.toBe(before.node_token);
     expect(back.output()).toContain("the hub does not know this node's credential");

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../support/ports';
 import { AgentGrid, startAgentGrid } from './support/agent-grid';
@@ -42,7 +42,10 @@ describe('GridNode agent lifecycle', () => {
     });
     expect(record.usage).toMatchObject({ cpu_pct: expect.any(Number), mem_pct: expect.any(Number), load1: expect.any(Number) });
     expect(record.usage.gpus).toEqual([{ index: 0, util_pct: 100, mem_used_mib: 1011, mem_total_mib: 81559, temperature_c: 58, power_w: 699.52 }]);
-    const status = JSON.parse(readFileSync(join(grid.agent.stateDir, 'status.json'), 'utf8'));
+    // status.json follows the heartbeat that the record above came from.
+    const statusFile = join(grid.agent.stateDir, 'status.json');
+    await waitFor(() => existsSync(statusFile), 10_000, 'status.json written');
+    const status = JSON.parse(readFileSync(statusFile, 'utf8'));
     expect(status).toMatchObject({ node_id: grid.nodeId, pid: grid.agent.process.pid });
     expect(Date.now() - status.last_heartbeat_ok).toBeLessThan(5_000);
   });
