@@ -50,36 +50,24 @@ export class ApiClient {
    * event (keep-alive pings are dropped). Resolves when the stream ends; rejects on an error.
    */
   async stream(onOpen: () => void, onEvent: (event: HubEvent) => void, signal: AbortSignal): Promise<void> {
-    const res = await fetch('/api/events', {
-      headers: { Authorization: `Bearer ${this.token}`, Accept: 'text/event-stream' },
-      cache: 'no-store',
+    await this.streamOf(
+      '/api/events',
+      (event, data) => {
+        if (event !== 'ping') onEvent(data as HubEvent);
+      },
       signal,
-    });
-    if (!res.ok || !res.body) throw await this.failure(res);
-    onOpen();
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    const parser = new SseParser();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      for (const message of parser.push(value)) {
-        if (message.event === 'ping') continue;
-        try {
-          onEvent(JSON.parse(message.data) as HubEvent);
-        } catch {
-          // A malformed event is skipped; the next snapshot corrects whatever it carried.
-        }
-      }
-    }
+      onOpen,
+    );
   }
 
   /**
-   * Reads any server-sent event stream of the hub (a node's logs with follow=1) until it ends or
-   * `signal` aborts, calling `onMessage` with each event's name and parsed data.
+   * Reads any server-sent event stream of the hub (the events, a node's logs with follow=1) until
+   * it ends or `signal` aborts, calling `onMessage` with each event's name and parsed data.
    */
-  async streamOf(path: string, onMessage: (event: string, data: any) => void, signal: AbortSignal): Promise<void> {
+  async streamOf(path: string, onMessage: (event: string, data: any) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const res = await fetch(path, { headers: { Authorization: `Bearer ${this.token}`, Accept: 'text/event-stream' }, cache: 'no-store', signal });
     if (!res.ok || !res.body) throw await this.failure(res);
+    onOpen?.();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = new SseParser();
     for (;;) {
@@ -89,7 +77,7 @@ export class ApiClient {
         try {
           onMessage(message.event, JSON.parse(message.data));
         } catch {
-          // A malformed event is skipped.
+          // A malformed event is skipped; the next snapshot corrects whatever it carried.
         }
       }
     }
