@@ -75,8 +75,9 @@ describe('GridNode recovery', () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect([...nodeContainers(idA, 'rec'), ...nodeContainers(idB, 'rec')].map((c) => c.id).sort()).toEqual(before);
     expect(a.output()).toMatch(/heartbeat failed: hub unreachable/);
-    hub = await startHubProcess({ port, stateDir, token: hub.token });
+    // Marked before the hub is back: the agent may register again while startHubProcess still waits for it to be ready.
     const mark = a.output().length;
+    hub = await startHubProcess({ port, stateDir, token: hub.token });
     await waitFor(() => /registered with .* as /.test(a.output().slice(mark)), 20_000, 'agent A registered again');
     const record = await waitFor(async () => {
       const r = await nodeRecord(hub, idA);
