@@ -51,6 +51,10 @@ class LeaseKeeper:
             lease = self.held.get(key)
         if lease is None:
             return None
+        # The local deadline also passes while the container is frozen (docker pause), when the
+        # node renewed the lease on the worker's behalf: ask Redis once before calling it lapsed.
+        if not lease["lost"] and self.now() >= lease["expires"]:
+            self._renew_one(key, lease)
         lost = self.release(key)
         if not lost:
             with self.lock:
@@ -66,18 +70,20 @@ class LeaseKeeper:
         with self.lock:
             held = list(self.held.items())
         for key, lease in held:
-            if lease["lost"]:
-                continue
-            try:
-                r = self.renewer.renew(key)
-            except Exception as err:
-                if not lease["failing"]:
-                    self.report("gridcore-worker: renewing the lease of batch %s failed (%s); retrying" % (key, str(err).split("\n")[0]))
-                lease["failing"] = True
-                continue
-            if not r["alive"]:
-                lease["lost"] = {"key": key, "reason": "gone"}
-                self.report("gridcore-worker: the lease of batch %s (lane %d) was lost: the batch was requeued while its handler ran; its ack does not count" % (key, lease["lane"]))
-            else:
-                lease["expires"] = self.now() + r["lease_ms"] / 1000.0
-                lease["failing"] = False
+            if not lease["lost"]:
+                self._renew_one(key, lease)
+
+    def _renew_one(self, key, lease):
+        try:
+            r = self.renewer.renew(key)
+        except Exception as err:
+            if not lease["failing"]:
+                self.report("gridcore-worker: renewing the lease of batch %s failed (%s); retrying" % (key, str(err).split("\n")[0]))
+            lease["failing"] = True
+            return
+        if not r["alive"]:
+            lease["lost"] = {"key": key, "reason": "gone"}
+            self.report("gridcore-worker: the lease of batch %s (lane %d) was lost: the batch was requeued while its handler ran; its ack does not count" % (key, lease["lane"]))
+        else:
+            lease["expires"] = self.now() + r["lease_ms"] / 1000.0
+            lease["failing"] = False

@@ -74,6 +74,36 @@ describe('LeaseKeeper', () => {
     expect(keeper.release('b1')).toBeUndefined();
   });
 
+  it('a finished handler whose local deadline passed asks Redis once: a lease the node kept while the container was frozen still counts', async () => {
+    const r = renewer([{ alive: true, leaseMs: 5_000 }]);
+    const keeper = new LeaseKeeper(r, 5, (l) => lines.push(l), clock);
+    keeper.hold('b1', 0, 5_000);
+    now += 8_000; // frozen: no renewal of its own ran
+    expect(await keeper.finished('b1')).toBeUndefined();
+    expect(r.calls).toEqual(['b1']);
+    expect(lines).toEqual([]);
+    expect(keeper.drop('b1')).toBe(true); // still kept until its ack goes out
+  });
+
+  it('a finished handler whose local deadline passed and whose batch is gone, or Redis unreachable, does not count', async () => {
+    const keeper = new LeaseKeeper(renewer([{ alive: false, leaseMs: 0 }, new Error('connection closed')]), 5, (l) => lines.push(l), clock);
+    keeper.hold('gone', 0, 5_000);
+    keeper.hold('down', 1, 5_000);
+    now += 8_000;
+    expect(await keeper.finished('gone')).toEqual({ batchKey: 'gone', reason: 'gone' });
+    expect(await keeper.finished('down')).toEqual({ batchKey: 'down', reason: 'expired' });
+    expect(keeper.drop('gone') || keeper.drop('down')).toBe(false);
+  });
+
+  it('a finished handler within its deadline sends no extra renewal', async () => {
+    const r = renewer([]);
+    const keeper = new LeaseKeeper(r, 60, (l) => lines.push(l), clock);
+    keeper.hold('b1', 0, 60_000);
+    now += 10_000;
+    expect(await keeper.finished('b1')).toBeUndefined();
+    expect(r.calls).toEqual([]);
+  });
+
   it('renews on its own every lease_s / 3 once started, and not after stop', async () => {
     jest.useFakeTimers();
     try {
@@ -125,5 +155,34 @@ print(json.dumps({"lost": {key: k.release(key) for key in ("gone", "kept", "down
       'gridcore-worker: renewing the lease of batch down failed (connection closed); retrying',
       expect.stringMatching(/lease of batch down lapsed/),
     ]);
+  });
+
+  it('asks Redis once when a handler finishes past its local deadline (a frozen container): kept, gone or unreachable', () => {
+    const program = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(resolve(__dirname, '..', '..', 'python'))})
+from gridcore_worker.lease_keeper import LeaseKeeper
+clock = [1000.0]
+replies = {"kept": [{"alive": True, "lease_ms": 5000}], "gone": [{"alive": False, "lease_ms": 0}], "down": [RuntimeError("connection closed")]}
+calls = []
+class Renewer:
+    def renew(self, key):
+        calls.append(key)
+        r = replies[key].pop(0)
+        if isinstance(r, Exception):
+            raise r
+        return r
+k = LeaseKeeper(Renewer(), 5, lambda line: None, now=lambda: clock[0])
+for key in ("kept", "gone", "down"):
+    k.hold(key, 0, 5000)
+clock[0] += 8
+print(json.dumps({"lost": {key: k.finished(key) for key in ("kept", "gone", "down")}, "calls": calls, "kept_held": k.drop("kept")}))
+`;
+    const r = spawnSync('/usr/bin/python3', ['-c', program], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const got = JSON.parse(r.stdout);
+    expect(got.lost).toEqual({ kept: null, gone: { key: 'gone', reason: 'gone' }, down: { key: 'down', reason: 'expired' } });
+    expect(got.calls).toEqual(['kept', 'gone', 'down']);
+    expect(got.kept_held).toBe(true);
   });
 });

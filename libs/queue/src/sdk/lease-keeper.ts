@@ -68,9 +68,13 @@ export class LeaseKeeper {
    * The handler ended and its ack waits for a later take: as release(), but a lease that held
    * stays kept (renewed) until drop(), when the ack goes out.
    */
-  finished(batchKey: string): LeaseLoss | undefined {
+  async finished(batchKey: string): Promise<LeaseLoss | undefined> {
     const lease = this.held.get(batchKey);
     if (!lease) return undefined;
+    // The local deadline also passes while the container is frozen (docker pause), when the node
+    // renewed the lease on the worker's behalf: ask Redis once before calling it lapsed. The batch
+    // key still existing means nobody else holds its items (requeue and hand-back delete it).
+    if (!lease.lost && this.now() >= lease.expiresAt) await this.renewOne(batchKey, lease);
     const loss = this.release(batchKey);
     if (!loss) this.held.set(batchKey, lease);
     return loss;

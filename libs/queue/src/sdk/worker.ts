@@ -196,7 +196,7 @@ export class Worker {
       results = await this.handler(items, { batchKey: key, lane: lane.index, retried });
       checkResults(results, items);
     } catch (err) {
-      this.handlerEnded(lane, key, false);
+      await this.handlerEnded(lane, key, false);
       const message = errorMessage(err);
       this.log(`gridcore-worker: handler failed on ${items.length} item(s) (${message}); batch requeued with an attempt`);
       await this.scripts.requeueFailed(key, this.cause('error', message));
@@ -204,7 +204,7 @@ export class Worker {
       return undefined;
     }
     // A lost lease means the batch may be someone else's now: neither push nor ack counts.
-    if (this.handlerEnded(lane, key)) return undefined;
+    if (await this.handlerEnded(lane, key)) return undefined;
     if (!this.output) return { batchKey: key, results };
     try {
       return (await this.output.push(results)) ? { batchKey: key, count: results.length } : undefined;
@@ -219,11 +219,11 @@ export class Worker {
    * True when the batch's lease was lost while its handler ran (a failed batch is requeued anyway).
    * A finished batch's lease stays kept until its ack goes out (LaneTakes drops it then).
    */
-  private handlerEnded(lane: Lane, key: string, succeeded = true): boolean {
+  private async handlerEnded(lane: Lane, key: string, succeeded = true): Promise<boolean> {
     this.watchdogs[lane.index].ended();
     this.lanes.set(lane, 'idle');
     if (!succeeded) return this.keeper.drop(key);
-    return this.keeper.finished(key) !== undefined;
+    return (await this.keeper.finished(key)) !== undefined;
   }
 
   private enterIsolation(): void {
