@@ -332,7 +332,12 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
         this.bus.publish('node.offline', publicNode(node));
       }
     }
-    for (const node of removed) this.drop(node.id);
+    // Published with the drop, before any await: a heartbeat landing meanwhile must meet neither the
+    // node nor its credential (401, so its agent joins again), never a live credential without a node.
+    for (const node of removed) {
+      this.drop(node.id);
+      this.bus.publish('node.removed', publicNode({ ...node, online: false }));
+    }
     if (removed.length > 0) {
       await this.store.write(removed.map((node) => ({ remove: node.id }))).catch((err: Error) => {
         this.logger.warn(`could not save the removal of ${removed.length} node records: ${err.message}`);
@@ -341,7 +346,6 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
     if (now - this.lastSaveMs >= HEARTBEAT_SAVE_INTERVAL_MS) {
       await this.saveDirty(now).catch((err: Error) => this.logger.warn(`could not save node records: ${err.message}`));
     }
-    for (const node of removed) this.bus.publish('node.removed', publicNode({ ...node, online: false }));
   }
 
   /** Saves the records whose last-seen changed; on failure they stay dirty for the next tick. */
